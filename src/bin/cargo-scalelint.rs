@@ -1,0 +1,9 @@
+//! `cargo scalelint`: cargo runs this as `cargo-scalelint scalelint <args>`.
+
+fn main() {
+    let mut args: Vec<_> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "scalelint") {
+        args.remove(0);
+    }
+    std::process::exit(scalelint::cli::main_with(args));
+}

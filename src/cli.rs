@@ -1,0 +1,254 @@
+//! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`. Exit codes:
+//! 0 no findings, 1 findings, 2 usage, configuration or I/O error.
+
+use crate::config::Overrides;
+use crate::engine::{self, Options, Report};
+use crate::render;
+use crate::rules;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "scalelint",
+    version,
+    about = "Finds what breaks when a Rust service runs as several instances behind a load balancer",
+    long_about = "Finds what breaks when a Rust service runs as several instances: in-process jobs \
+                  without a cross-instance lock, migrations every instance applies, connection pools \
+                  sized for one instance, and logs that multiply with the instance count.\n\n\
+                  Exit codes: 0 no findings, 1 findings, 2 usage, configuration or I/O error.",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check paths (the default command)
+    Check(CheckArgs),
+    /// Show a rule's page: what it finds, why it breaks at scale, how to fix it
+    Explain {
+        /// The rule id, e.g. oversized-pool
+        rule: String,
+    },
+    /// List the rules: id, family, default level, fix kind
+    Rules,
+    /// Write a commented scalelint.toml with the defaults
+    Init {
+        /// Where to write it
+        #[arg(default_value = "scalelint.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: the current folder); `-` reads stdin (with --stdin-filename)
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Instances the service runs as (overrides `instances`)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    instances: Option<u64>,
+    /// The database's max_connections (overrides `[database] max-connections`)
+    #[arg(long, value_name = "N")]
+    db_max_connections: Option<u64>,
+    /// Connections kept free for operators (overrides `[database] reserved-connections`)
+    #[arg(long, value_name = "N")]
+    reserved_connections: Option<u64>,
+    /// Report only these rules (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+    /// Do not report these rules (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// Exit 0 even when there are findings
+    #[arg(long)]
+    exit_zero: bool,
+    /// Color in human output
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Worker threads (default: available parallelism)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: Option<u64>,
+    /// Print findings only, no summary line
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// The path to report for source read from stdin (`-`)
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+}
+
+/// Runs the program on `args` (without the program name) and returns the exit code.
+pub fn main_with(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+        }
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules) => list_rules(),
+        Some(Command::Init { path, force }) => init(&path, force),
+        None => check(cli.check),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+fn explain(rule: &str) -> i32 {
+    match rules::meta(rule) {
+        Some(meta) => {
+            print!("{}", meta.doc);
+            0
+        }
+        None => fail(format!("unknown rule `{rule}` (see `scalelint rules`)")),
+    }
+}
+
+fn list_rules() -> i32 {
+    let metas = rules::all_meta();
+    let width = metas.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    println!(
+        "{:width$}  {:10}  {:8}  {:7}  summary",
+        "rule", "family", "level", "fix"
+    );
+    for m in metas {
+        println!(
+            "{:width$}  {:10}  {:8}  {:7}  {}",
+            m.id,
+            m.family,
+            m.default_severity.as_str(),
+            m.fix,
+            m.summary
+        );
+    }
+    0
+}
+
+fn init(path: &PathBuf, force: bool) -> i32 {
+    if path.exists() && !force {
+        return fail(format!(
+            "{}: already exists (use --force to overwrite)",
+            path.display()
+        ));
+    }
+    match std::fs::write(path, crate::config::INIT_TEMPLATE) {
+        Ok(()) => {
+            eprintln!("wrote {}", path.display());
+            0
+        }
+        Err(e) => fail(format!("{}: {e}", path.display())),
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let mut paths = args.paths.clone();
+    let mut stdin = None;
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        let Some(name) = &args.stdin_filename else {
+            return fail("reading from stdin (`-`) needs --stdin-filename");
+        };
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return fail(format!("stdin: {e}"));
+        }
+        let abs = match std::path::absolute(name) {
+            Ok(p) => crate::workspace::normalize(&p),
+            Err(e) => return fail(format!("{}: {e}", name.display())),
+        };
+        paths.retain(|p| p.as_os_str() != "-");
+        paths.push(name.clone());
+        stdin = Some((abs, text));
+    }
+    let opts = Options {
+        paths,
+        config: args.config.clone(),
+        overrides: Overrides {
+            instances: args.instances,
+            max_connections: args.db_max_connections,
+            reserved_connections: args.reserved_connections,
+        },
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        jobs: args.jobs.map(|j| j as usize),
+        stdin,
+    };
+    let report = match engine::run(&opts) {
+        Ok(r) => r,
+        Err(e) => return fail(e.0),
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let output = render_report(&report, format, color);
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(output.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return 2;
+    }
+    if !args.quiet {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+        if format == Format::Human {
+            eprintln!("{}", render::human::summary_line(&report));
+        }
+    }
+    if report.summary.findings > 0 && !args.exit_zero {
+        1
+    } else {
+        0
+    }
+}
+
+fn render_report(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Human => render::human::render(report, color),
+        Format::Short => render::short::render(report),
+        Format::Json => render::json::render(report),
+    }
+}

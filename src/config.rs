@@ -1,0 +1,296 @@
+//! `scalelint.toml` (or `.scalelint.toml`, or `[workspace.metadata.scalelint]` /
+//! `[package.metadata.scalelint]` in `Cargo.toml`): read strictly, errors point into the file.
+
+use crate::source::line_starts;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_INSTANCES: u64 = 4;
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 100;
+pub const DEFAULT_RESERVED: u64 = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Deny,
+    Warn,
+    Allow,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DatabaseConfig {
+    pub max_connections: Option<u64>,
+    pub reserved_connections: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleConfig {
+    pub level: Level,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub instances: Option<u64>,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub lock_functions: Vec<String>,
+    pub service: Option<bool>,
+    #[serde(default)]
+    pub single_instance: Vec<String>,
+    pub catalog: Option<toml::Table>,
+}
+
+/// Settings from the command line; they win over the file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub instances: Option<u64>,
+    pub max_connections: Option<u64>,
+    pub reserved_connections: Option<u64>,
+}
+
+/// The settings in force for one workspace.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub source: Option<PathBuf>,
+    pub instances: u64,
+    pub max_connections: u64,
+    pub reserved_connections: u64,
+    pub levels: BTreeMap<String, Level>,
+    pub exclude: globset::GlobSet,
+    pub exclude_patterns: Vec<String>,
+    pub lock_functions: Vec<String>,
+    pub service: Option<bool>,
+    pub single_instance: Vec<String>,
+    pub catalog: Option<toml::Table>,
+}
+
+/// A configuration error: where it is and what is wrong, as one line.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Config {
+    pub fn defaults() -> Config {
+        Config::from_file(FileConfig::default(), None, &Overrides::default(), &[])
+            .expect("defaults are valid")
+    }
+
+    pub fn per_instance_budget(&self) -> u64 {
+        self.max_connections
+            .saturating_sub(self.reserved_connections)
+            / self.instances.max(1)
+    }
+
+    /// The connections the database leaves for the service's instances.
+    pub fn available(&self) -> u64 {
+        self.max_connections
+            .saturating_sub(self.reserved_connections)
+    }
+
+    pub fn level(&self, rule: &str) -> Option<Level> {
+        self.levels.get(rule).copied()
+    }
+
+    fn from_file(
+        file: FileConfig,
+        source: Option<PathBuf>,
+        overrides: &Overrides,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let at = source
+            .as_ref()
+            .map_or_else(|| "configuration".to_string(), |p| p.display().to_string());
+        for id in file.rules.keys() {
+            if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
+                return Err(ConfigError(format!(
+                    "{at}: unknown rule `{id}` in [rules] (see `scalelint rules`)"
+                )));
+            }
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &file.exclude {
+            let glob = globset::Glob::new(pattern)
+                .map_err(|e| ConfigError(format!("{at}: exclude pattern `{pattern}`: {e}")))?;
+            builder.add(glob);
+        }
+        let exclude = builder
+            .build()
+            .map_err(|e| ConfigError(format!("{at}: exclude: {e}")))?;
+        let config = Config {
+            source,
+            instances: overrides
+                .instances
+                .or(file.instances)
+                .unwrap_or(DEFAULT_INSTANCES),
+            max_connections: overrides
+                .max_connections
+                .or(file.database.max_connections)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            reserved_connections: overrides
+                .reserved_connections
+                .or(file.database.reserved_connections)
+                .unwrap_or(DEFAULT_RESERVED),
+            levels: file.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
+            exclude,
+            exclude_patterns: file.exclude,
+            lock_functions: file.lock_functions,
+            service: file.service,
+            single_instance: file.single_instance,
+            catalog: file.catalog,
+        };
+        if config.instances == 0 {
+            return Err(ConfigError(format!("{at}: instances must be at least 1")));
+        }
+        if config.reserved_connections >= config.max_connections {
+            return Err(ConfigError(format!(
+                "{at}: reserved-connections ({}) must be below max-connections ({})",
+                config.reserved_connections, config.max_connections
+            )));
+        }
+        Ok(config)
+    }
+
+    /// Finds and reads the configuration of the workspace rooted at `root`. `explicit` is `--config`.
+    pub fn load(
+        root: Option<&Path>,
+        explicit: Option<&Path>,
+        overrides: &Overrides,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        if let Some(path) = explicit {
+            return Self::load_file(path, overrides, known_rules);
+        }
+        if let Some(root) = root {
+            for name in ["scalelint.toml", ".scalelint.toml"] {
+                let path = root.join(name);
+                if path.is_file() {
+                    return Self::load_file(&path, overrides, known_rules);
+                }
+            }
+            let manifest = root.join("Cargo.toml");
+            if let Ok(text) = std::fs::read_to_string(&manifest)
+                && let Some((file, _)) = metadata_table(&manifest, &text)?
+            {
+                return Self::from_file(file, Some(manifest), overrides, known_rules);
+            }
+        }
+        Self::from_file(FileConfig::default(), None, overrides, known_rules)
+    }
+
+    fn load_file(
+        path: &Path,
+        overrides: &Overrides,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: cannot read configuration: {e}",
+                path.display()
+            ))
+        })?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+        Self::from_file(file, Some(path.to_path_buf()), overrides, known_rules)
+    }
+}
+
+/// `[workspace.metadata.scalelint]` or `[package.metadata.scalelint]` of a manifest.
+fn metadata_table(manifest: &Path, text: &str) -> Result<Option<(FileConfig, ())>, ConfigError> {
+    let Ok(doc) = toml::from_str::<toml::Table>(text) else {
+        return Ok(None);
+    };
+    for section in ["workspace", "package"] {
+        let table = doc
+            .get(section)
+            .and_then(|s| s.get("metadata"))
+            .and_then(|m| m.get("scalelint"));
+        if let Some(table) = table {
+            let file = FileConfig::deserialize(table.clone()).map_err(|e| {
+                ConfigError(format!(
+                    "{}: [{section}.metadata.scalelint]: {}",
+                    manifest.display(),
+                    e.message()
+                ))
+            })?;
+            return Ok(Some((file, ())));
+        }
+    }
+    Ok(None)
+}
+
+/// `path:line:col: message` for a TOML error.
+pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let starts = line_starts(text);
+            let line = starts.partition_point(|&s| s <= span.start);
+            let col = text[starts[line - 1]..span.start.min(text.len())]
+                .chars()
+                .count()
+                + 1;
+            let key = text.get(span.clone()).unwrap_or("").trim();
+            let key = if key.is_empty() || key.len() > 40 {
+                String::new()
+            } else {
+                format!(" (at `{key}`)")
+            };
+            ConfigError(format!(
+                "{}:{line}:{col}: invalid configuration: {message}{key}",
+                path.display()
+            ))
+        }
+        None => ConfigError(format!(
+            "{}: invalid configuration: {message}",
+            path.display()
+        )),
+    }
+}
+
+/// The text `scalelint init` writes.
+pub const INIT_TEMPLATE: &str = r#"# scalelint configuration: https://github.com/scalelint/scalelint
+# Everything here is optional; the values shown are the defaults.
+
+# How many instances of the service run behind the load balancer.
+instances = 4
+
+[database]
+# The database's max_connections (PostgreSQL's default is 100, MySQL's 151).
+max-connections = 100
+# Connections kept free for operators, migrations and other clients.
+reserved-connections = 10
+
+# Per-rule levels: "deny" (error), "warn" or "allow" (off).
+# [rules.print-in-service]
+# level = "allow"
+
+# Paths to skip, as globs relative to this file.
+exclude = []
+
+# Functions of yours that take a cross-instance lock (matched by name or path suffix).
+lock-functions = []
+
+# Binaries or crates deployed as exactly one replica: their jobs and migrations are not reported.
+single-instance = []
+
+# Treat the crate as a service (prints are findings) even without a known framework.
+# service = true
+
+# Additions to the knowledge catalog, same shape as rules/catalog/*.toml.
+# [[catalog.framework]]
+# name = "my-framework"
+# crates = ["my_framework"]
+"#;

@@ -1,0 +1,422 @@
+//! Facts: small plain data extracted from one file in one syntax-tree pass.
+//! Rules read facts; they never see a syntax tree.
+
+pub mod reach;
+
+pub mod visit;
+
+use crate::source::Span;
+
+pub type RegionId = usize;
+pub type FnIdx = usize;
+
+/// A resolved path such as `["tokio_cron_scheduler", "Job", "new_async"]`.
+pub type Path = Vec<String>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    For,
+    While,
+    Loop,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    File,
+    Mod(String),
+    Fn(FnIdx),
+    Closure,
+    AsyncBlock,
+    Loop(LoopKind),
+}
+
+/// Where a closure or async block was passed: `tokio::spawn(async { .. })` gives the block's
+/// region `ArgOf { callee: ["tokio", "spawn"], method: false, .. }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgOf {
+    pub callee: Path,
+    pub method: bool,
+    /// The whole call expression.
+    pub call_span: Span,
+}
+
+/// A lexical scope: the file, a module, a function body, a closure, an async block, a loop body.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub kind: RegionKind,
+    pub parent: Option<RegionId>,
+    pub span: Span,
+    /// Test-only code: `#[cfg(test)]` modules, `#[test]` functions and what they contain.
+    pub in_test: bool,
+    pub arg_of: Option<ArgOf>,
+}
+
+/// A summary of an expression, deep enough for rules to read calls, chains and literals.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// An integer literal; `suffix` is its type suffix (`u32` in `50u32`).
+    Int {
+        value: u128,
+        suffix: String,
+        span: Span,
+    },
+    Str {
+        value: String,
+        span: Span,
+    },
+    Bool {
+        value: bool,
+        span: Span,
+    },
+    /// A path expression, resolved through the file's `use` items.
+    Path {
+        path: Path,
+        span: Span,
+    },
+    Field {
+        base: Box<Val>,
+        name: String,
+        span: Span,
+    },
+    Call {
+        func: Box<Val>,
+        args: Vec<Val>,
+        span: Span,
+    },
+    Method {
+        recv: Box<Val>,
+        name: String,
+        name_span: Span,
+        args: Vec<Val>,
+        span: Span,
+    },
+    Macro {
+        path: Path,
+        span: Span,
+    },
+    Struct {
+        path: Path,
+        fields: Vec<(String, Val)>,
+        rest: Option<Box<Val>>,
+        span: Span,
+    },
+    /// A closure or async block; its body is the region, `tail` its value when it is one expression.
+    Body {
+        region: RegionId,
+        tail: Option<Box<Val>>,
+        span: Span,
+    },
+    Other {
+        span: Span,
+    },
+}
+
+impl Val {
+    pub fn span(&self) -> Span {
+        match self {
+            Val::Int { span, .. }
+            | Val::Str { span, .. }
+            | Val::Bool { span, .. }
+            | Val::Path { span, .. }
+            | Val::Field { span, .. }
+            | Val::Call { span, .. }
+            | Val::Method { span, .. }
+            | Val::Macro { span, .. }
+            | Val::Struct { span, .. }
+            | Val::Body { span, .. }
+            | Val::Other { span } => *span,
+        }
+    }
+
+    /// The method calls of a chain, innermost first, and the value they start from.
+    pub fn chain(&self) -> (&Val, Vec<&Val>) {
+        let mut links = vec![];
+        let mut cur = self;
+        while let Val::Method { recv, .. } = cur {
+            links.push(cur);
+            cur = recv;
+        }
+        links.reverse();
+        (cur, links)
+    }
+
+    pub fn method_name(&self) -> Option<&str> {
+        match self {
+            Val::Method { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The callee path of a function call.
+    pub fn call_path(&self) -> Option<&Path> {
+        match self {
+            Val::Call { func, .. } => match &**func {
+                Val::Path { path, .. } => Some(path),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn args(&self) -> &[Val] {
+        match self {
+            Val::Call { args, .. } | Val::Method { args, .. } => args,
+            _ => &[],
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Every value inside this one, itself included, depth first.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Val)) {
+        f(self);
+        match self {
+            Val::Field { base, .. } => base.walk(f),
+            Val::Call { func, args, .. } => {
+                func.walk(f);
+                args.iter().for_each(|a| a.walk(f));
+            }
+            Val::Method { recv, args, .. } => {
+                recv.walk(f);
+                args.iter().for_each(|a| a.walk(f));
+            }
+            Val::Struct { fields, rest, .. } => {
+                fields.iter().for_each(|(_, v)| v.walk(f));
+                if let Some(r) = rest {
+                    r.walk(f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An outermost call expression (a function call or a whole method chain).
+#[derive(Clone, Debug)]
+pub struct CallFact {
+    pub val: Val,
+    pub region: RegionId,
+}
+
+/// How a macro argument was written, for `log`/`tracing` macros and format macros.
+#[derive(Clone, Debug)]
+pub enum MacroArg {
+    /// `expr`, or a format string.
+    Expr(Val),
+    /// `name = value`, `name = ?value`, `?value`, `%value`, `target: ..`.
+    Field {
+        name: Option<String>,
+        sigil: Option<char>,
+        value: Val,
+        span: Span,
+    },
+    Unparsed {
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct MacroFact {
+    pub path: Path,
+    /// The span of the macro's path (`info` in `tracing::info!`), for renaming edits.
+    pub name_span: Span,
+    pub span: Span,
+    pub args: Vec<MacroArg>,
+    /// Whether the arguments could be split at top-level commas and parsed.
+    pub parsed: bool,
+    pub region: RegionId,
+}
+
+#[derive(Clone, Debug)]
+pub struct StrFact {
+    pub value: String,
+    pub span: Span,
+    pub region: RegionId,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttrFact {
+    pub path: Path,
+    pub span: Span,
+    /// The tokens inside the attribute's parentheses, as text.
+    pub args: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    /// The type as written, tokens joined by spaces.
+    pub ty: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnFact {
+    pub name: String,
+    /// Module path within the crate, impl type, then the name: `["jobs", "Cleaner", "run"]`.
+    pub path: Path,
+    pub span: Span,
+    pub ident_span: Span,
+    pub body: RegionId,
+    pub is_test: bool,
+    pub is_method: bool,
+    pub attrs: Vec<AttrFact>,
+    pub params: Vec<Param>,
+    pub has_self: bool,
+    /// The body's tail expression, when the body is a single expression.
+    pub tail: Option<Val>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LetFact {
+    pub name: String,
+    pub init: Val,
+    pub region: RegionId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct AssignFact {
+    pub target: Val,
+    pub value: Val,
+    pub region: RegionId,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstFact {
+    pub name: String,
+    pub value: Val,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: String,
+    /// `#[serde(default = "path")]`: the function's path; `#[serde(default)]`: an empty path.
+    pub serde_default: Option<Path>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructFact {
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+/// A `// scalelint: allow(rule) reason` comment.
+#[derive(Clone, Debug)]
+pub struct AllowComment {
+    pub rules: Vec<(String, Span)>,
+    pub line: usize,
+    pub span: Span,
+}
+
+/// `impl Trait for Type` or `impl Type`.
+#[derive(Clone, Debug)]
+pub struct ImplFact {
+    pub self_ty: String,
+    pub trait_path: Option<Path>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    /// Module path of the file within its crate (`src/jobs/mod.rs` → `["jobs"]`).
+    pub module: Path,
+    pub regions: Vec<Region>,
+    pub calls: Vec<CallFact>,
+    pub macros: Vec<MacroFact>,
+    pub strings: Vec<StrFact>,
+    pub fns: Vec<FnFact>,
+    pub lets: Vec<LetFact>,
+    pub assigns: Vec<AssignFact>,
+    pub consts: Vec<ConstFact>,
+    pub structs: Vec<StructFact>,
+    pub impls: Vec<ImplFact>,
+    /// Inner attributes and item attributes outside functions (`#![..]`).
+    pub file_attrs: Vec<AttrFact>,
+    /// The first path segments this file names: crates it uses.
+    pub crate_refs: Vec<String>,
+    /// `use a::b::*` prefixes.
+    pub globs: Vec<Path>,
+    pub allows: Vec<AllowComment>,
+}
+
+impl FileFacts {
+    pub fn region(&self, id: RegionId) -> &Region {
+        &self.regions[id]
+    }
+
+    /// The region and its ancestors, innermost first.
+    pub fn ancestors(&self, id: RegionId) -> impl Iterator<Item = (RegionId, &Region)> {
+        let mut next = Some(id);
+        std::iter::from_fn(move || {
+            let id = next?;
+            let r = &self.regions[id];
+            next = r.parent;
+            Some((id, r))
+        })
+    }
+
+    pub fn in_test(&self, id: RegionId) -> bool {
+        self.regions[id].in_test
+    }
+
+    /// The function whose body holds this region, if any.
+    pub fn enclosing_fn(&self, id: RegionId) -> Option<&FnFact> {
+        self.ancestors(id).find_map(|(_, r)| match r.kind {
+            RegionKind::Fn(f) => Some(&self.fns[f]),
+            _ => None,
+        })
+    }
+
+    /// Whether `inner` is `outer` or lies inside it.
+    pub fn is_within(&self, inner: RegionId, outer: RegionId) -> bool {
+        self.ancestors(inner).any(|(id, _)| id == outer)
+    }
+
+    /// Calls whose region lies inside `region`.
+    pub fn calls_within(&self, region: RegionId) -> impl Iterator<Item = &CallFact> {
+        self.calls
+            .iter()
+            .filter(move |c| self.is_within(c.region, region))
+    }
+
+    pub fn macros_within(&self, region: RegionId) -> impl Iterator<Item = &MacroFact> {
+        self.macros
+            .iter()
+            .filter(move |m| self.is_within(m.region, region))
+    }
+
+    pub fn strings_within(&self, region: RegionId) -> impl Iterator<Item = &StrFact> {
+        self.strings
+            .iter()
+            .filter(move |s| self.is_within(s.region, region))
+    }
+
+    /// The local binding `name` visible from `region`: the nearest `let` in an enclosing region.
+    pub fn binding(&self, name: &str, region: RegionId) -> Option<&LetFact> {
+        self.ancestors(region).find_map(|(id, _)| {
+            self.lets
+                .iter()
+                .rev()
+                .find(|l| l.region == id && l.name == name)
+        })
+    }
+}
+
+/// Whether `path` ends with the segments of `suffix` (`["PgPoolOptions", "new"]`).
+pub fn ends_with(path: &[String], suffix: &[&str]) -> bool {
+    path.len() >= suffix.len()
+        && path[path.len() - suffix.len()..]
+            .iter()
+            .zip(suffix)
+            .all(|(a, b)| a == b)
+}

@@ -1,0 +1,160 @@
+//! The workspace-wide function map and "reaches X" propagated to a fixpoint:
+//! a job that calls `leader::run_exclusive(..)` is locked if that function takes a lock.
+
+use super::{FileFacts, FnIdx, RegionId, Val};
+use std::collections::HashMap;
+
+/// A function of the workspace: the file (index in the workspace's file list) and its index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnRef {
+    pub file: usize,
+    pub idx: FnIdx,
+}
+
+pub struct FnIndex {
+    by_name: HashMap<String, Vec<FnRef>>,
+    /// For each function (in `all` order), the functions its body may call.
+    callees: Vec<Vec<usize>>,
+    all: Vec<FnRef>,
+    position: HashMap<FnRef, usize>,
+}
+
+impl FnIndex {
+    pub fn build(files: &[&FileFacts]) -> FnIndex {
+        let mut by_name: HashMap<String, Vec<FnRef>> = HashMap::new();
+        let mut all = vec![];
+        for (file, facts) in files.iter().enumerate() {
+            for (idx, f) in facts.fns.iter().enumerate() {
+                let r = FnRef { file, idx };
+                by_name.entry(f.name.clone()).or_default().push(r);
+                all.push(r);
+            }
+        }
+        let position: HashMap<FnRef, usize> =
+            all.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+        let mut index = FnIndex {
+            by_name,
+            callees: vec![],
+            all,
+            position,
+        };
+        let callees = index
+            .all
+            .iter()
+            .map(|r| {
+                let facts = files[r.file];
+                let body = facts.fns[r.idx].body;
+                let mut out: Vec<usize> = facts
+                    .calls_within(body)
+                    .flat_map(|c| index.callees_of_val(files, r.file, &c.val))
+                    .filter_map(|t| index.position.get(&t).copied())
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
+            .collect();
+        index.callees = callees;
+        index
+    }
+
+    /// Functions of the workspace that a call (or any call in its chain and arguments) may invoke.
+    pub fn callees_of_val(&self, files: &[&FileFacts], file: usize, val: &Val) -> Vec<FnRef> {
+        let mut out = vec![];
+        val.walk(&mut |v| match v {
+            Val::Call { func, .. } => {
+                if let Val::Path { path, .. } = &**func {
+                    out.extend(self.resolve_path(files, file, path));
+                }
+            }
+            Val::Method { name, .. } => {
+                if let Some(cands) = self.by_name.get(name) {
+                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].is_method));
+                }
+            }
+            // A function passed by name: `tokio::spawn(run_cleanup(pool))` is a call; `spawn(job)` is not.
+            _ => {}
+        });
+        out
+    }
+
+    /// The functions a path call may name: same name, and the qualifying segments agree.
+    pub fn resolve_path(&self, files: &[&FileFacts], file: usize, path: &[String]) -> Vec<FnRef> {
+        let Some(name) = path.last() else {
+            return vec![];
+        };
+        let Some(cands) = self.by_name.get(name) else {
+            return vec![];
+        };
+        let qualifier: Vec<&str> = path[..path.len() - 1]
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "crate")
+            .collect();
+        if qualifier.is_empty() {
+            // A bare name: prefer a free function of the same file, then any free function.
+            let same: Vec<FnRef> = cands
+                .iter()
+                .copied()
+                .filter(|r| r.file == file && !files[r.file].fns[r.idx].is_method)
+                .collect();
+            if !same.is_empty() {
+                return same;
+            }
+            return cands
+                .iter()
+                .copied()
+                .filter(|r| !files[r.file].fns[r.idx].is_method)
+                .collect();
+        }
+        let last_q = *qualifier.last().unwrap();
+        cands
+            .iter()
+            .copied()
+            .filter(|r| {
+                let f = &files[r.file].fns[r.idx];
+                // `module::f`, `Type::f`, or a path whose qualifier names the file's module.
+                f.path[..f.path.len() - 1].iter().any(|s| s == last_q)
+            })
+            .collect()
+    }
+
+    /// Every function that satisfies `direct` or calls (transitively) one that does.
+    pub fn fixpoint(&self, direct: impl Fn(FnRef) -> bool) -> Reach {
+        let mut reached: Vec<bool> = self.all.iter().map(|r| direct(*r)).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..self.all.len() {
+                if !reached[i] && self.callees[i].iter().any(|&c| reached[c]) {
+                    reached[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        Reach {
+            reached,
+            position: self.position.clone(),
+        }
+    }
+
+    pub fn get(&self, files: &[&FileFacts], r: FnRef) -> Option<(usize, RegionId)> {
+        files
+            .get(r.file)
+            .and_then(|f| f.fns.get(r.idx))
+            .map(|f| (r.file, f.body))
+    }
+}
+
+pub struct Reach {
+    reached: Vec<bool>,
+    position: HashMap<FnRef, usize>,
+}
+
+impl Reach {
+    pub fn contains(&self, r: FnRef) -> bool {
+        self.position.get(&r).is_some_and(|&i| self.reached[i])
+    }
+}

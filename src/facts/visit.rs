@@ -1,0 +1,902 @@
+//! The one syntax-tree pass per file that produces its `FileFacts`.
+
+use super::*;
+use crate::source::OffsetMap;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::{BTreeSet, HashMap};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+/// How deep an expression is summarised into a `Val`; deeper parts become `Val::Other`.
+const MAX_VAL_DEPTH: usize = 48;
+
+/// Extracts the facts of a parsed file. `module` is the file's module path in its crate.
+pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts {
+    let mut uses = UseCollector::default();
+    uses.visit_file(file);
+    let mut v = Visitor {
+        offsets,
+        aliases: uses.aliases,
+        crate_refs: uses.crate_refs,
+        facts: FileFacts {
+            module: module.clone(),
+            globs: uses.globs,
+            ..FileFacts::default()
+        },
+        module,
+        impl_ty: None,
+        region: 0,
+        body_regions: HashMap::new(),
+        pending_arg_of: None,
+    };
+    let whole = Span::new(
+        offsets.offset(proc_macro2::LineColumn { line: 1, column: 0 }),
+        usize::MAX,
+    );
+    v.facts.regions.push(Region {
+        kind: RegionKind::File,
+        parent: None,
+        span: whole,
+        in_test: false,
+        arg_of: None,
+    });
+    v.facts.file_attrs = file.attrs.iter().map(|a| v.attr_fact(a)).collect();
+    v.visit_file(file);
+    let mut facts = v.facts;
+    facts.crate_refs = v.crate_refs.into_iter().collect();
+    facts
+}
+
+/// Collects `use` items first, so paths used before their `use` still resolve.
+#[derive(Default)]
+struct UseCollector {
+    aliases: HashMap<String, Path>,
+    globs: Vec<Path>,
+    crate_refs: BTreeSet<String>,
+}
+
+impl UseCollector {
+    fn add(&mut self, tree: &syn::UseTree, prefix: &mut Path) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.add(&p.tree, prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(last) = prefix.last() {
+                        self.aliases.insert(last.clone(), prefix.clone());
+                    }
+                } else {
+                    let mut full = prefix.clone();
+                    full.push(name.clone());
+                    self.aliases.insert(name, full);
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                let mut full = prefix.clone();
+                let name = r.ident.to_string();
+                if name != "self" {
+                    full.push(name);
+                }
+                self.aliases.insert(r.rename.to_string(), full);
+            }
+            syn::UseTree::Glob(_) => self.globs.push(prefix.clone()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.add(t, prefix)),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for UseCollector {
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        if let Some(first) = first_use_segment(&u.tree) {
+            self.crate_refs.insert(first);
+        }
+        self.add(&u.tree, &mut vec![]);
+    }
+}
+
+fn first_use_segment(tree: &syn::UseTree) -> Option<String> {
+    match tree {
+        syn::UseTree::Path(p) => Some(p.ident.to_string()),
+        syn::UseTree::Name(n) => Some(n.ident.to_string()),
+        syn::UseTree::Rename(r) => Some(r.ident.to_string()),
+        _ => None,
+    }
+}
+
+struct Visitor<'a> {
+    offsets: &'a OffsetMap<'a>,
+    aliases: HashMap<String, Path>,
+    crate_refs: BTreeSet<String>,
+    facts: FileFacts,
+    module: Path,
+    impl_ty: Option<String>,
+    region: RegionId,
+    /// Closure and async-block spans → their regions, so a `Val` can point at a body.
+    body_regions: HashMap<(usize, usize), RegionId>,
+    pending_arg_of: Option<ArgOf>,
+}
+
+fn is_test_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    if path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+    {
+        return true;
+    }
+    if path.is_ident("cfg") {
+        let text = attr.meta.to_token_stream().to_string();
+        return text.contains("test") && !text.contains("not");
+    }
+    false
+}
+
+fn tokens_text(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string()
+}
+
+impl<'a> Visitor<'a> {
+    fn span(&self, s: proc_macro2::Span) -> Span {
+        self.offsets.span(s)
+    }
+
+    fn push_region(&mut self, kind: RegionKind, span: Span, test: bool) -> RegionId {
+        let parent = self.region;
+        let in_test = test || self.facts.regions[parent].in_test;
+        let arg_of = match kind {
+            RegionKind::Closure | RegionKind::AsyncBlock => self.pending_arg_of.take(),
+            _ => None,
+        };
+        self.facts.regions.push(Region {
+            kind,
+            parent: Some(parent),
+            span,
+            in_test,
+            arg_of,
+        });
+        let id = self.facts.regions.len() - 1;
+        self.region = id;
+        id
+    }
+
+    fn pop_region(&mut self, id: RegionId) {
+        self.region = self.facts.regions[id].parent.unwrap_or(0);
+    }
+
+    fn resolve(&mut self, segments: &[String]) -> Path {
+        let Some(first) = segments.first() else {
+            return vec![];
+        };
+        let mut out: Path = match first.as_str() {
+            "crate" => vec!["crate".into()],
+            "self" => std::iter::once("crate".to_string())
+                .chain(self.module.iter().cloned())
+                .collect(),
+            "super" => {
+                let mut m: Path = std::iter::once("crate".to_string())
+                    .chain(self.module.iter().cloned())
+                    .collect();
+                if m.len() > 1 {
+                    m.pop();
+                }
+                m
+            }
+            _ => match self.aliases.get(first) {
+                Some(p) => p.clone(),
+                None => vec![first.clone()],
+            },
+        };
+        if segments.len() > 1 && first != "Self" {
+            self.crate_refs.insert(out[0].clone());
+        }
+        out.extend(segments[1..].iter().cloned());
+        // `super::super::x`: drop one more module per extra `super`.
+        while out.len() > 1 && out[1] == "super" {
+            out.remove(1);
+            if out.len() > 2 {
+                out.remove(out.len() - (segments.len() - 1));
+            }
+        }
+        out
+    }
+
+    fn resolve_path(&mut self, path: &syn::Path) -> Path {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let mut p = self.resolve(&segs);
+        if segs.first().is_some_and(|s| s == "Self")
+            && let Some(ty) = &self.impl_ty
+        {
+            p[0] = ty.clone();
+        }
+        p
+    }
+
+    fn attr_fact(&mut self, attr: &syn::Attribute) -> AttrFact {
+        let path = self.resolve_path(attr.path());
+        let args = match &attr.meta {
+            syn::Meta::List(l) => l.tokens.to_string(),
+            syn::Meta::NameValue(nv) => tokens_text(&nv.value),
+            syn::Meta::Path(_) => String::new(),
+        };
+        AttrFact {
+            path,
+            span: self.span(attr.span()),
+            args,
+        }
+    }
+
+    fn val(&mut self, e: &syn::Expr, depth: usize) -> Val {
+        let span = self.span(e.span());
+        if depth > MAX_VAL_DEPTH {
+            return Val::Other { span };
+        }
+        let d = depth + 1;
+        match e {
+            syn::Expr::Lit(l) => match &l.lit {
+                syn::Lit::Int(i) => match i.base10_parse::<u128>() {
+                    Ok(value) => Val::Int {
+                        value,
+                        suffix: i.suffix().to_string(),
+                        span,
+                    },
+                    Err(_) => Val::Other { span },
+                },
+                syn::Lit::Str(s) => Val::Str {
+                    value: s.value(),
+                    span,
+                },
+                syn::Lit::Bool(b) => Val::Bool {
+                    value: b.value,
+                    span,
+                },
+                _ => Val::Other { span },
+            },
+            syn::Expr::Path(p) => Val::Path {
+                path: self.resolve_path(&p.path),
+                span,
+            },
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Val::Field {
+                    base: Box::new(self.val(&f.base, d)),
+                    name: n.to_string(),
+                    span,
+                },
+                syn::Member::Unnamed(i) => Val::Field {
+                    base: Box::new(self.val(&f.base, d)),
+                    name: i.index.to_string(),
+                    span,
+                },
+            },
+            syn::Expr::Call(c) => Val::Call {
+                func: Box::new(self.val(&c.func, d)),
+                args: c.args.iter().map(|a| self.val(a, d)).collect(),
+                span,
+            },
+            syn::Expr::MethodCall(m) => Val::Method {
+                recv: Box::new(self.val(&m.receiver, d)),
+                name: m.method.to_string(),
+                name_span: self.span(m.method.span()),
+                args: m.args.iter().map(|a| self.val(a, d)).collect(),
+                span,
+            },
+            syn::Expr::Macro(m) => Val::Macro {
+                path: self.resolve_path(&m.mac.path),
+                span,
+            },
+            syn::Expr::Struct(s) => Val::Struct {
+                path: self.resolve_path(&s.path),
+                fields: s
+                    .fields
+                    .iter()
+                    .filter_map(|f| match &f.member {
+                        syn::Member::Named(n) => Some((n.to_string(), self.val(&f.expr, d))),
+                        syn::Member::Unnamed(_) => None,
+                    })
+                    .collect(),
+                rest: s.rest.as_ref().map(|r| Box::new(self.val(r, d))),
+                span,
+            },
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => {
+                match self.body_regions.get(&(span.start, span.end)) {
+                    Some(&region) => {
+                        let tail = match e {
+                            syn::Expr::Closure(c) => Some(self.val(&c.body, d)),
+                            syn::Expr::Async(a) => match a.block.stmts.last() {
+                                Some(syn::Stmt::Expr(t, None)) if a.block.stmts.len() == 1 => {
+                                    Some(self.val(t, d))
+                                }
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        Val::Body {
+                            region,
+                            tail: tail.map(Box::new),
+                            span,
+                        }
+                    }
+                    None => Val::Other { span },
+                }
+            }
+            // Wrappers that do not change what a value is for our purposes.
+            syn::Expr::Await(a) => self.val(&a.base, depth),
+            syn::Expr::Try(t) => self.val(&t.expr, depth),
+            syn::Expr::Paren(p) => self.val(&p.expr, depth),
+            syn::Expr::Group(g) => self.val(&g.expr, depth),
+            syn::Expr::Reference(r) => self.val(&r.expr, depth),
+            syn::Expr::Cast(c) => self.val(&c.expr, depth),
+            syn::Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
+                syn::Stmt::Expr(e, None) => self.val(e, depth),
+                _ => Val::Other { span },
+            },
+            _ => Val::Other { span },
+        }
+    }
+
+    /// Unwraps `.await`, `?` and parentheses around a call.
+    fn peel(e: &syn::Expr) -> &syn::Expr {
+        match e {
+            syn::Expr::Await(a) => Self::peel(&a.base),
+            syn::Expr::Try(t) => Self::peel(&t.expr),
+            syn::Expr::Paren(p) => Self::peel(&p.expr),
+            _ => e,
+        }
+    }
+
+    /// Visits an outermost call expression: records it once as a whole chain and visits
+    /// what its parts contain (arguments, the chain's root), without recording inner links.
+    fn visit_chain(&mut self, e: &syn::Expr) {
+        let mut links: Vec<&syn::ExprMethodCall> = vec![];
+        let mut root = e;
+        loop {
+            match Self::peel(root) {
+                syn::Expr::MethodCall(m) => {
+                    links.push(m);
+                    root = &m.receiver;
+                }
+                other => {
+                    root = other;
+                    break;
+                }
+            }
+        }
+        match root {
+            syn::Expr::Call(c) => {
+                self.visit_expr(&c.func);
+                let callee = match &*c.func {
+                    syn::Expr::Path(p) => Some(self.resolve_path(&p.path)),
+                    _ => None,
+                };
+                let call_span = self.span(c.span());
+                for arg in &c.args {
+                    self.pending_arg_of = callee.clone().map(|callee| ArgOf {
+                        callee,
+                        method: false,
+                        call_span,
+                    });
+                    self.visit_expr(arg);
+                    self.pending_arg_of = None;
+                }
+            }
+            other => self.visit_expr(other),
+        }
+        for m in links.iter().rev() {
+            let call_span = self.span(m.span());
+            for arg in &m.args {
+                self.pending_arg_of = Some(ArgOf {
+                    callee: vec![m.method.to_string()],
+                    method: true,
+                    call_span,
+                });
+                self.visit_expr(arg);
+                self.pending_arg_of = None;
+            }
+        }
+        let val = self.val(e, 0);
+        self.facts.calls.push(CallFact {
+            val,
+            region: self.region,
+        });
+    }
+
+    fn visit_macro_call(&mut self, mac: &syn::Macro) {
+        let path = self.resolve_path(&mac.path);
+        let name_span = self.span(
+            mac.path
+                .segments
+                .last()
+                .map_or(mac.path.span(), |s| s.ident.span()),
+        );
+        let span = self.span(mac.span());
+        let pieces = split_commas(mac.tokens.clone());
+        let mut args = vec![];
+        let mut parsed = true;
+        let mut exprs = vec![];
+        for piece in pieces {
+            match parse_macro_arg(&piece) {
+                Some(arg) => {
+                    exprs.push(arg.1.clone());
+                    args.push(arg);
+                }
+                None => {
+                    parsed = false;
+                    break;
+                }
+            }
+        }
+        let region = self.region;
+        if parsed {
+            for e in &exprs {
+                self.visit_expr(e);
+            }
+            let args = args
+                .into_iter()
+                .map(|(kind, e, span)| {
+                    let value = self.val(&e, 0);
+                    match kind {
+                        ArgKind::Expr => MacroArg::Expr(value),
+                        ArgKind::Field { name, sigil } => MacroArg::Field {
+                            name,
+                            sigil,
+                            value,
+                            span: self.span(span),
+                        },
+                    }
+                })
+                .collect();
+            self.facts.macros.push(MacroFact {
+                path,
+                name_span,
+                span,
+                args,
+                parsed: true,
+                region,
+            });
+        } else {
+            // Not an expression list (`select!`, `json!`, DSLs): still look inside its blocks.
+            for block in brace_blocks(mac.tokens.clone()) {
+                for stmt in &block {
+                    self.visit_stmt(stmt);
+                }
+            }
+            let args = vec![MacroArg::Unparsed { span }];
+            self.facts.macros.push(MacroFact {
+                path,
+                name_span,
+                span,
+                args,
+                parsed: false,
+                region,
+            });
+        }
+    }
+
+    fn record_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        span: Span,
+    ) {
+        let is_test = attrs.iter().any(is_test_attr);
+        let name = sig.ident.to_string();
+        let mut path = self.module.clone();
+        if let Some(ty) = &self.impl_ty {
+            path.push(ty.clone());
+        }
+        path.push(name.clone());
+        let attr_facts: Vec<AttrFact> = attrs.iter().map(|a| self.attr_fact(a)).collect();
+        let mut params = vec![];
+        let mut has_self = false;
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => has_self = true,
+                syn::FnArg::Typed(t) => params.push(Param {
+                    name: pat_name(&t.pat).unwrap_or_else(|| "_".into()),
+                    ty: tokens_text(&t.ty),
+                    span: self.span(t.span()),
+                }),
+            }
+        }
+        let idx = self.facts.fns.len();
+        self.facts.fns.push(FnFact {
+            name,
+            path,
+            span,
+            ident_span: self.span(sig.ident.span()),
+            body: 0,
+            is_test,
+            is_method: self.impl_ty.is_some(),
+            attrs: attr_facts,
+            params,
+            has_self,
+            tail: None,
+        });
+        let region = self.push_region(RegionKind::Fn(idx), self.span(block.span()), is_test);
+        self.facts.fns[idx].body = region;
+        for stmt in &block.stmts {
+            self.visit_stmt(stmt);
+        }
+        if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+            let v = self.val(tail, 0);
+            self.facts.fns[idx].tail = Some(v);
+        }
+        self.pop_region(region);
+    }
+}
+
+fn pat_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::TupleStruct(t) => t.elems.first().and_then(pat_name),
+        syn::Pat::Struct(s) => s.fields.first().and_then(|f| pat_name(&f.pat)),
+        syn::Pat::Type(t) => pat_name(&t.pat),
+        syn::Pat::Reference(r) => pat_name(&r.pat),
+        _ => None,
+    }
+}
+
+enum ArgKind {
+    Expr,
+    Field {
+        name: Option<String>,
+        sigil: Option<char>,
+    },
+}
+
+fn split_commas(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut pieces = vec![];
+    let mut cur = vec![];
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => pieces.push(std::mem::take(&mut cur)),
+            _ => cur.push(tt),
+        }
+    }
+    if !cur.is_empty() {
+        pieces.push(cur);
+    }
+    pieces
+}
+
+fn punct(tt: Option<&TokenTree>) -> Option<(char, proc_macro2::Spacing)> {
+    match tt {
+        Some(TokenTree::Punct(p)) => Some((p.as_char(), p.spacing())),
+        _ => None,
+    }
+}
+
+/// Reads one comma-separated argument of a `log`/`tracing`/format macro.
+fn parse_macro_arg(piece: &[TokenTree]) -> Option<(ArgKind, syn::Expr, proc_macro2::Span)> {
+    let span = piece
+        .first()
+        .map(|f| {
+            f.span()
+                .join(piece.last().unwrap().span())
+                .unwrap_or(f.span())
+        })
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    let parse = |tts: &[TokenTree]| syn::parse2::<syn::Expr>(tts.iter().cloned().collect()).ok();
+    let sigil = |tts: &[TokenTree]| match punct(tts.first()) {
+        Some(('?', _)) => Some('?'),
+        Some(('%', _)) => Some('%'),
+        _ => None,
+    };
+    if let Some(s) = sigil(piece) {
+        return Some((
+            ArgKind::Field {
+                name: None,
+                sigil: Some(s),
+            },
+            parse(&piece[1..])?,
+            span,
+        ));
+    }
+    // `name = value`, `a.b = value`, `"quoted" = value`, `target: expr`.
+    let mut i = 0;
+    while i < piece.len() {
+        match &piece[i] {
+            TokenTree::Ident(_) | TokenTree::Literal(_)
+                if i == 0
+                    || punct(piece.get(i - 1)) == Some(('.', proc_macro2::Spacing::Alone)) =>
+            {
+                i += 1
+            }
+            TokenTree::Punct(p) if p.as_char() == '.' && i > 0 => i += 1,
+            _ => break,
+        }
+    }
+    if i > 0 && i < piece.len() {
+        let name: String = piece[..i].iter().map(|t| t.to_string()).collect::<String>();
+        let name = name.trim_matches('"').to_string();
+        match (punct(piece.get(i)), punct(piece.get(i + 1))) {
+            (Some(('=', proc_macro2::Spacing::Alone)), _) => {
+                let rest = &piece[i + 1..];
+                let s = sigil(rest);
+                let rest = if s.is_some() { &rest[1..] } else { rest };
+                return Some((
+                    ArgKind::Field {
+                        name: Some(name),
+                        sigil: s,
+                    },
+                    parse(rest)?,
+                    span,
+                ));
+            }
+            (Some((':', proc_macro2::Spacing::Alone)), _) if i == 1 => {
+                return Some((
+                    ArgKind::Field {
+                        name: Some(name),
+                        sigil: None,
+                    },
+                    parse(&piece[i + 1..])?,
+                    span,
+                ));
+            }
+            _ => {}
+        }
+    }
+    Some((ArgKind::Expr, parse(piece)?, span))
+}
+
+/// The statements of every `{ .. }` group in a macro's tokens that parses as a block body.
+fn brace_blocks(tokens: TokenStream) -> Vec<Vec<syn::Stmt>> {
+    let mut out = vec![];
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt {
+            if g.delimiter() == Delimiter::Brace
+                && let Ok(stmts) = syn::Block::parse_within.parse2(g.stream())
+            {
+                out.push(stmts);
+                continue;
+            }
+            out.extend(brace_blocks(g.stream()));
+        }
+    }
+    out
+}
+
+fn serde_default(attrs: &[syn::Attribute]) -> Option<Path> {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let Ok(list) =
+            attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for meta in list {
+            match meta {
+                syn::Meta::Path(p) if p.is_ident("default") => return Some(vec![]),
+                syn::Meta::NameValue(nv) if nv.path.is_ident("default") => {
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = &nv.value
+                    {
+                        return Some(s.value().split("::").map(str::to_string).collect());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let test = m.attrs.iter().any(is_test_attr);
+        let name = m.ident.to_string();
+        let region = self.push_region(RegionKind::Mod(name.clone()), self.span(m.span()), test);
+        self.module.push(name);
+        visit::visit_item_mod(self, m);
+        self.module.pop();
+        self.pop_region(region);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let self_ty = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let trait_path = i.trait_.as_ref().map(|(_, p, _)| self.resolve_path(p));
+        if let Some(ty) = &self_ty {
+            self.facts.impls.push(ImplFact {
+                self_ty: ty.clone(),
+                trait_path,
+                span: self.span(i.span()),
+            });
+        }
+        let saved = std::mem::replace(&mut self.impl_ty, self_ty);
+        visit::visit_item_impl(self, i);
+        self.impl_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved = self.impl_ty.replace(t.ident.to_string());
+        visit::visit_item_trait(self, t);
+        self.impl_ty = saved;
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let saved = self.impl_ty.take();
+        self.record_fn(&f.attrs, &f.sig, &f.block, self.span(f.span()));
+        self.impl_ty = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.record_fn(&f.attrs, &f.sig, &f.block, self.span(f.span()));
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.record_fn(&f.attrs, &f.sig, block, self.span(f.span()));
+        }
+    }
+
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        visit::visit_item_const(self, c);
+        let value = self.val(&c.expr, 0);
+        self.facts.consts.push(ConstFact {
+            name: c.ident.to_string(),
+            value,
+            span: self.span(c.ident.span()),
+        });
+    }
+
+    fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        visit::visit_impl_item_const(self, c);
+        let value = self.val(&c.expr, 0);
+        self.facts.consts.push(ConstFact {
+            name: c.ident.to_string(),
+            value,
+            span: self.span(c.ident.span()),
+        });
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        visit::visit_item_static(self, s);
+        let value = self.val(&s.expr, 0);
+        self.facts.consts.push(ConstFact {
+            name: s.ident.to_string(),
+            value,
+            span: self.span(s.ident.span()),
+        });
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        let fields = s
+            .fields
+            .iter()
+            .filter_map(|f| {
+                Some(FieldDef {
+                    name: f.ident.as_ref()?.to_string(),
+                    ty: tokens_text(&f.ty),
+                    serde_default: serde_default(&f.attrs),
+                    span: self.span(f.span()),
+                })
+            })
+            .collect();
+        self.facts.structs.push(StructFact {
+            name: s.ident.to_string(),
+            fields,
+            span: self.span(s.ident.span()),
+        });
+        visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Call(_) | syn::Expr::MethodCall(_) => self.visit_chain(e),
+            syn::Expr::Closure(c) => {
+                let span = self.span(e.span());
+                let region = self.push_region(RegionKind::Closure, span, false);
+                self.body_regions.insert((span.start, span.end), region);
+                self.visit_expr(&c.body);
+                self.pop_region(region);
+            }
+            syn::Expr::Async(a) => {
+                let span = self.span(e.span());
+                let region = self.push_region(RegionKind::AsyncBlock, span, false);
+                self.body_regions.insert((span.start, span.end), region);
+                visit::visit_block(self, &a.block);
+                self.pop_region(region);
+            }
+            syn::Expr::ForLoop(f) => {
+                self.pending_arg_of = None;
+                self.visit_expr(&f.expr);
+                let region =
+                    self.push_region(RegionKind::Loop(LoopKind::For), self.span(e.span()), false);
+                visit::visit_block(self, &f.body);
+                self.pop_region(region);
+            }
+            syn::Expr::While(w) => {
+                self.pending_arg_of = None;
+                let region = self.push_region(
+                    RegionKind::Loop(LoopKind::While),
+                    self.span(e.span()),
+                    false,
+                );
+                self.visit_expr(&w.cond);
+                visit::visit_block(self, &w.body);
+                self.pop_region(region);
+            }
+            syn::Expr::Loop(l) => {
+                self.pending_arg_of = None;
+                let region =
+                    self.push_region(RegionKind::Loop(LoopKind::Loop), self.span(e.span()), false);
+                visit::visit_block(self, &l.body);
+                self.pop_region(region);
+            }
+            syn::Expr::Macro(m) => {
+                self.pending_arg_of = None;
+                self.visit_macro_call(&m.mac);
+            }
+            syn::Expr::Assign(a) => {
+                self.pending_arg_of = None;
+                visit::visit_expr_assign(self, a);
+                let target = self.val(&a.left, 0);
+                let value = self.val(&a.right, 0);
+                self.facts.assigns.push(AssignFact {
+                    target,
+                    value,
+                    region: self.region,
+                });
+            }
+            syn::Expr::Path(p) => {
+                if p.path.segments.len() > 1 {
+                    self.resolve_path(&p.path);
+                }
+            }
+            // `Box::pin(async move { .. })` and friends keep the closure's `arg_of` through wrappers.
+            syn::Expr::Paren(_) | syn::Expr::Reference(_) | syn::Expr::Group(_) => {
+                visit::visit_expr(self, e)
+            }
+            _ => {
+                self.pending_arg_of = None;
+                visit::visit_expr(self, e)
+            }
+        }
+    }
+
+    fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+        self.visit_macro_call(&m.mac);
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        self.visit_macro_call(&m.mac);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        visit::visit_local(self, l);
+        if let (Some(name), Some(init)) = (pat_name(&l.pat), &l.init) {
+            let init = self.val(&init.expr, 0);
+            self.facts.lets.push(LetFact {
+                name,
+                init,
+                region: self.region,
+                span: self.span(l.span()),
+            });
+        }
+    }
+
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        let span = self.span(s.span());
+        self.facts.strings.push(StrFact {
+            value: s.value(),
+            span,
+            region: self.region,
+        });
+    }
+
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    std::process::exit(scalelint::cli::main_with(args));
+}

@@ -1,0 +1,160 @@
+//! What rules see: one workspace's files with their facts, crates, config and catalog.
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::diagnostic::FileId;
+use crate::facts::reach::{FnIndex, FnRef, Reach};
+use crate::facts::{FileFacts, FnFact, RegionId};
+use crate::workspace::{CrateInfo, ExtraKind, Role};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A Rust source file with its facts.
+pub struct Unit {
+    /// The file's id in the run's file table.
+    pub id: FileId,
+    pub path: PathBuf,
+    pub krate: usize,
+    pub role: Role,
+    pub bin: Option<String>,
+    pub reported: bool,
+    pub facts: FileFacts,
+}
+
+impl Unit {
+    /// Service code: not a test, bench, example or build script.
+    pub fn is_service_source(&self) -> bool {
+        self.role == Role::Service
+    }
+
+    /// Whether a fact in `region` is service code (not in a test module or test function).
+    pub fn is_service_region(&self, region: RegionId) -> bool {
+        self.is_service_source() && !self.facts.in_test(region)
+    }
+}
+
+/// A config or deploy file (`config/default.toml`, `.env`, `Dockerfile`, Kubernetes YAML).
+pub struct Extra {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub kind: ExtraKind,
+    pub reported: bool,
+    pub text: String,
+}
+
+pub struct Project {
+    pub root: PathBuf,
+    pub loose: bool,
+    pub crates: Vec<CrateInfo>,
+    pub units: Vec<Unit>,
+    pub extras: Vec<Extra>,
+    pub config: Config,
+    pub catalog: Arc<Catalog>,
+    pub fn_index: FnIndex,
+    reach_cache: Mutex<HashMap<&'static str, Arc<Reach>>>,
+}
+
+impl Project {
+    pub fn new(
+        root: PathBuf,
+        loose: bool,
+        crates: Vec<CrateInfo>,
+        units: Vec<Unit>,
+        extras: Vec<Extra>,
+        config: Config,
+        catalog: Arc<Catalog>,
+    ) -> Project {
+        let facts: Vec<&FileFacts> = units.iter().map(|u| &u.facts).collect();
+        let fn_index = FnIndex::build(&facts);
+        Project {
+            root,
+            loose,
+            crates,
+            units,
+            extras,
+            config,
+            catalog,
+            fn_index,
+            reach_cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn facts(&self) -> Vec<&FileFacts> {
+        self.units.iter().map(|u| &u.facts).collect()
+    }
+
+    pub fn crate_of(&self, unit: &Unit) -> &CrateInfo {
+        &self.crates[unit.krate]
+    }
+
+    /// Whether the unit's crate can name the library (depends on it, or, for a loose file, uses it).
+    pub fn uses_crate(&self, unit: &Unit, lib: &str) -> bool {
+        let krate = self.crate_of(unit);
+        if krate.loose || krate.manifest_error.is_some() {
+            return unit.facts.crate_refs.iter().any(|c| c == lib);
+        }
+        krate.depends_on(lib)
+    }
+
+    pub fn uses_any(&self, unit: &Unit, libs: &[String]) -> bool {
+        libs.iter().any(|l| self.uses_crate(unit, l))
+    }
+
+    /// Whether the unit's crate is a service: it depends on a server or worker framework,
+    /// or the config says so.
+    pub fn is_service_crate(&self, unit: &Unit) -> bool {
+        if let Some(service) = self.config.service {
+            return service;
+        }
+        self.catalog
+            .service_crates()
+            .any(|c| self.uses_crate(unit, c))
+    }
+
+    pub fn fn_fact(&self, r: FnRef) -> &FnFact {
+        &self.units[r.file].facts.fns[r.idx]
+    }
+
+    /// The set of functions that reach something, computed once per key and run.
+    pub fn reach(&self, key: &'static str, direct: impl Fn(&Unit, &FnFact) -> bool) -> Arc<Reach> {
+        if let Some(r) = self
+            .reach_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return r.clone();
+        }
+        let reach = Arc::new(
+            self.fn_index
+                .fixpoint(|r| direct(&self.units[r.file], self.fn_fact(r))),
+        );
+        self.reach_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, reach.clone());
+        reach
+    }
+
+    /// Functions of the workspace that calls inside `region` of `unit` may invoke.
+    pub fn callees_in_region(&self, unit_idx: usize, region: RegionId) -> Vec<FnRef> {
+        let facts = self.facts();
+        let unit = &self.units[unit_idx];
+        let mut out: Vec<FnRef> = unit
+            .facts
+            .calls_within(region)
+            .flat_map(|c| self.fn_index.callees_of_val(&facts, unit_idx, &c.val))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn unit_index(&self, unit: &Unit) -> usize {
+        self.units
+            .iter()
+            .position(|u| std::ptr::eq(u, unit))
+            .unwrap_or(0)
+    }
+}

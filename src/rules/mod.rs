@@ -1,0 +1,69 @@
+//! The rule registry. Each rule lives in its own file with its id, family, level and check.
+
+mod host_sized_pool;
+mod oversized_pool;
+pub mod pool_sites;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::project::{Project, Unit};
+
+pub struct RuleMeta {
+    /// The stable, kebab-case id users write in config, suppressions and baselines.
+    pub id: &'static str,
+    pub family: &'static str,
+    pub default_severity: Severity,
+    /// The kind of fix its findings carry: "machine", "maybe" or "manual" (the best it offers).
+    pub fix: &'static str,
+    pub summary: &'static str,
+    /// The rule's page (`rules/docs/<id>.md`).
+    pub doc: &'static str,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Checks one reported Rust file.
+    fn check_unit(&self, _project: &Project, _unit: &Unit, _out: &mut Vec<Diagnostic>) {}
+
+    /// Checks what is not one Rust file: config and deploy files.
+    fn check_project(&self, _project: &Project, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// Findings the engine itself makes; listed so `explain` and `rules` know them.
+pub static PARSE_ERROR: RuleMeta = RuleMeta {
+    id: "parse-error",
+    family: "engine",
+    default_severity: Severity::Warning,
+    fix: "manual",
+    summary: "a file that could not be read or parsed, so it was not checked",
+    doc: include_str!("../../rules/docs/parse-error.md"),
+};
+
+pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
+    id: "unused-allow",
+    family: "engine",
+    default_severity: Severity::Warning,
+    fix: "machine",
+    summary: "a `scalelint: allow(..)` comment that silences nothing, or names no rule",
+    doc: include_str!("../../rules/docs/unused-allow.md"),
+};
+
+/// Every hazard rule, in the order `scalelint rules` lists them.
+pub fn all() -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(oversized_pool::OversizedPool),
+        Box::new(host_sized_pool::HostSizedPool),
+    ]
+}
+
+/// Every rule id with its metadata, the engine's own included.
+pub fn all_meta() -> Vec<&'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = all().iter().map(|r| r.meta()).collect();
+    metas.push(&PARSE_ERROR);
+    metas.push(&UNUSED_ALLOW);
+    metas
+}
+
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    all_meta().into_iter().find(|m| m.id == id)
+}

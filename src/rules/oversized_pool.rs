@@ -1,0 +1,196 @@
+//! `oversized-pool`: a pool whose maximum, times the instance count, exceeds what the
+//! database allows once operators' connections are kept free.
+
+use super::pool_sites::{Size, config_sizes, pool_sites};
+use super::{Rule, RuleMeta};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::project::{Project, Unit};
+use crate::workspace::ExtraKind;
+
+pub struct OversizedPool;
+
+static META: RuleMeta = RuleMeta {
+    id: "oversized-pool",
+    family: "pools",
+    default_severity: Severity::Warning,
+    fix: "machine",
+    summary: "a connection pool larger than its share of the database's max_connections",
+    doc: include_str!("../../rules/docs/oversized-pool.md"),
+};
+
+/// `4 instances × 50 connections = 200, but the database allows 100 and 10 are kept for operators`.
+pub fn arithmetic(config: &Config, size: u128) -> String {
+    let total = size.saturating_mul(config.instances as u128);
+    format!(
+        "{} instances × {size} connections = {total}, but the database allows {} and {} are kept for operators: \
+         the budget per instance is ({} − {}) ÷ {} = {}",
+        config.instances,
+        config.max_connections,
+        config.reserved_connections,
+        config.max_connections,
+        config.reserved_connections,
+        config.instances,
+        config.per_instance_budget()
+    )
+}
+
+fn settings_help(config: &Config) -> String {
+    let from = config
+        .source
+        .as_ref()
+        .map_or("the defaults".to_string(), |p| p.display().to_string());
+    format!(
+        "the numbers come from {from}; if they are not yours, set `instances` and `[database] max-connections` \
+         in scalelint.toml (or pass --instances / --db-max-connections)"
+    )
+}
+
+fn set_in_config_file(project: &Project, field: &str) -> bool {
+    project
+        .extras
+        .iter()
+        .filter(|e| matches!(e.kind, ExtraKind::Toml | ExtraKind::Env))
+        .any(|e| {
+            config_sizes(project, e.kind, &e.text).iter().any(|s| {
+                s.key
+                    .to_ascii_lowercase()
+                    .ends_with(&field.to_ascii_lowercase())
+            })
+        })
+}
+
+impl Rule for OversizedPool {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        let config = &project.config;
+        let budget = config.per_instance_budget();
+        for site in pool_sites(project, unit) {
+            let library = &site.entry.library;
+            match &site.size {
+                Size::Written {
+                    setter,
+                    arg,
+                    written,
+                } => {
+                    let unlimited = written.value == 0 && site.entry.zero_is_unlimited;
+                    if written.value <= budget as u128 && !unlimited {
+                        continue;
+                    }
+                    if written
+                        .field
+                        .as_deref()
+                        .is_some_and(|f| set_in_config_file(project, f))
+                    {
+                        // The config file's value wins over the serde default; it is reported there.
+                        continue;
+                    }
+                    let message = if unlimited {
+                        format!(
+                            "{library} pool with no connection limit (`{setter}(0)` means unlimited)"
+                        )
+                    } else {
+                        format!(
+                            "{library} pool of {} connections per instance exceeds its share of the database ({budget})",
+                            written.value
+                        )
+                    };
+                    let mut d = Diagnostic::new(META.id, unit.id, *arg, message)
+                        .label(unit.id, site.span, "the pool is built here")
+                        .note(arithmetic(
+                            config,
+                            if unlimited { u128::MAX } else { written.value },
+                        ));
+                    if written.file != unit.id || !arg.contains(written.span) {
+                        d = d.label(
+                            written.file,
+                            written.span,
+                            format!("the size is written here{}", written.via_text()),
+                        );
+                    }
+                    d = d.help(settings_help(config)).fix(Fix::machine(
+                        format!("set the maximum to the per-instance budget of {budget}"),
+                        vec![Edit {
+                            file: written.file,
+                            span: written.span,
+                            replacement: written.replacement(budget),
+                        }],
+                    ));
+                    out.push(d);
+                }
+                Size::Default => {
+                    let Some(default) = site.entry.default_size else {
+                        continue;
+                    };
+                    if default as u128 <= budget as u128 {
+                        continue;
+                    }
+                    let setter = site
+                        .entry
+                        .size_methods
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "max_size".into());
+                    out.push(
+                        Diagnostic::new(
+                            META.id,
+                            unit.id,
+                            site.span,
+                            format!("{library} pool left at its default of {default} connections, above its share of the database ({budget})"),
+                        )
+                        .note(arithmetic(config, default as u128))
+                        .help(settings_help(config))
+                        .fix(Fix::maybe(
+                            format!("set the maximum explicitly: `.{setter}({budget})`"),
+                            vec![Edit { file: unit.id, span: crate::source::Span::new(site.span.end, site.span.end), replacement: format!(".{setter}({budget})") }],
+                        )),
+                    );
+                }
+                Size::Unknown => {}
+            }
+        }
+    }
+
+    fn check_project(&self, project: &Project, out: &mut Vec<Diagnostic>) {
+        let uses_pool = project.units.iter().any(|u| {
+            project
+                .catalog
+                .pool
+                .iter()
+                .any(|e| project.uses_any(u, &e.crates) || project.uses_any(u, &e.via))
+        });
+        if !uses_pool && !project.loose {
+            return;
+        }
+        let config = &project.config;
+        let budget = config.per_instance_budget();
+        for extra in project
+            .extras
+            .iter()
+            .filter(|e| e.reported && matches!(e.kind, ExtraKind::Toml | ExtraKind::Env))
+        {
+            for size in config_sizes(project, extra.kind, &extra.text) {
+                if size.value <= budget as u128 {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        META.id,
+                        extra.id,
+                        size.span,
+                        format!("`{}` sets a pool of {} connections per instance, above its share of the database ({budget})", size.key, size.value),
+                    )
+                    .note(arithmetic(config, size.value))
+                    .help(settings_help(config))
+                    .fix(Fix::machine(
+                        format!("set `{}` to the per-instance budget of {budget}", size.key),
+                        vec![Edit { file: extra.id, span: size.span, replacement: budget.to_string() }],
+                    )),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Source text with a line index: byte offsets <-> 1-based line and column.
+
+use std::path::PathBuf;
+
+/// A byte range in one file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+    pub fn contains(&self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// Line and column, both 1-based; the column counts characters, as rustc does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as shown to users (relative to the current directory when possible).
+    pub display: String,
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
+        let line_starts = line_starts(&text);
+        SourceFile {
+            display,
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        LineCol {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+}
+
+/// Converts proc-macro2 positions (1-based line, 0-based char column) of one parsed text
+/// into byte offsets of that text.
+pub struct OffsetMap<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    /// Added to every offset: the parsed text may be a suffix of the file (a byte-order mark removed).
+    base: usize,
+}
+
+impl<'a> OffsetMap<'a> {
+    pub fn new(text: &'a str, base: usize) -> OffsetMap<'a> {
+        OffsetMap {
+            text,
+            line_starts: line_starts(text),
+            base,
+        }
+    }
+
+    pub fn offset(&self, lc: proc_macro2::LineColumn) -> usize {
+        let Some(&start) = self.line_starts.get(lc.line.wrapping_sub(1)) else {
+            return self.base + self.text.len();
+        };
+        let line = &self.text[start..];
+        let within = if line.is_char_boundary(lc.column.min(line.len()))
+            && line.as_bytes()[..lc.column.min(line.len())].is_ascii()
+        {
+            lc.column.min(line.len())
+        } else {
+            line.char_indices()
+                .nth(lc.column)
+                .map_or(line.len(), |(i, _)| i)
+        };
+        self.base + start + within
+    }
+
+    pub fn span(&self, span: proc_macro2::Span) -> Span {
+        Span::new(self.offset(span.start()), self.offset(span.end()))
+    }
+}

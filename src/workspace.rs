@@ -1,0 +1,719 @@
+//! Discovery: which workspaces the given paths belong to, their crates, dependencies and
+//! features, and every file's role.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Service,
+    Test,
+    Bench,
+    Example,
+    Build,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Dependency {
+    /// The package name on crates.io (`tokio-cron-scheduler`).
+    pub package: String,
+    pub features: BTreeSet<String>,
+    pub default_features: bool,
+    /// Only a dev- or build-dependency.
+    pub dev_only: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CrateInfo {
+    pub name: String,
+    pub dir: PathBuf,
+    pub manifest: Option<PathBuf>,
+    /// Dependencies by library name (`tokio_cron_scheduler`), renames applied.
+    pub deps: BTreeMap<String, Dependency>,
+    /// `[[bin]]` names and paths (relative to `dir`), plus `src/main.rs` and `src/bin/*`.
+    pub bins: Vec<(String, PathBuf)>,
+    /// A file outside any crate, analysed on its own with the dependencies its `use` items name.
+    pub loose: bool,
+    /// The manifest could not be read; dependencies are unknown.
+    pub manifest_error: Option<ManifestError>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ManifestError {
+    pub message: String,
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+impl CrateInfo {
+    pub fn depends_on(&self, lib: &str) -> bool {
+        self.deps.get(lib).is_some_and(|d| !d.dev_only)
+    }
+
+    pub fn features_of(&self, lib: &str) -> Option<&BTreeSet<String>> {
+        self.deps.get(lib).map(|d| &d.features)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtraKind {
+    /// A TOML file other than `Cargo.toml` and scalelint's own (service configuration).
+    Toml,
+    /// `.env`, `.env.production`, `*.env`.
+    Env,
+    Dockerfile,
+    Yaml,
+    Shell,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceEntry {
+    pub path: PathBuf,
+    pub krate: usize,
+    pub role: Role,
+    /// Module path within the crate.
+    pub module: Vec<String>,
+    /// The binary this file is the root of, or lives under (`src/bin/worker.rs` → `worker`).
+    pub bin: Option<String>,
+    /// Named (directly or through a folder) on the command line: its findings are reported.
+    pub reported: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExtraEntry {
+    pub path: PathBuf,
+    pub kind: ExtraKind,
+    pub reported: bool,
+}
+
+/// One unit of analysis: a cargo workspace (or a lone package, or a loose file).
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    /// The folder holding the root manifest; for a loose file, its folder.
+    pub root: PathBuf,
+    pub loose: bool,
+    pub crates: Vec<CrateInfo>,
+    pub sources: Vec<SourceEntry>,
+    pub extras: Vec<ExtraEntry>,
+    /// Workspace members that are named in the manifest but missing on disk.
+    pub missing_members: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct DiscoverError(pub String);
+
+/// Folders never descended into.
+pub fn skip_dir(name: &str) -> bool {
+    name == "target"
+        || name == "node_modules"
+        || name == "vendor"
+        || (name.starts_with('.') && name != ".")
+}
+
+pub fn extra_kind(path: &Path) -> Option<ExtraKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    if lower == "cargo.toml"
+        || lower == "cargo.lock"
+        || lower == "scalelint.toml"
+        || lower == ".scalelint.toml"
+    {
+        return None;
+    }
+    if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
+        return Some(ExtraKind::Dockerfile);
+    }
+    if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
+        return Some(ExtraKind::Env);
+    }
+    if lower == "rust-toolchain.toml"
+        || lower == "rustfmt.toml"
+        || lower == ".rustfmt.toml"
+        || lower == "clippy.toml"
+        || lower == "deny.toml"
+        || lower == "taplo.toml"
+        || lower == "typos.toml"
+        || lower == "cross.toml"
+    {
+        return None;
+    }
+    match path.extension()?.to_str()? {
+        "toml" => Some(ExtraKind::Toml),
+        "yaml" | "yml" => Some(ExtraKind::Yaml),
+        "sh" => Some(ExtraKind::Shell),
+        _ => None,
+    }
+}
+
+fn lib_name(package: &str) -> String {
+    package.replace('-', "_")
+}
+
+fn read_deps(
+    table: &toml::Table,
+    ws_deps: Option<&toml::Table>,
+    deps: &mut BTreeMap<String, Dependency>,
+) {
+    for (section, dev_only) in [
+        ("dependencies", false),
+        ("dev-dependencies", true),
+        ("build-dependencies", true),
+    ] {
+        let Some(toml::Value::Table(t)) = table.get(section) else {
+            continue;
+        };
+        for (key, spec) in t {
+            let mut dep = Dependency {
+                package: key.clone(),
+                default_features: true,
+                dev_only,
+                ..Default::default()
+            };
+            let add_spec = |spec: &toml::Value, dep: &mut Dependency| {
+                if let toml::Value::Table(s) = spec {
+                    if let Some(toml::Value::String(p)) = s.get("package") {
+                        dep.package = p.clone();
+                    }
+                    if let Some(toml::Value::Array(f)) = s.get("features") {
+                        dep.features
+                            .extend(f.iter().filter_map(|v| v.as_str().map(str::to_string)));
+                    }
+                    if let Some(toml::Value::Boolean(false)) = s.get("default-features") {
+                        dep.default_features = false;
+                    }
+                }
+            };
+            if let toml::Value::Table(s) = spec
+                && s.get("workspace").and_then(|v| v.as_bool()) == Some(true)
+                && let Some(ws) = ws_deps.and_then(|w| w.get(key))
+            {
+                add_spec(ws, &mut dep);
+            }
+            add_spec(spec, &mut dep);
+            let lib = lib_name(key);
+            match deps.get_mut(&lib) {
+                Some(existing) => {
+                    existing.features.extend(dep.features);
+                    existing.dev_only &= dep.dev_only;
+                }
+                None => {
+                    deps.insert(lib, dep);
+                }
+            }
+        }
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<toml::Table, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+        message: e.to_string(),
+        span: None,
+    })?;
+    toml::from_str::<toml::Table>(&text).map_err(|e| ManifestError {
+        message: e.message().trim().to_string(),
+        span: e.span(),
+    })
+}
+
+fn load_crate(dir: &Path, ws_deps: Option<&toml::Table>) -> CrateInfo {
+    let manifest = dir.join("Cargo.toml");
+    let mut info = CrateInfo {
+        name: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        dir: dir.to_path_buf(),
+        manifest: Some(manifest.clone()),
+        deps: BTreeMap::new(),
+        bins: vec![],
+        loose: false,
+        manifest_error: None,
+    };
+    let table = match read_manifest(&manifest) {
+        Ok(t) => t,
+        Err(e) => {
+            info.manifest_error = Some(e);
+            return info;
+        }
+    };
+    if let Some(name) = table
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+    {
+        info.name = name.to_string();
+    }
+    read_deps(&table, ws_deps, &mut info.deps);
+    if let Some(toml::Value::Table(targets)) = table.get("target") {
+        for spec in targets.values().filter_map(|v| v.as_table()) {
+            read_deps(spec, ws_deps, &mut info.deps);
+        }
+    }
+    if let Some(toml::Value::Array(bins)) = table.get("bin") {
+        for bin in bins.iter().filter_map(|b| b.as_table()) {
+            let Some(name) = bin.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let path = bin
+                .get("path")
+                .and_then(|p| p.as_str())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(format!("src/bin/{name}.rs")));
+            info.bins.push((name.to_string(), path));
+        }
+    }
+    if dir.join("src/main.rs").is_file()
+        && !info.bins.iter().any(|(_, p)| p == Path::new("src/main.rs"))
+    {
+        info.bins
+            .push((info.name.clone(), PathBuf::from("src/main.rs")));
+    }
+    info
+}
+
+fn is_package_manifest(path: &Path) -> bool {
+    read_manifest(path).map_or(true, |t| t.contains_key("package"))
+}
+
+/// The nearest folder at or above `start` whose `Cargo.toml` declares a package.
+fn package_dir(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file() && is_package_manifest(&d.join("Cargo.toml")))
+        .map(Path::to_path_buf)
+}
+
+/// Whether a file belongs to the package rooted at `pkg`: it is one of its targets' sources.
+fn in_package_targets(pkg: &Path, file: &Path, crate_info: &CrateInfo) -> bool {
+    let Ok(rel) = file.strip_prefix(pkg) else {
+        return false;
+    };
+    let first = rel
+        .components()
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .unwrap_or("");
+    matches!(first, "src" | "tests" | "benches" | "examples")
+        || rel == Path::new("build.rs")
+        || crate_info.bins.iter().any(|(_, p)| {
+            rel.starts_with(p.parent().unwrap_or(Path::new("")))
+                && rel.extension().is_some_and(|e| e == "rs")
+                && p.parent().is_some_and(|d| d != Path::new(""))
+        })
+}
+
+fn member_patterns(ws: &toml::Table, key: &str) -> Vec<String> {
+    ws.get(key)
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The workspace root of the package at `pkg`: the nearest manifest above with `[workspace]`
+/// whose members include it; otherwise the package itself.
+fn workspace_root(pkg: &Path) -> (PathBuf, Option<toml::Table>) {
+    for dir in pkg.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let Ok(table) = read_manifest(&manifest) else {
+            continue;
+        };
+        let Some(toml::Value::Table(ws)) = table.get("workspace") else {
+            continue;
+        };
+        if dir == pkg {
+            return (dir.to_path_buf(), Some(ws.clone()));
+        }
+        let rel = pkg.strip_prefix(dir).unwrap_or(pkg);
+        let matches = |patterns: Vec<String>| {
+            patterns.iter().any(|p| {
+                globset::Glob::new(p.trim_end_matches('/'))
+                    .is_ok_and(|g| g.compile_matcher().is_match(rel))
+            })
+        };
+        if matches(member_patterns(ws, "members")) && !matches(member_patterns(ws, "exclude")) {
+            return (dir.to_path_buf(), Some(ws.clone()));
+        }
+    }
+    (pkg.to_path_buf(), None)
+}
+
+fn ws_members(root: &Path, ws: &toml::Table) -> (Vec<PathBuf>, Vec<String>) {
+    let mut dirs = BTreeSet::new();
+    let mut missing = vec![];
+    if root.join("Cargo.toml").is_file() && is_package_manifest(&root.join("Cargo.toml")) {
+        dirs.insert(root.to_path_buf());
+    }
+    let excluded: Vec<globset::GlobMatcher> = member_patterns(ws, "exclude")
+        .iter()
+        .filter_map(|p| {
+            globset::Glob::new(p.trim_end_matches('/'))
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect();
+    for pattern in member_patterns(ws, "members") {
+        let pattern = pattern.trim_end_matches('/');
+        if !pattern.contains(['*', '?', '[']) {
+            let dir = root.join(pattern);
+            if dir.join("Cargo.toml").is_file() {
+                dirs.insert(dir);
+            } else {
+                missing.push(pattern.to_string());
+            }
+            continue;
+        }
+        let Ok(glob) = globset::Glob::new(pattern) else {
+            continue;
+        };
+        let matcher = glob.compile_matcher();
+        let depth = pattern.matches('/').count() + 1;
+        for entry in walkdir::WalkDir::new(root)
+            .min_depth(1)
+            .max_depth(if pattern.contains("**") { 8 } else { depth })
+            .into_iter()
+            .filter_entry(|e| {
+                !e.file_type().is_dir() || !skip_dir(&e.file_name().to_string_lossy())
+            })
+            .flatten()
+        {
+            if !entry.file_type().is_dir() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            if matcher.is_match(rel)
+                && !excluded.iter().any(|m| m.is_match(rel))
+                && entry.path().join("Cargo.toml").is_file()
+            {
+                dirs.insert(entry.path().to_path_buf());
+            }
+        }
+    }
+    (dirs.into_iter().collect(), missing)
+}
+
+fn module_path(rel: &Path) -> (Vec<String>, Option<String>) {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    if parts.first().map(String::as_str) != Some("src") {
+        return (vec![], None);
+    }
+    let mut parts = parts[1..].to_vec();
+    let mut bin = None;
+    if parts.first().map(String::as_str) == Some("bin") && parts.len() >= 2 {
+        bin = Some(parts[1].trim_end_matches(".rs").to_string());
+        parts = parts[2..].to_vec();
+        if parts.is_empty() {
+            return (vec![], bin);
+        }
+    }
+    if let Some(last) = parts.last_mut() {
+        *last = last.trim_end_matches(".rs").to_string();
+    }
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    (parts, bin)
+}
+
+fn role_of(rel: &Path) -> Role {
+    let first = rel
+        .components()
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .unwrap_or("");
+    match first {
+        "tests" => Role::Test,
+        "benches" => Role::Bench,
+        "examples" => Role::Example,
+        "build.rs" => Role::Build,
+        _ => {
+            let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let in_tests_dir = rel.components().any(|c| c.as_os_str() == "tests");
+            if name == "tests.rs"
+                || name.ends_with("_tests.rs")
+                || name.ends_with("_test.rs")
+                || in_tests_dir
+            {
+                Role::Test
+            } else {
+                Role::Service
+            }
+        }
+    }
+}
+
+/// Walks `dir` for files of one package (or of a virtual workspace root): `.rs` files in its
+/// target folders and the config and deploy files the rules read. Stops at nested packages.
+fn walk_package(
+    dir: &Path,
+    crate_info: Option<&CrateInfo>,
+    mut found: impl FnMut(PathBuf, Option<ExtraKind>),
+) {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !skip_dir(&name) && !e.path().join("Cargo.toml").is_file()
+        });
+    for entry in walker.flatten() {
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.into_path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            if crate_info.is_some_and(|c| in_package_targets(dir, &path, c)) {
+                found(path, None);
+            }
+        } else if let Some(kind) = extra_kind(&path) {
+            found(path, Some(kind));
+        }
+    }
+}
+
+/// Groups the files under the given paths into workspaces, each with its full context.
+pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
+    let mut reported_rs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut reported_extra: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut roots: BTreeMap<PathBuf, Option<toml::Table>> = BTreeMap::new();
+    let mut loose: Vec<PathBuf> = vec![];
+    let mut loose_extra: Vec<(PathBuf, ExtraKind)> = vec![];
+    let mut pkg_cache: BTreeMap<PathBuf, Option<(PathBuf, CrateInfo)>> = BTreeMap::new();
+    let mut manifests: Vec<PathBuf> = vec![];
+
+    let mut classify = |path: PathBuf, extra: Option<ExtraKind>| {
+        let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let pkg = pkg_cache
+            .entry(parent.clone())
+            .or_insert_with(|| {
+                package_dir(&parent).map(|p| {
+                    let info = load_crate(&p, None);
+                    (p, info)
+                })
+            })
+            .clone();
+        let owned = match &pkg {
+            Some((dir, info)) => match extra {
+                None => in_package_targets(dir, &path, info),
+                Some(_) => true,
+            },
+            None => false,
+        };
+        if owned {
+            let (dir, _) = pkg.unwrap();
+            let (root, ws) = workspace_root(&dir);
+            roots.entry(root).or_insert(ws);
+            match extra {
+                None => reported_rs.insert(path),
+                Some(_) => reported_extra.insert(path),
+            };
+        } else {
+            match extra {
+                None => loose.push(path),
+                Some(kind) => loose_extra.push((path, kind)),
+            }
+        }
+    };
+
+    for input in inputs {
+        let meta = std::fs::metadata(input)
+            .map_err(|e| DiscoverError(format!("{}: {}", input.display(), io_reason(&e))))?;
+        let input = std::path::absolute(input)
+            .map_err(|e| DiscoverError(format!("{}: {e}", input.display())))?;
+        let input = normalize(&input);
+        if meta.is_file() {
+            if input.extension().is_some_and(|e| e == "rs") {
+                classify(input, None);
+            } else if input.file_name().is_some_and(|n| n == "Cargo.toml") {
+                manifests.push(input.parent().unwrap().to_path_buf());
+            } else if let Some(kind) = extra_kind(&input) {
+                classify(input, Some(kind));
+            }
+            continue;
+        }
+        // A folder: every Rust, config and deploy file under it.
+        let walker = walkdir::WalkDir::new(&input)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_dir()
+                    || !skip_dir(&e.file_name().to_string_lossy())
+            });
+        for entry in walker.flatten() {
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let path = entry.into_path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                if entry_is_file(&path) {
+                    classify(path, None);
+                }
+            } else if let Some(kind) = extra_kind(&path) {
+                classify(path, Some(kind));
+            }
+        }
+    }
+    for dir in manifests {
+        let (root, ws) = workspace_root(&dir);
+        roots.entry(root).or_insert(ws);
+    }
+
+    let mut out = vec![];
+    for (root, ws) in roots {
+        let ws_deps = ws
+            .as_ref()
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.as_table())
+            .cloned();
+        let (member_dirs, missing) = match &ws {
+            Some(w) => ws_members(&root, w),
+            None => (vec![root.clone()], vec![]),
+        };
+        let mut workspace = Workspace {
+            root: root.clone(),
+            loose: false,
+            crates: vec![],
+            sources: vec![],
+            extras: vec![],
+            missing_members: missing,
+        };
+        if !member_dirs.contains(&root) {
+            // A virtual manifest: its folder still holds deploy and config files.
+            walk_package(&root, None, |path, kind| {
+                if let Some(kind) = kind {
+                    let reported = reported_extra.contains(&path);
+                    workspace.extras.push(ExtraEntry {
+                        path,
+                        kind,
+                        reported,
+                    });
+                }
+            });
+        }
+        for dir in member_dirs {
+            let info = load_crate(&dir, ws_deps.as_ref());
+            let krate = workspace.crates.len();
+            let bins = info.bins.clone();
+            walk_package(&dir, Some(&info), |path, kind| match kind {
+                None => {
+                    let rel = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
+                    let (module, mut bin) = module_path(&rel);
+                    if bin.is_none() {
+                        bin = bins.iter().find(|(_, p)| *p == rel).map(|(n, _)| n.clone());
+                    }
+                    let reported = reported_rs.contains(&path);
+                    workspace.sources.push(SourceEntry {
+                        role: role_of(&rel),
+                        module,
+                        bin,
+                        reported,
+                        krate,
+                        path,
+                    });
+                }
+                Some(kind) => {
+                    let reported = reported_extra.contains(&path);
+                    workspace.extras.push(ExtraEntry {
+                        path,
+                        kind,
+                        reported,
+                    });
+                }
+            });
+            workspace.crates.push(info);
+        }
+        workspace.sources.sort_by(|a, b| a.path.cmp(&b.path));
+        workspace.extras.sort_by(|a, b| a.path.cmp(&b.path));
+        out.push(workspace);
+    }
+    loose.sort();
+    loose.dedup();
+    for path in loose {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let info = CrateInfo {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            dir: dir.clone(),
+            manifest: None,
+            deps: BTreeMap::new(),
+            bins: vec![],
+            loose: true,
+            manifest_error: None,
+        };
+        out.push(Workspace {
+            root: dir,
+            loose: true,
+            crates: vec![info],
+            sources: vec![SourceEntry {
+                path,
+                krate: 0,
+                role: Role::Service,
+                module: vec![],
+                bin: None,
+                reported: true,
+            }],
+            extras: vec![],
+            missing_members: vec![],
+        });
+    }
+    for (path, kind) in loose_extra {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        out.push(Workspace {
+            root: dir,
+            loose: true,
+            crates: vec![],
+            sources: vec![],
+            extras: vec![ExtraEntry {
+                path,
+                kind,
+                reported: true,
+            }],
+            missing_members: vec![],
+        });
+    }
+    Ok(out)
+}
+
+fn entry_is_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Removes `.` and `..` components without touching the file system (no symlink resolution).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,186 @@
+//! The fixture harness: runs the real binary over `fixtures/` and checks that its findings are
+//! exactly the `//~ rule-id` annotations the fixtures carry (`#~` in TOML, YAML, .env,
+//! Dockerfiles and shell scripts). `//~^ rule-id` expects the finding one line above,
+//! `//~^^` two lines above. A missing finding and an extra finding both fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type Expectations = BTreeMap<(String, usize, String), usize>;
+
+fn annotations(path: &Path, text: &str, display: &str, out: &mut Expectations) {
+    let marker = if path.extension().is_some_and(|e| e == "rs") {
+        "//~"
+    } else {
+        "#~"
+    };
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find(marker) {
+            let after = &rest[at + marker.len()..];
+            let carets = after.chars().take_while(|c| *c == '^').count();
+            let body = after[carets..].trim_start();
+            let rule: String = body
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            assert!(
+                !rule.is_empty(),
+                "{display}:{}: an annotation without a rule id",
+                i + 1
+            );
+            let line_no = i + 1 - carets;
+            *out.entry((display.to_string(), line_no, rule.clone()))
+                .or_default() += 1;
+            rest = &after[carets..];
+            rest = &rest[rest.find(&rule).unwrap() + rule.len()..];
+        }
+    }
+}
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            if name != "target" {
+                fixture_files(&path, out);
+            }
+        } else if !name.ends_with(".fixed.rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .args(args)
+        .args(["--format", "json", "--exit-zero", "--quiet"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run scalelint");
+    assert!(
+        output.status.success(),
+        "scalelint failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+fn found(report: &serde_json::Value) -> Expectations {
+    let mut out = Expectations::new();
+    for d in report["diagnostics"].as_array().unwrap() {
+        let key = (
+            d["path"].as_str().unwrap().to_string(),
+            d["line"].as_u64().unwrap() as usize,
+            d["rule"].as_str().unwrap().to_string(),
+        );
+        *out.entry(key).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn fixtures_report_exactly_their_annotations() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    fixture_files(&root.join("fixtures"), &mut files);
+    let mut expected = Expectations::new();
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let display = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        annotations(path, &text, &display, &mut expected);
+    }
+    assert!(expected.len() > 10, "the fixtures carry annotations");
+    let actual = found(&run_json(&["fixtures"]));
+    let mut problems = vec![];
+    for (key, n) in &expected {
+        let got = actual.get(key).copied().unwrap_or(0);
+        if got < *n {
+            problems.push(format!("missing: {}:{}: {}", key.0, key.1, key.2));
+        }
+    }
+    for (key, n) in &actual {
+        let want = expected.get(key).copied().unwrap_or(0);
+        if *n > want {
+            problems.push(format!("unexpected: {}:{}: {}", key.0, key.1, key.2));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "fixture mismatches:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Each rule has at least one positive fixture and at least one fixture file that stays silent.
+#[test]
+fn every_rule_has_positive_and_negative_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let list = Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .arg("rules")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(list.stdout).unwrap();
+    for line in listing.lines().skip(1) {
+        let id = line.split_whitespace().next().unwrap();
+        if id == "parse-error" || id == "unused-allow" {
+            continue;
+        }
+        let dir = root.join("fixtures").join(id);
+        assert!(dir.is_dir(), "fixtures/{id}/ is missing");
+        let mut files = vec![];
+        fixture_files(&dir, &mut files);
+        let texts: Vec<String> = files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect();
+        let marker = |t: &String| t.contains(&format!("~ {id}")) || t.contains(&format!("~^ {id}"));
+        assert!(
+            texts.iter().any(marker),
+            "fixtures/{id}/ has no positive case"
+        );
+        let negative = files.iter().any(|f| {
+            f.file_stem()
+                .is_some_and(|s| s.to_string_lossy().starts_with("ok_"))
+        });
+        assert!(
+            negative,
+            "fixtures/{id}/ has no negative file (ok_*.rs, which must report nothing)"
+        );
+    }
+}
+
+/// Passing one file reports the same findings for it as passing its whole crate.
+#[test]
+fn one_file_gives_the_same_verdicts_as_its_crate() {
+    let whole = run_json(&["fixtures/projects/sample-service"]);
+    let whole_found = found(&whole);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    fixture_files(
+        &root.join("fixtures/projects/sample-service/src"),
+        &mut files,
+    );
+    for file in files {
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let single = found(&run_json(&[&rel]));
+        let from_whole: Expectations = whole_found
+            .iter()
+            .filter(|(k, _)| k.0 == rel)
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        assert_eq!(single, from_whole, "{rel}");
+    }
+}
