@@ -161,7 +161,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     } else {
         opts.paths.clone()
     };
-    let mut workspaces = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
+    let (mut workspaces, mut notes) = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
     if let Some((stdin_path, _)) = &opts.stdin
         && workspaces
             .iter()
@@ -173,7 +173,6 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         )));
     }
 
-    let mut notes = vec![];
     let mut files: Vec<SourceFile> = vec![];
     let mut configs = vec![];
     for ws in &mut workspaces {
