@@ -587,10 +587,10 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
                         path.display()
                     ));
                 }
-            } else if let Some(kind) = extra_kind(&path) {
-                if entry_is_file(&path) {
-                    classify(path, Some(kind));
-                }
+            } else if let Some(kind) = extra_kind(&path)
+                && entry_is_file(&path)
+            {
+                classify(path, Some(kind));
             }
         }
     }
