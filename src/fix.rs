@@ -253,6 +253,15 @@ fn classify(report: &Report, opts: FixOptions, refused: &BTreeSet<PathBuf>) -> R
 
 /// Applies the fixes in memory until nothing changes and returns what would be written.
 pub fn compute(opts: &Options, fix: FixOptions) -> Result<Outcome, FixError> {
+    compute_with(opts, fix, &mut engine::run)
+}
+
+/// [`compute`] with the analysis given (tests give one that crafts edits).
+pub fn compute_with(
+    opts: &Options,
+    fix: FixOptions,
+    analyse: &mut dyn FnMut(&Options) -> Result<Report, RunError>,
+) -> Result<Outcome, FixError> {
     let mut refused: BTreeSet<PathBuf> = BTreeSet::new();
     let mut refusals: Vec<Refusal> = vec![];
     'restart: loop {
@@ -265,7 +274,7 @@ pub fn compute(opts: &Options, fix: FixOptions) -> Result<Outcome, FixError> {
                 overlay: overlay.clone(),
                 ..opts.clone()
             };
-            let report = engine::run(&run_opts).map_err(FixError::Run)?;
+            let report = analyse(&run_opts).map_err(FixError::Run)?;
             if pass == 1 {
                 for f in &report.files {
                     originals.entry(f.path.clone()).or_insert(f.text.clone());
@@ -593,6 +602,85 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
         let leftovers = std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A temporary folder with two loose files, each with one oversized sqlx pool.
+    fn two_pools() -> (PathBuf, Options) {
+        let dir = std::env::temp_dir().join(format!(
+            "scalelint-fix-compute-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = "use sqlx::postgres::PgPoolOptions;\n\npub async fn connect(url: &str) -> sqlx::Result<sqlx::PgPool> {\n    PgPoolOptions::new().max_connections(50).connect(url).await\n}\n";
+        std::fs::write(dir.join("a.rs"), pool).unwrap();
+        std::fs::write(dir.join("b.rs"), pool).unwrap();
+        let opts = Options {
+            paths: vec![dir.clone()],
+            ..Options::default()
+        };
+        (dir, opts)
+    }
+
+    #[test]
+    fn a_fix_that_would_not_parse_leaves_its_file_as_it_is() {
+        let (dir, opts) = two_pools();
+        // The analysis as it is, except that b.rs's fix now writes `22)`.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            for d in &mut report.diagnostics {
+                if report.files[d.file].path.ends_with("b.rs") {
+                    for e in &mut d.fix.as_mut().unwrap().edits {
+                        e.replacement = "22)".into();
+                    }
+                }
+            }
+            Ok(report)
+        };
+        let outcome = compute_with(&opts, FixOptions::default(), &mut analyse).unwrap();
+        let changed: Vec<_> = outcome.changes.iter().map(|c| c.path.clone()).collect();
+        assert_eq!(changed.len(), 1);
+        assert!(changed[0].ends_with("a.rs"));
+        assert!(outcome.changes[0].fixed.contains("max_connections(22)"));
+        assert_eq!(outcome.refused.len(), 1);
+        assert!(outcome.refused[0].path.ends_with("b.rs"));
+        assert_eq!(outcome.fixed, 1);
+        assert_eq!(outcome.remaining.would_not_parse, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fixes_that_never_settle_are_a_reported_bug() {
+        let (dir, opts) = two_pools();
+        // Every analysis asks to insert one more comment line at the top of a.rs.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            let file = report
+                .files
+                .iter()
+                .position(|f| f.path.ends_with("a.rs"))
+                .unwrap();
+            report.diagnostics.push(
+                Diagnostic::new("oversized-pool", file, Span::new(0, 0), "again").fix(
+                    crate::diagnostic::Fix::machine(
+                        "again",
+                        vec![crate::diagnostic::Edit {
+                            file,
+                            span: Span::new(0, 0),
+                            replacement: "// again\n".into(),
+                        }],
+                    ),
+                ),
+            );
+            Ok(report)
+        };
+        let err = compute_with(&opts, FixOptions::default(), &mut analyse)
+            .err()
+            .expect("no convergence");
+        assert!(matches!(err, FixError::NoConvergence { .. }));
+        assert!(err.to_string().contains("did not converge"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
