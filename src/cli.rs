@@ -343,7 +343,7 @@ fn fix_summary(outcome: &fix::Outcome, dry_run: bool) -> String {
         }
         if r.unsafe_not_requested > 0 {
             why.push(format!(
-                "{} not requested (add --unsafe-fixes)",
+                "{} not requested",
                 plural(r.unsafe_not_requested, "unsafe fix", "unsafe fixes")
             ));
         }
@@ -361,6 +361,11 @@ fn fix_summary(outcome: &fix::Outcome, dry_run: bool) -> String {
         ));
     } else {
         line.push_str("; none remain");
+    }
+    if r.unsafe_not_requested > 0 {
+        line.push_str(
+            "\nhint: add --unsafe-fixes to apply the unsafe fixes too (they change behaviour)",
+        );
     }
     if !outcome.unsafe_applied.is_empty() {
         let which: Vec<String> = outcome

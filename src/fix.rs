@@ -685,6 +685,91 @@ mod tests {
     }
 
     #[test]
+    fn replacements_take_the_line_endings_of_a_crlf_file() {
+        let (dir, opts) = two_pools();
+        let a = dir.join("a.rs");
+        let crlf = std::fs::read_to_string(&a).unwrap().replace('\n', "\r\n");
+        std::fs::write(&a, &crlf).unwrap();
+        // A fix that inserts two comment lines, written with `\n`, until they are there.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            let file = report
+                .files
+                .iter()
+                .position(|f| f.path.ends_with("a.rs"))
+                .unwrap();
+            if !report.files[file].text.starts_with("// one") {
+                let edit = crate::diagnostic::Edit {
+                    file,
+                    span: Span::new(0, 0),
+                    replacement: "// one\n// two\n".into(),
+                };
+                report.diagnostics.push(
+                    Diagnostic::new("oversized-pool", file, Span::new(0, 0), "comment")
+                        .fix(crate::diagnostic::Fix::machine("comment", vec![edit])),
+                );
+            }
+            Ok(report)
+        };
+        let outcome = compute_with(&opts, FixOptions::default(), &mut analyse).unwrap();
+        let change = outcome.changes.iter().find(|c| c.path == a).unwrap();
+        assert_eq!(
+            change.fixed,
+            format!("// one\r\n// two\r\n{}", crlf.replace("(50)", "(22)"))
+        );
+        assert_eq!(outcome.fixed, 3, "the comment and both pools");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_pass_shares_identical_edits_and_skips_overlapping_ones() {
+        use crate::diagnostic::{Edit, Fix};
+        let text = "const A: u32 = 50; const B: u32 = 60;".to_string();
+        let edit = |start, end, r: &str| Edit {
+            file: 0,
+            span: Span::new(start, end),
+            replacement: r.into(),
+        };
+        let finding =
+            |fix: Fix| Diagnostic::new("oversized-pool", 0, Span::new(0, 1), "x").fix(fix);
+        let report = Report {
+            files: vec![crate::source::SourceFile::new(
+                PathBuf::from("a.rs"),
+                "a.rs".into(),
+                text,
+            )],
+            diagnostics: vec![
+                finding(Fix::machine("a", vec![edit(15, 17, "22")])),
+                // The same edit from a second finding (two pools sharing one const).
+                finding(Fix::machine("a", vec![edit(15, 17, "22")])),
+                // Overlaps the first: left for the next pass.
+                finding(Fix::machine("b", vec![edit(14, 17, " 21")])),
+                // Changes nothing.
+                finding(Fix::machine("c", vec![edit(34, 36, "60")])),
+                finding(Fix::maybe("d", vec![edit(34, 36, "22")])),
+                finding(Fix::manual("e")),
+            ],
+            summary: Default::default(),
+            notes: vec![],
+        };
+        let p = plan(&report, FixOptions::default(), &BTreeSet::new());
+        assert_eq!(p.fixed, vec![0, 1]);
+        assert_eq!(p.edits[&0], vec![(Span::new(15, 17), "22".to_string())]);
+        let p = plan(&report, FixOptions { unsafe_fixes: true }, &BTreeSet::new());
+        assert_eq!(p.fixed, vec![0, 1, 4]);
+        let r = classify(&report, FixOptions::default(), &BTreeSet::new());
+        assert_eq!(
+            r,
+            Remaining {
+                manual: 1,
+                unsafe_not_requested: 1,
+                overlap: 4,
+                would_not_parse: 0
+            }
+        );
+    }
+
+    #[test]
     fn unified_diff_matches_the_usual_shape() {
         let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
         let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\n";

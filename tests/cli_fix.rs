@@ -92,7 +92,7 @@ fn maybe_fixes_need_unsafe_fixes() {
     assert_eq!(out.status.code(), Some(1), "the findings remain");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     assert!(
-        stderr(&out).contains("2 remain (2 unsafe fixes not requested (add --unsafe-fixes))"),
+        stderr(&out).contains("2 remain (2 unsafe fixes not requested)\nhint: add --unsafe-fixes"),
         "{}",
         stderr(&out)
     );
