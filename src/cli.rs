@@ -246,12 +246,13 @@ fn check(args: CheckArgs) -> i32 {
         if args.diff {
             let mut out = String::new();
             for c in &outcome.changes {
-                out.push_str(&fix::unified_diff(
-                    &c.original,
-                    &c.fixed,
-                    &format!("a/{}", c.display),
-                    &format!("b/{}", c.display),
-                ));
+                // `a/` and `b/` before relative paths, as git writes them; absolute ones as they are.
+                let (old, new) = if std::path::Path::new(&c.display).is_absolute() {
+                    (c.display.clone(), c.display.clone())
+                } else {
+                    (format!("a/{}", c.display), format!("b/{}", c.display))
+                };
+                out.push_str(&fix::unified_diff(&c.original, &c.fixed, &old, &new));
             }
             let mut stdout = std::io::stdout().lock();
             if stdout

@@ -306,3 +306,22 @@ fn fix_does_not_take_stdin() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn fixes_reach_env_files_and_keep_their_crlf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("sample-service");
+    copy_dir(&fixture("fixtures/projects/sample-service"), &project);
+    let env = project.join(".env");
+    std::fs::write(
+        &env,
+        "DATABASE_URL=postgres://orders@db/orders\r\nDATABASE_MAX_CONNECTIONS=60 # per pod\r\n",
+    )
+    .unwrap();
+    let out = run(&project, &["--fix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&env).unwrap(),
+        "DATABASE_URL=postgres://orders@db/orders\r\nDATABASE_MAX_CONNECTIONS=22 # per pod\r\n"
+    );
+}
