@@ -3,6 +3,7 @@
 
 use crate::config::Overrides;
 use crate::engine::{self, Options, Report};
+use crate::fix;
 use crate::render;
 use crate::rules;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -105,6 +106,15 @@ pub struct CheckArgs {
     /// The path to report for source read from stdin (`-`)
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the machine-applicable fixes to the files, then report what remains
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff: also apply `maybe` fixes, which change behaviour
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change and write nothing (exit 1 when there is a diff)
+    #[arg(long)]
+    diff: bool,
 }
 
 /// Runs the program on `args` (without the program name) and returns the exit code.
@@ -210,10 +220,68 @@ fn check(args: CheckArgs) -> i32 {
         ignore: args.ignore.clone(),
         jobs: args.jobs.map(|j| j as usize),
         stdin,
+        ..Options::default()
     };
-    let report = match engine::run(&opts) {
-        Ok(r) => r,
-        Err(e) => return fail(e.0),
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return fail("--unsafe-fixes applies fixes only with --fix or --diff");
+    }
+    let mut write_failed = false;
+    let report = if args.fix || args.diff {
+        if opts.stdin.is_some() {
+            return fail("--fix and --diff work on files, not on stdin (`-`)");
+        }
+        let fix_opts = fix::FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        let outcome = match fix::compute(&opts, fix_opts) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        for r in &outcome.refused {
+            eprintln!(
+                "error: {}: its fixes were not applied because the result would not parse ({}); the file was left as it is",
+                r.display, r.reason
+            );
+        }
+        if args.diff {
+            let mut out = String::new();
+            for c in &outcome.changes {
+                // `a/` and `b/` before relative paths, as git writes them; absolute ones as they are.
+                let (old, new) = if std::path::Path::new(&c.display).is_absolute() {
+                    (c.display.clone(), c.display.clone())
+                } else {
+                    (format!("a/{}", c.display), format!("b/{}", c.display))
+                };
+                out.push_str(&fix::unified_diff(&c.original, &c.fixed, &old, &new));
+            }
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                return 2;
+            }
+            if !args.quiet {
+                eprintln!("{}", fix_summary(&outcome, true));
+            }
+            return if outcome.changes.is_empty() { 0 } else { 1 };
+        }
+        for c in &outcome.changes {
+            if let Err(e) = fix::write_atomic(&c.path, &c.original, &c.fixed) {
+                eprintln!("error: {}: cannot write the fixes: {e}", c.display);
+                write_failed = true;
+            }
+        }
+        if !args.quiet {
+            eprintln!("{}", fix_summary(&outcome, false));
+        }
+        outcome.report
+    } else {
+        match engine::run(&opts) {
+            Ok(r) => r,
+            Err(e) => return fail(e.0),
+        }
     };
     let format = args.format.unwrap_or(Format::Human);
     let color = match args.color {
@@ -238,7 +306,9 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("{}", render::human::summary_line(&report));
         }
     }
-    if report.summary.findings > 0 && !args.exit_zero {
+    if write_failed {
+        2
+    } else if report.summary.findings > 0 && !args.exit_zero {
         1
     } else {
         0
@@ -251,4 +321,66 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Short => render::short::render(report),
         Format::Json => render::json::render(report),
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `fixed 3 findings in 2 files; 2 remain (1 manual fix, 1 unsafe fix not requested)`.
+fn fix_summary(outcome: &fix::Outcome, dry_run: bool) -> String {
+    let files = outcome.changes.len();
+    let mut line = format!(
+        "{} {} in {}",
+        if dry_run { "would fix" } else { "fixed" },
+        plural(outcome.fixed, "finding", "findings"),
+        plural(files, "file", "files")
+    );
+    let r = outcome.remaining;
+    if r.total() > 0 {
+        let mut why = vec![];
+        if r.manual > 0 {
+            why.push(plural(r.manual, "manual fix", "manual fixes"));
+        }
+        if r.unsafe_not_requested > 0 {
+            why.push(format!(
+                "{} not requested",
+                plural(r.unsafe_not_requested, "unsafe fix", "unsafe fixes")
+            ));
+        }
+        if r.overlap > 0 {
+            why.push(format!("{} overlap", r.overlap));
+        }
+        if r.would_not_parse > 0 {
+            why.push(format!("{} would not parse", r.would_not_parse));
+        }
+        line.push_str(&format!(
+            "; {} remain{} ({})",
+            r.total(),
+            if r.total() == 1 { "s" } else { "" },
+            why.join(", ")
+        ));
+    } else {
+        line.push_str("; none remain");
+    }
+    if r.unsafe_not_requested > 0 {
+        line.push_str(
+            "\nhint: add --unsafe-fixes to apply the unsafe fixes too (they change behaviour)",
+        );
+    }
+    if !outcome.unsafe_applied.is_empty() {
+        let which: Vec<String> = outcome
+            .unsafe_applied
+            .iter()
+            .map(|(rule, n)| format!("{rule} ×{n}"))
+            .collect();
+        let n: usize = outcome.unsafe_applied.values().sum();
+        line.push_str(&format!(
+            "\n{} {} (they change behaviour; review them): {}",
+            if dry_run { "would apply" } else { "applied" },
+            plural(n, "unsafe fix", "unsafe fixes"),
+            which.join(", ")
+        ));
+    }
+    line
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod fix;
 pub mod project;
 pub mod render;
 pub mod rules;
