@@ -55,6 +55,8 @@ pub enum Format {
     Human,
     Short,
     Json,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -69,7 +71,7 @@ pub enum Color {
 pub struct CheckArgs {
     /// Files or folders to check (default: the current folder); `-` reads stdin (with --stdin-filename)
     paths: Vec<PathBuf>,
-    /// Output format
+    /// Output format (default: human; github when GITHUB_ACTIONS=true)
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
@@ -215,7 +217,18 @@ fn check(args: CheckArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(e.0),
     };
-    let format = args.format.unwrap_or(Format::Human);
+    let format = match args.format {
+        Some(f) => f,
+        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => {
+            if !args.quiet {
+                eprintln!(
+                    "note: GITHUB_ACTIONS=true: using --format github (pass --format to choose another)"
+                );
+            }
+            Format::Github
+        }
+        None => Format::Human,
+    };
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -229,6 +242,18 @@ fn check(args: CheckArgs) -> i32 {
         .is_err()
     {
         return 2;
+    }
+    if format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append(
+            std::path::Path::new(&path),
+            &render::github::summary_markdown(&report),
+        )
+    {
+        eprintln!(
+            "warning: cannot append to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
     }
     if !args.quiet {
         for note in &report.notes {
@@ -250,5 +275,14 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Human => render::human::render(report, color),
         Format::Short => render::short::render(report),
         Format::Json => render::json::render(report),
+        Format::Github => render::github::render(report),
     }
+}
+
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
