@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check paths (the default command)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Show a rule's page: what it finds, why it breaks at scale, how to fix it
     Explain {
         /// The rule id, e.g. oversized-pool
@@ -57,6 +57,8 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (annotations on the pull request)
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -74,6 +76,12 @@ pub struct CheckArgs {
     /// Output format (default: human; github when GITHUB_ACTIONS=true)
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write the report to this file instead of standard output
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to this file (beside the main format)
+    #[arg(long, value_name = "PATH")]
+    sarif_file: Option<PathBuf>,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -122,7 +130,7 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> i32 {
         }
     };
     match cli.command {
-        Some(Command::Check(args)) => check(args),
+        Some(Command::Check(args)) => check(*args),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules) => list_rules(),
         Some(Command::Init { path, force }) => init(&path, force),
@@ -232,16 +240,31 @@ fn check(args: CheckArgs) -> i32 {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => {
+            args.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let output = render_report(&report, format, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(output.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
+    if let Some(path) = &args.output_file {
+        if let Err(e) = std::fs::write(path, output.as_bytes()) {
+            return fail(format!("{}: {e}", path.display()));
+        }
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(output.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
+            return 2;
+        }
+    }
+    if let Some(path) = &args.sarif_file
+        && let Err(e) = std::fs::write(path, render::sarif::render(&report))
     {
-        return 2;
+        return fail(format!("{}: {e}", path.display()));
     }
     if format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
@@ -276,6 +299,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Short => render::short::render(report),
         Format::Json => render::json::render(report),
         Format::Github => render::github::render(report),
+        Format::Sarif => render::sarif::render(report),
     }
 }
 
