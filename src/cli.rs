@@ -59,6 +59,8 @@ pub enum Format {
     Github,
     /// SARIF 2.1.0 (GitHub code scanning)
     Sarif,
+    /// rustc's JSON diagnostics, one a line (rust-analyzer's check.overrideCommand)
+    RustcJson,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -300,6 +302,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Json => render::json::render(report),
         Format::Github => render::github::render(report),
         Format::Sarif => render::sarif::render(report),
+        Format::RustcJson => render::rustc_json::render(report),
     }
 }
 

@@ -265,3 +265,57 @@ fn one_run_writes_the_main_format_and_a_sarif_file() {
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_valid_sarif(&sarif);
 }
+
+fn without_message_type(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$message_type");
+    }
+    v
+}
+
+#[test]
+fn rustc_json_is_what_cargo_metadata_reads() {
+    let out = stdout_of(scalelint().current_dir(manifest_dir()).args([
+        "fixtures/projects/sample-service",
+        "--format",
+        "rustc-json",
+    ]));
+    assert!(out.lines().count() >= 2, "{out}");
+    let mut suggestions = 0;
+    for line in out.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value["$message_type"], "diagnostic");
+        let parsed: cargo_metadata::diagnostic::Diagnostic =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        // Strict: every field we print is one rustc prints, with the same meaning.
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            without_message_type(value),
+            "round trip"
+        );
+        let code = parsed.code.as_ref().unwrap();
+        assert!(scalelint::rules::meta(&code.code).is_some());
+        assert!(parsed.rendered.as_deref().unwrap().contains(&code.code));
+        let primary = parsed.spans.iter().find(|s| s.is_primary).unwrap();
+        assert!(
+            primary
+                .file_name
+                .starts_with("fixtures/projects/sample-service/")
+        );
+        for child in &parsed.children {
+            for s in &child.spans {
+                if s.suggested_replacement.is_some() {
+                    suggestions += 1;
+                    assert_eq!(
+                        s.suggestion_applicability,
+                        Some(cargo_metadata::diagnostic::Applicability::MachineApplicable)
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        suggestions > 0,
+        "the sample's fixes are offered as suggestions"
+    );
+}
