@@ -84,6 +84,12 @@ pub struct CheckArgs {
     /// Also write a SARIF 2.1.0 report to this file (beside the main format)
     #[arg(long, value_name = "PATH")]
     sarif_file: Option<PathBuf>,
+    /// Report only findings this baseline file does not list (see --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -223,10 +229,56 @@ fn check(args: CheckArgs) -> i32 {
         jobs: args.jobs.map(|j| j as usize),
         stdin,
     };
-    let report = match engine::run(&opts) {
+    let mut report = match engine::run(&opts) {
         Ok(r) => r,
         Err(e) => return fail(e.0),
     };
+    if let Some(file) = &args.write_baseline {
+        return match crate::baseline::write(&report, file) {
+            Ok(n) => {
+                if !args.quiet {
+                    eprintln!(
+                        "scalelint: wrote {n} finding{} to {}; pass --baseline {} to report only new ones",
+                        if n == 1 { "" } else { "s" },
+                        file.display(),
+                        file.display()
+                    );
+                }
+                0
+            }
+            Err(e) => fail(e),
+        };
+    }
+    if let Some(file) = &args.baseline {
+        let baseline = match crate::baseline::read(file) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        let applied = crate::baseline::apply(&mut report, &baseline, file);
+        if applied.hidden > 0 {
+            report.notes.push(format!(
+                "{} finding{} listed in {} not reported",
+                applied.hidden,
+                if applied.hidden == 1 { "" } else { "s" },
+                file.display()
+            ));
+        }
+        if !applied.stale.is_empty() {
+            let list: Vec<String> = applied
+                .stale
+                .iter()
+                .map(|e| format!("{} at {}:{}", e.rule, e.path, e.line))
+                .collect();
+            report.notes.push(format!(
+                "{} baseline entr{} no longer occur{} ({}); run --write-baseline {} to shrink it",
+                list.len(),
+                if list.len() == 1 { "y" } else { "ies" },
+                if list.len() == 1 { "s" } else { "" },
+                list.join(", "),
+                file.display()
+            ));
+        }
+    }
     let format = match args.format {
         Some(f) => f,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => {

@@ -319,3 +319,119 @@ fn rustc_json_is_what_cargo_metadata_reads() {
         "the sample's fixes are offered as suggestions"
     );
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn baseline_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = dir.path().join("svc");
+    copy_dir(
+        &manifest_dir().join("fixtures/projects/sample-service"),
+        &svc,
+    );
+    let baseline = svc.join("scalelint-baseline.json");
+
+    let out = scalelint()
+        .current_dir(&svc)
+        .args(["--write-baseline", "scalelint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 2 findings"));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(written["version"], 1);
+    assert_eq!(written["findings"][1]["path"], "src/db.rs");
+
+    // Today's findings are all listed: nothing to report, from any folder.
+    let out = scalelint()
+        .current_dir(dir.path())
+        .args(["svc", "--format", "short", "--baseline"])
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty());
+
+    // Move and reformat the baselined pool, add a new one, fix the config's.
+    let db = svc.join("src/db.rs");
+    let text = std::fs::read_to_string(&db).unwrap();
+    let text = format!(
+        "\n\n{}\npub async fn more(url: &str) -> sqlx::Result<PgPool> {{\n    \
+         PgPoolOptions::new().max_connections(60).connect(url).await\n}}\n",
+        text.replace("max_connections(40)", "max_connections( 40 )")
+    );
+    std::fs::write(&db, text).unwrap();
+    let config = svc.join("config/default.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("max_connections = 50", "max_connections = 20"),
+    )
+    .unwrap();
+
+    let out = scalelint()
+        .current_dir(&svc)
+        .args(["--format", "short", "--baseline", "scalelint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "only the new finding:\n{stdout}");
+    assert!(
+        stdout.contains("src/db.rs:22:") && stdout.contains("60 connections"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "1 baseline entry no longer occurs (oversized-pool at config/default.toml:7)"
+        ),
+        "{stderr}"
+    );
+
+    // A copy of the baselined line is a new finding: the baseline counts one.
+    let line = std::fs::read_to_string(&db)
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("( 40 )"))
+        .unwrap()
+        .to_string();
+    let mut text = std::fs::read_to_string(&db).unwrap();
+    text.push_str(&format!(
+        "\npub async fn copy(url: &str) -> sqlx::Result<PgPool> {{\n{line}\n}}\n"
+    ));
+    std::fs::write(&db, text).unwrap();
+    let out = stdout_of(scalelint().current_dir(&svc).args([
+        "--format",
+        "short",
+        "--baseline",
+        "scalelint-baseline.json",
+    ]));
+    assert_eq!(
+        out.lines().filter(|l| l.contains("40 connections")).count(),
+        1,
+        "{out}"
+    );
+
+    // A broken baseline is a usage error.
+    std::fs::write(&baseline, "{}").unwrap();
+    let out = scalelint()
+        .current_dir(&svc)
+        .args(["--baseline", "scalelint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
