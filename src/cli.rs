@@ -127,16 +127,82 @@ pub struct CheckArgs {
 
 /// Runs the program on `args` (without the program name) and returns the exit code.
 pub fn main_with(args: Vec<std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)) {
+    match parse(args) {
+        Ok(cli) => dispatch(cli),
+        Err(code) => code,
+    }
+}
+
+/// `cargo scalelint`: as `main_with`, but a check without paths covers the whole workspace
+/// around the current folder, run from its root, so paths read as cargo's do.
+pub fn cargo_main_with(args: Vec<std::ffi::OsString>) -> i32 {
+    let mut cli = match parse(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
-            };
-        }
+        Err(code) => return code,
     };
+    let check = match &mut cli.command {
+        Some(Command::Check(args)) => Some(&mut **args),
+        None => Some(&mut cli.check),
+        _ => None,
+    };
+    if let Some(args) = check
+        && args.paths.is_empty()
+        && let Some(root) = cargo_workspace_root()
+    {
+        // Relative paths in options stay relative to where the user is.
+        for path in [
+            &mut args.config,
+            &mut args.output_file,
+            &mut args.sarif_file,
+            &mut args.baseline,
+            &mut args.write_baseline,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Ok(abs) = std::path::absolute(&*path) {
+                *path = abs;
+            }
+        }
+        if let Err(e) = std::env::set_current_dir(&root) {
+            return fail(format!("{}: {e}", root.display()));
+        }
+    }
+    dispatch(cli)
+}
+
+/// The workspace root cargo would use: `cargo locate-project --workspace`, else the folder of
+/// the nearest Cargo.toml upward.
+fn cargo_workspace_root() -> Option<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let located = std::process::Command::new(cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim()));
+    if let Some(dir) = located.as_ref().and_then(|m| m.parent()) {
+        return Some(dir.to_path_buf());
+    }
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(std::path::Path::to_path_buf)
+}
+
+fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, i32> {
+    Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)).map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ => 2,
+        }
+    })
+}
+
+fn dispatch(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(*args),
         Some(Command::Explain { rule }) => explain(&rule),

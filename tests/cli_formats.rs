@@ -435,3 +435,67 @@ fn baseline_round_trip() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `cargo scalelint` through cargo itself: cargo finds `cargo-scalelint` on PATH and runs it as
+/// `cargo-scalelint scalelint ARGS`.
+fn cargo_with_scalelint_on_path() -> std::process::Command {
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_cargo-scalelint"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()));
+    cmd.env("PATH", path)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CARGO_TARGET_DIR");
+    cmd
+}
+
+#[test]
+fn cargo_scalelint_checks_the_workspace_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = dir.path().join("svc");
+    copy_dir(
+        &manifest_dir().join("fixtures/projects/sample-service"),
+        &svc,
+    );
+    let out = cargo_with_scalelint_on_path()
+        .current_dir(svc.join("src"))
+        .args(["scalelint", "--format", "short"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("config/default.toml:7:19: oversized-pool")
+            && stdout.contains("src/db.rs:16:42: oversized-pool"),
+        "the whole workspace, paths from its root:\n{stdout}"
+    );
+
+    // Given paths are the user's, relative to where they are.
+    let out = cargo_with_scalelint_on_path()
+        .current_dir(svc.join("src"))
+        .args(["scalelint", "db.rs", "--format", "short"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        vec![
+            "db.rs:16:42: oversized-pool: sqlx pool of 40 connections per instance exceeds its share of the database (22)"
+        ]
+    );
+
+    let help = cargo_with_scalelint_on_path()
+        .args(["help", "scalelint"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("Usage: scalelint"),
+        "{help:?}"
+    );
+}
