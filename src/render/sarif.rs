@@ -43,12 +43,17 @@ fn region(start: LineCol, end: LineCol) -> Value {
     })
 }
 
-/// The first paragraph of a rule's page after its heading, or its summary.
+/// The first paragraph of a rule's "What it finds" section (else of its page, after the
+/// heading and the bold key line), or its summary.
 fn full_description(meta: &RuleMeta) -> String {
-    meta.doc
+    let section = meta
+        .doc
+        .find("## What it finds")
+        .map_or(meta.doc, |at| &meta.doc[at..]);
+    section
         .split("\n\n")
         .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#'))
+        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with("**"))
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| meta.summary.to_string())
 }
