@@ -3,6 +3,7 @@
 //! The pipeline: `workspace` (discovery) → `engine` (parse in parallel, `facts`, `rules`,
 //! suppressions) → `render` (human, short, json).
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;
