@@ -46,7 +46,10 @@ impl Rule for UnlockedMigration {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        if !unit.is_service_source() || single_instance(project, unit) || migrate_bin(project, unit)
+        if !unit.is_service_source()
+            || single_instance(project, unit)
+            || migrate_bin(project, unit)
+            || test_support_crate(project, unit)
         {
             return;
         }
@@ -63,8 +66,7 @@ impl Rule for UnlockedMigration {
                 continue;
             }
             let mut visited = BTreeSet::new();
-            if let Some(_why) = protected(project, unit_idx, run.span, run.region, 0, &mut visited)
-            {
+            if protected(project, unit_idx, run.span, run.region, 0, &mut visited).is_some() {
                 continue;
             }
             out.push(diagnostic(project, unit, &run));
@@ -754,6 +756,25 @@ fn single_instance(project: &Project, unit: &Unit) -> bool {
         .any(|s| s == krate || unit.bin.as_deref() == Some(s.as_str()))
 }
 
+/// A crate that exists for tests: it depends on `testcontainers`, or the workspace crates that use
+/// it all do so as a dev-dependency.
+fn test_support_crate(project: &Project, unit: &Unit) -> bool {
+    let krate = project.crate_of(unit);
+    if krate.loose {
+        return false;
+    }
+    if krate.depends_on("testcontainers") {
+        return true;
+    }
+    let lib = krate.name.replace('-', "_");
+    let users: Vec<bool> = project
+        .crates
+        .iter()
+        .filter_map(|c| c.deps.get(&lib).map(|d| d.dev_only))
+        .collect();
+    !users.is_empty() && users.iter().all(|dev| *dev)
+}
+
 fn has_migrate_word(project: &Project, text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     project
@@ -902,16 +923,103 @@ fn guarded_by_lock(project: &Project, unit_idx: usize, site: Span, region: Regio
     let Some(scope) = enclosing_fn_region(facts, region) else {
         return false;
     };
-    if facts
+    // Locks and unlocks before the site, in order: the lock must still be held at the site.
+    let mut events: Vec<(usize, bool)> = vec![];
+    for s in facts
         .strings_within(scope)
-        .any(|s| s.span.start < site.start && is_lock_sql(&s.value))
+        .filter(|s| s.span.start < site.start)
+    {
+        if is_lock_sql(&s.value) {
+            events.push((s.span.start, true));
+        } else if is_unlock_sql(&s.value) {
+            events.push((s.span.start, false));
+        }
+    }
+    for c in facts
+        .calls_within(scope)
+        .filter(|c| c.val.span().end <= site.start)
+    {
+        let locks = val_takes_lock(project, unit_idx, &c.val);
+        let unlocks = val_releases_lock(project, unit_idx, &c.val);
+        // A helper that both takes and releases is scoped: it holds nothing afterwards; so is
+        // one that migrates under its own lock (its guard drops when it returns).
+        if locks != unlocks && !(locks && val_runs_migrations(project, unit_idx, &c.val)) {
+            events.push((c.val.span().start, locks));
+        }
+    }
+    events.sort();
+    events.last().is_some_and(|(_, open)| *open)
+}
+
+/// Whether a call may invoke a workspace function that applies migrations.
+fn val_runs_migrations(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    // Computed only when the reach set is not cached yet.
+    let direct: std::cell::OnceCell<BTreeSet<(usize, usize)>> = std::cell::OnceCell::new();
+    let reach = project.reach("unlocked-migration:runs", |u, f: &FnFact| {
+        let direct = direct.get_or_init(|| {
+            let mut set = BTreeSet::new();
+            for (i, u) in project.units.iter().enumerate() {
+                for run in find_runs(project, u) {
+                    if let Some(f) = enclosing_fn_idx(&u.facts, run.region) {
+                        set.insert((i, f));
+                    }
+                }
+            }
+            set
+        });
+        let i = project.unit_index(u);
+        u.facts
+            .fns
+            .iter()
+            .position(|g| std::ptr::eq(g, f))
+            .is_some_and(|idx| direct.contains(&(i, idx)))
+    });
+    let facts = project.facts();
+    project
+        .fn_index
+        .callees_of_val(&facts, unit_idx, val)
+        .into_iter()
+        .any(|r| reach.contains(r))
+}
+
+/// SQL and calls that release a cross-process lock.
+const UNLOCK_SQL: &[&str] = &["pg_advisory_unlock", "release_lock("];
+const UNLOCK_METHODS: &[&str] = &["release_now"];
+
+fn is_unlock_sql(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    UNLOCK_SQL.iter().any(|k| lower.contains(k))
+}
+
+fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    let reach = project.reach("unlocked-migration:unlock", |u, f: &FnFact| {
+        u.facts
+            .strings_within(f.body)
+            .any(|s| is_unlock_sql(&s.value))
+            || u.facts.calls_within(f.body).any(|c| {
+                c.val
+                    .chain()
+                    .1
+                    .iter()
+                    .any(|l| l.method_name().is_some_and(|m| UNLOCK_METHODS.contains(&m)))
+            })
+    });
+    let facts = project.facts();
+    if project
+        .fn_index
+        .callees_of_val(&facts, unit_idx, val)
+        .into_iter()
+        .any(|r| reach.contains(r))
     {
         return true;
     }
-    facts
-        .calls_within(scope)
-        .filter(|c| c.val.span().end <= site.start)
-        .any(|c| val_takes_lock(project, unit_idx, &c.val))
+    let mut hit = false;
+    val.walk(&mut |v| match v {
+        Val::Method { name, .. } if UNLOCK_METHODS.contains(&name.as_str()) => hit = true,
+        Val::Str { value, .. } if is_unlock_sql(value) => hit = true,
+        _ => {}
+    });
+    hit
 }
 
 /// Why a site is not a finding: a lock before it, a dedicated migrate binary or subcommand, or
@@ -951,22 +1059,26 @@ fn protected(
     }
     let facts = project.facts();
     let mut callers = vec![];
+    let mut test_callers = 0;
     for (i, u) in project.units.iter().enumerate() {
         for c in &u.facts.calls {
-            if !u.is_service_region(c.region) {
-                continue;
-            }
-            if project
+            if !project
                 .fn_index
                 .callees_of_val(&facts, i, &c.val)
                 .contains(&target)
             {
+                continue;
+            }
+            if u.is_service_region(c.region) {
                 callers.push((i, c.val.span(), c.region));
+            } else {
+                test_callers += 1;
             }
         }
     }
     if callers.is_empty() {
-        return None;
+        // Only tests call it: a test helper. No caller at all: an entry point, or called from outside.
+        return (test_callers > 0).then_some("test helper");
     }
     let mut why = None;
     for (i, span, r) in callers {
@@ -989,6 +1101,8 @@ mod deploy {
     struct Hit {
         span: Span,
         command: String,
+        /// Where it runs: "an init container of a Deployment".
+        place: String,
     }
 
     fn tokens(line: &str) -> Vec<String> {
@@ -1133,11 +1247,6 @@ mod deploy {
     }
 
     fn deploy_diagnostic(project: &Project, extra: &Extra, hit: Hit) -> Diagnostic {
-        let where_ = match extra.kind {
-            ExtraKind::Dockerfile => "the container's start command",
-            ExtraKind::Shell => "the container's entrypoint script",
-            _ => "every replica's start command",
-        };
         let lock_note = if hit.command.to_ascii_lowercase().starts_with("sqlx") {
             "the sqlx CLI applies migrations without the advisory lock sqlx's library `Migrator` takes \
              (sqlx-cli/src/migrate.rs)"
@@ -1153,8 +1262,8 @@ mod deploy {
             extra.id,
             hit.span,
             format!(
-                "`{}` in {where_} runs in every replica, which race to apply the same migrations",
-                hit.command
+                "`{}` in {} runs in every replica: they race to apply the same migrations",
+                hit.command, hit.place
             ),
         )
         .note(lock_note)
@@ -1217,6 +1326,7 @@ mod deploy {
                     hits.push(Hit {
                         span: trimmed_span(at.0, at.1),
                         command,
+                        place: format!("the image's `{word}`"),
                     });
                 }
             }
@@ -1239,16 +1349,14 @@ mod deploy {
         let lines = line_spans(text);
         let mut hits = vec![];
         for (k, (start, line)) in lines.iter().enumerate() {
-            let code = line.split(" #").next().unwrap_or(line);
-            if code.trim_start().starts_with('#') {
-                continue;
-            }
+            let code = strip_comment(line);
             if let Some((command, more)) = migrate_command(project, code) {
                 let later = lines[k + 1..].iter().any(|(_, l)| is_command_line(l));
                 if more || later {
                     hits.push(Hit {
                         span: trimmed_span(*start, code),
                         command,
+                        place: "the container's entrypoint script".into(),
                     });
                 }
             }
@@ -1284,20 +1392,34 @@ mod deploy {
             let compose = doc.iter().any(|(_, l)| l.trim_end() == "services:");
             match kind {
                 Some(k) if !hook && deploy.replica_kinds.contains(&k) => {
+                    let mut init = false;
                     for (start, line) in &doc {
-                        let code = line.split(" #").next().unwrap_or(line);
-                        if code.trim_start().starts_with('#') {
-                            continue;
+                        let code = strip_comment(line);
+                        let t = code.trim();
+                        if t.starts_with("initContainers:") {
+                            init = true;
+                        } else if t.starts_with("containers:") {
+                            init = false;
                         }
+                        let place = if init {
+                            format!("an init container of a {k}")
+                        } else {
+                            format!("a container of a {k}")
+                        };
                         if let Some((command, _)) = migrate_command(project, code) {
                             hits.push(Hit {
                                 span: trimmed_span(*start, code),
                                 command,
+                                place,
+                            });
+                        } else if let Some(command) = split_subcommand(project, &doc, *start) {
+                            hits.push(Hit {
+                                span: trimmed_span(*start, code),
+                                command,
+                                place,
                             });
                         }
                     }
-                    // `command: ["/app/server"]` then `args: ["migrate"]` or `- migrate` items.
-                    hits.extend(split_subcommand(project, &doc));
                 }
                 None if compose => hits.extend(compose_services(project, &doc)),
                 _ => {}
@@ -1306,39 +1428,42 @@ mod deploy {
         hits
     }
 
-    /// A project binary on one line and `migrate` as a list item on a later line of the same container.
-    fn split_subcommand(project: &Project, doc: &[(usize, &str)]) -> Vec<Hit> {
+    fn strip_comment(line: &str) -> &str {
+        if line.trim_start().starts_with('#') {
+            return "";
+        }
+        line.split(" #").next().unwrap_or(line)
+    }
+
+    /// `- migrate` (or `args: ["migrate"]`) at `at`, after a line naming one of the project's
+    /// binaries in the same container: `command: ["/app/orders-api"]` then `args: ["migrate"]`.
+    fn split_subcommand(project: &Project, doc: &[(usize, &str)], at: usize) -> Option<String> {
         let bins: BTreeSet<String> = project
             .crates
             .iter()
             .flat_map(|c| c.bins.iter().map(|(n, _)| n.clone()))
             .collect();
-        let mut hits = vec![];
         let mut bin_seen: Option<String> = None;
         for (start, line) in doc {
-            let t = line.trim();
+            let t = strip_comment(line).trim();
             if t.starts_with("- name:") || t.starts_with("name:") {
                 bin_seen = None;
             }
             let toks = tokens(t.trim_start_matches('-'));
-            for tok in &toks {
-                if bins.contains(tok.rsplit('/').next().unwrap_or("")) {
-                    bin_seen = Some(tok.clone());
-                }
-            }
             let item = t.trim_start_matches('-').trim().trim_matches(['"', '\'']);
             let args_item = t.starts_with("args:") && toks.get(1).is_some_and(|a| a == "migrate");
-            if let Some(bin) = &bin_seen
-                && (item == "migrate" || args_item)
-                && migrate_command(project, t).is_none()
-            {
-                hits.push(Hit {
-                    span: trimmed_span(*start, line),
-                    command: format!("{bin} migrate"),
-                });
+            if *start == at {
+                return bin_seen
+                    .filter(|_| item == "migrate" || args_item)
+                    .map(|b| format!("{b} migrate"));
+            }
+            for tok in &toks {
+                if let Some(b) = bins.get(tok.rsplit('/').next().unwrap_or("")) {
+                    bin_seen = Some(b.clone());
+                }
             }
         }
-        hits
+        None
     }
 
     /// docker compose: `command:` of a service (one not named for migrating) that migrates first.
@@ -1362,12 +1487,14 @@ mod deploy {
             if has_migrate_word(project, svc) {
                 continue;
             }
-            if let Some((command, more)) = migrate_command(project, t)
+            let code = strip_comment(line);
+            if let Some((command, more)) = migrate_command(project, code)
                 && (more || t.starts_with("command:") || t.starts_with("entrypoint:"))
             {
                 hits.push(Hit {
-                    span: trimmed_span(*start, line),
+                    span: trimmed_span(*start, code),
                     command,
+                    place: format!("the `{svc}` compose service's command"),
                 });
             }
         }
