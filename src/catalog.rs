@@ -140,6 +140,9 @@ pub struct MigrationRunner {
     /// Commands of its CLI that apply the same migrations.
     #[serde(default)]
     pub cli: Vec<String>,
+    /// Why the CLI does not lock either, when that differs from `why`.
+    #[serde(default)]
+    pub cli_note: Option<String>,
     pub source: String,
 }
 

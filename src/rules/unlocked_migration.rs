@@ -50,7 +50,10 @@ impl Rule for UnlockedMigration {
             || single_instance(project, unit)
             || migrate_bin(project, unit)
             || test_support_crate(project, unit)
+            || (unit.bin.is_some() && !project.is_service_crate(unit))
         {
+            // Tests, one-replica deployments, migrate binaries, test support, and command-line
+            // tools (a binary of a crate that is not a service runs once per invocation).
             return;
         }
         let unit_idx = project.unit_index(unit);
@@ -1106,10 +1109,20 @@ mod deploy {
     }
 
     fn tokens(line: &str) -> Vec<String> {
-        line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
+        let mut out = vec![];
+        for t in line
+            .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
             .filter(|t| !t.is_empty())
-            .map(|t| t.to_string())
-            .collect()
+        {
+            match t.strip_suffix(';') {
+                Some(stem) if !stem.is_empty() => {
+                    out.push(stem.to_string());
+                    out.push(";".to_string());
+                }
+                _ => out.push(t.to_string()),
+            }
+        }
+        out
     }
 
     fn is_separator(t: &str) -> bool {
@@ -1176,8 +1189,12 @@ mod deploy {
                 end = Some(start + 2);
             }
             if let Some(e) = end {
-                let command = toks[start..e].join(" ");
-                let more = lower[e..].iter().any(|t| is_separator(t));
+                let stop = (e..lower.len())
+                    .find(|&k| is_separator(&lower[k]))
+                    .unwrap_or(lower.len());
+                let command = toks[start..stop].join(" ");
+                let command = command.trim_end_matches(';').to_string();
+                let more = stop < lower.len();
                 return Some((command, more));
             }
         }
@@ -1247,15 +1264,19 @@ mod deploy {
     }
 
     fn deploy_diagnostic(project: &Project, extra: &Extra, hit: Hit) -> Diagnostic {
-        let lock_note = if hit.command.to_ascii_lowercase().starts_with("sqlx") {
-            "the sqlx CLI applies migrations without the advisory lock sqlx's library `Migrator` takes \
-             (sqlx-cli/src/migrate.rs)"
-                .to_string()
-        } else {
-            format!(
-                "`{}` takes no lock between instances: every replica applies the same pending migrations",
+        let lower = hit.command.to_ascii_lowercase();
+        let runner = project
+            .catalog
+            .migration_runner
+            .iter()
+            .find(|r| r.cli.iter().any(|c| lower.starts_with(c.as_str())));
+        let lock_note = match runner {
+            Some(r) => r.cli_note.clone().unwrap_or_else(|| r.why.clone()),
+            None => format!(
+                "`{}` is the service's own migrate subcommand: unless it takes a lock itself, every replica \
+                 applies the same pending migrations",
                 hit.command
-            )
+            ),
         };
         Diagnostic::new(
             META.id,
