@@ -38,6 +38,11 @@ struct Run<'c> {
     recv: String,
     method: String,
     arg: String,
+    /// The whole applying expression (`embedded::migrations::runner().run_async(&mut client)`),
+    /// its receiver and its first argument, to quote the source in the snippet.
+    call: Span,
+    recv_span: Option<Span>,
+    arg_span: Option<Span>,
 }
 
 impl Rule for UnlockedMigration {
@@ -144,6 +149,37 @@ fn diagnostic(project: &Project, unit: &Unit, run: &Run) -> Diagnostic {
     d
 }
 
+/// The source text of a span of the unit, when the file can be read again (not for stdin).
+fn source_text(unit: &Unit, span: Span) -> Option<String> {
+    let text = std::fs::read_to_string(&unit.path).ok()?;
+    let t = text.get(span.start..span.end)?;
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The source text of an argument with the `&` / `&mut` written before it (facts see through them).
+fn arg_source(unit: &Unit, span: Span) -> Option<String> {
+    let text = std::fs::read_to_string(&unit.path).ok()?;
+    let arg = text.get(span.start..span.end)?;
+    let before = text.get(..span.start)?.trim_end();
+    let prefix = if before.ends_with("&mut") {
+        "&mut "
+    } else if before.ends_with('&') {
+        "&"
+    } else {
+        ""
+    };
+    Some(format!("{prefix}{arg}"))
+}
+
+/// Whether `name` is a parameter of the enclosing function whose type is a reference.
+fn is_ref_param(unit: &Unit, region: RegionId, name: &str) -> bool {
+    unit.facts.enclosing_fn(region).is_some_and(|f| {
+        f.params
+            .iter()
+            .any(|p| p.name == name && p.ty.starts_with('&'))
+    })
+}
+
 /// The fix: both ways out, for the library in use.
 fn snippet(project: &Project, unit: &Unit, run: &Run) -> String {
     let mysql = backends_near(project, unit, run.region) == ["mysql"];
@@ -167,52 +203,77 @@ fn snippet(project: &Project, unit: &Unit, run: &Run) -> String {
                  pre-upgrade hook, and remove this call from startup; or\n"
             .to_string(),
     };
-    let recv = &run.recv;
-    let call = format!("{recv}.{}({})", run.method, run.arg);
+    let call = source_text(unit, run.call).unwrap_or_else(|| {
+        if run.recv.is_empty() {
+            format!("{}({})", run.method, run.arg)
+        } else {
+            format!("{}.{}({})", run.recv, run.method, run.arg)
+        }
+    });
+    let call = call.split_whitespace().collect::<Vec<_>>().join(" ");
+    let recv = run
+        .recv_span
+        .and_then(|s| source_text(unit, s))
+        .unwrap_or_else(|| run.recv.clone());
+    let arg = run
+        .arg_span
+        .and_then(|s| arg_source(unit, s))
+        .unwrap_or_else(|| run.arg.clone());
     let code = match run.runner.library.as_str() {
         "sqlx" => "(b) remove the `set_locking(false)` / `locking: false` so sqlx takes its own advisory lock \
                    (Postgres, MySQL); if it is off because the database has no advisory locks (CockroachDB), take (a):\n\n    \
                    let migrator = sqlx::migrate!();\n    migrator.run(&pool).await?;"
             .to_string(),
         "diesel_migrations" | "diesel-async" | "fang" => {
-            let conn = if recv.is_empty() { "conn" } else { recv };
-            let call = if recv.is_empty() {
-                format!("{}({conn})", run.method)
+            // The connection the run uses: the receiver, or fang's argument.
+            let conn_src = if run.runner.library == "fang" { arg.clone() } else { recv.clone() };
+            let conn_src = if conn_src.is_empty() { "conn".to_string() } else { conn_src };
+            let bare = conn_src.trim_start_matches("&mut ").trim_start_matches('&').trim();
+            let conn_arg = if conn_src.starts_with("&mut ") || is_ref_param(unit, run.region, bare) {
+                bare.to_string()
             } else {
-                call.clone()
+                format!("&mut {bare}")
             };
-            let aw = if run.runner.library == "diesel-async" {
-                ".await"
+            if run.runner.library == "diesel-async" {
+                format!(
+                    "(b) hold a session-level advisory lock around the run, on a connection of its own kept open:\n\n    \
+                     use diesel_async::{{AsyncConnection, AsyncPgConnection, RunQueryDsl}};\n    \
+                     let mut lock_conn = AsyncPgConnection::establish(&database_url).await?;\n    \
+                     diesel::sql_query(\"{lock}\").execute(&mut lock_conn).await?;\n    \
+                     let applied = {call};\n    \
+                     diesel::sql_query(\"{unlock}\").execute(&mut lock_conn).await?;\n    \
+                     applied?;"
+                )
             } else {
-                ""
-            };
-            format!(
-                "(b) hold a session-level advisory lock on the same connection around the run:\n\n    \
-                 use diesel::RunQueryDsl;\n    \
-                 diesel::sql_query(\"{lock}\").execute(&mut {conn}){aw}?;\n    \
-                 let applied = {call}{aw};\n    \
-                 diesel::sql_query(\"{unlock}\").execute(&mut {conn}){aw}?;\n    \
-                 applied?;"
-            )
+                format!(
+                    "(b) hold a session-level advisory lock on the same connection around the run:\n\n    \
+                     use diesel::RunQueryDsl;\n    \
+                     diesel::sql_query(\"{lock}\").execute({conn_arg})?;\n    \
+                     let applied = {call};\n    \
+                     diesel::sql_query(\"{unlock}\").execute({conn_arg})?;\n    \
+                     applied?;"
+                )
+            }
         }
-        "refinery" => {
-            let client = if run.arg.is_empty() {
-                "client".to_string()
-            } else {
-                run.arg.trim_start_matches("&mut ").to_string()
-            };
-            let aw = if run.method.contains("async") {
+        "refinery" | "tokio-postgres-migration" => {
+            let client = arg.trim_start_matches("&mut ").trim();
+            let client = if client.is_empty() { "client" } else { client };
+            let aw = if run.method.contains("async") || run.runner.library != "refinery" {
                 ".await"
             } else {
                 ""
+            };
+            let call = if run.arg_span.is_some() {
+                call.clone()
+            } else {
+                format!("migrations::runner().{}(&mut {client})", run.method)
             };
             format!(
                 "(b) hold a session-level advisory lock on the same connection around the run:\n\n    \
                  {client}.batch_execute(\"{lock}\"){aw}?;\n    \
-                 let report = migrations::runner().{}(&mut {client}){aw};\n    \
+                 let report = {call}{aw};\n    \
                  {client}.batch_execute(\"{unlock}\"){aw}?;\n    \
-                 report?;",
-                run.method
+                 report?;"
             )
         }
         "sea-orm-migration" => {
@@ -221,22 +282,25 @@ fn snippet(project: &Project, unit: &Unit, run: &Run) -> String {
             } else {
                 format!("SELECT pg_advisory_xact_lock({LOCK_KEY})")
             };
+            let db = if arg.is_empty() { "&db".to_string() } else { arg.clone() };
+            let steps = if matches!(run.method.as_str(), "up" | "down") { ", None" } else { "" };
             format!(
                 "(b) hold an advisory lock on one connection of the pool for the whole run (committing releases it):\n\n    \
-                 use sea_orm::{{ConnectionTrait, TransactionTrait}};\n    \
+                 use sea_orm::{{ConnectionTrait, DatabaseConnection, TransactionTrait}};\n    \
+                 let db: &DatabaseConnection = {db};\n    \
                  let lock = db.begin().await?;\n    \
                  lock.execute_unprepared(\"{xact}\").await?;\n    \
-                 {}::{}(&db, None).await?;\n    \
+                 {}::{}(db{steps}).await?;\n    \
                  lock.commit().await?;",
-                if recv.is_empty() { "Migrator" } else { recv },
+                if run.recv.is_empty() { "Migrator" } else { &run.recv },
                 run.method
             )
         }
         _ => format!(
-            "(b) hold a session-level advisory lock on one open connection around the run:\n\n    \
-             {lock};  -- before the run, on a connection kept open\n    \
-             {call};\n    \
-             {unlock};  -- after"
+            "(b) hold a session-level advisory lock on one connection kept open around the run:\n\n    \
+             -- before: {lock}\n    \
+             {call}\n    \
+             -- after: {unlock}"
         ),
     };
     format!("{once}{code}")
@@ -280,6 +344,9 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
                             recv: recv_text(&call.val),
                             method: link.name.unwrap_or("run").to_string(),
                             arg: link.arg.clone(),
+                            call: Span::new(chain_root_span(&call.val).start, link.span.end),
+                            recv_span: recv_span(&call.val),
+                            arg_span: link.arg_span,
                         });
                         break 'runners;
                     }
@@ -303,6 +370,9 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
                         recv: recv_text(&call.val),
                         method: link.name.unwrap_or("run").to_string(),
                         arg: link.arg.clone(),
+                        call: Span::new(chain_root_span(&call.val).start, link.span.end),
+                        recv_span: recv_span(&call.val),
+                        arg_span: link.arg_span,
                     });
                     break 'runners;
                 }
@@ -325,6 +395,9 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
                     recv: String::new(),
                     method: path.last().cloned().unwrap_or_default(),
                     arg: first_arg_text(&call.val),
+                    call: chain_root_span(&call.val),
+                    recv_span: None,
+                    arg_span: call.val.chain().0.args().first().map(Val::span),
                 });
                 break 'runners;
             }
@@ -342,6 +415,9 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
                     recv: path[path.len() - 2].clone(),
                     method: path[path.len() - 1].clone(),
                     arg: String::new(),
+                    call: chain_root_span(&call.val),
+                    recv_span: None,
+                    arg_span: call.val.chain().0.args().first().map(Val::span),
                 });
                 break 'runners;
             }
@@ -375,6 +451,9 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
                         "run_pending_migrations".into()
                     },
                     arg: String::new(),
+                    call: m.span,
+                    recv_span: None,
+                    arg_span: None,
                 });
                 break;
             }
@@ -388,6 +467,7 @@ struct Link<'v> {
     name: Option<&'v str>,
     span: Span,
     arg: String,
+    arg_span: Option<Span>,
 }
 
 fn call_links(val: &Val) -> Vec<Link<'_>> {
@@ -405,6 +485,7 @@ fn call_links(val: &Val) -> Vec<Link<'_>> {
                 name: Some(name.as_str()),
                 span: Span::new(name_span.start, span.end),
                 arg: args.first().map(val_text).unwrap_or_default(),
+                arg_span: args.first().map(Val::span),
             }),
             _ => None,
         })
@@ -516,6 +597,13 @@ fn val_text(val: &Val) -> String {
             },
         },
         _ => "..".into(),
+    }
+}
+
+fn recv_span(val: &Val) -> Option<Span> {
+    match val.chain().0 {
+        v @ (Val::Path { .. } | Val::Field { .. }) => Some(v.span()),
+        _ => None,
     }
 }
 
