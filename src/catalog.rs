@@ -11,6 +11,10 @@ pub const FILES: &[(&str, &str)] = &[
         "frameworks.toml",
         include_str!("../rules/catalog/frameworks.toml"),
     ),
+    (
+        "migrations.toml",
+        include_str!("../rules/catalog/migrations.toml"),
+    ),
 ];
 
 /// A connection-pool library and how its size is written.
@@ -85,9 +89,84 @@ pub struct FrameworkEntry {
     pub kind: String,
 }
 
+/// A call shape that starts at `root` (a call path suffix, or a macro path ending in `!`) and
+/// applies migrations with one of `methods`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChainShape {
+    pub root: String,
+    pub methods: Vec<String>,
+}
+
+/// Whether a migration runner serialises instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunnerLocks {
+    /// Takes no lock.
+    Never,
+    /// Locks on some backends while its locking switch is on (sqlx).
+    ByBackend,
+}
+
+/// A library that applies schema migrations from code (see `rules/catalog/migrations.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationRunner {
+    pub library: String,
+    pub crates: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub chains: Vec<ChainShape>,
+    #[serde(default)]
+    pub trait_impls: Vec<String>,
+    #[serde(default)]
+    pub trait_fns: Vec<String>,
+    #[serde(default)]
+    pub macro_markers: Vec<String>,
+    pub locks: RunnerLocks,
+    #[serde(default)]
+    pub lock_backends: Vec<String>,
+    #[serde(default)]
+    pub silent_backends: Vec<String>,
+    #[serde(default)]
+    pub locking_off_methods: Vec<String>,
+    #[serde(default)]
+    pub locking_off_fields: Vec<String>,
+    /// Why it does not lock, for the note.
+    pub why: String,
+    /// Commands of its CLI that apply the same migrations.
+    #[serde(default)]
+    pub cli: Vec<String>,
+    /// Why the CLI does not lock either, when that differs from `why`.
+    #[serde(default)]
+    pub cli_note: Option<String>,
+    pub source: String,
+}
+
+/// How deploy files are read for migrations run in every replica.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationDeploy {
+    #[serde(default)]
+    pub migrate_words: Vec<String>,
+    #[serde(default)]
+    pub entrypoint_scripts: Vec<String>,
+    #[serde(default)]
+    pub replica_kinds: Vec<String>,
+    #[serde(default)]
+    pub hook_annotations: Vec<String>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Catalog {
+    #[serde(default)]
+    pub migration_runner: Vec<MigrationRunner>,
+    #[serde(default)]
+    pub migration_deploy: MigrationDeploy,
     #[serde(default)]
     pub pool: Vec<PoolEntry>,
     #[serde(default)]

@@ -326,6 +326,22 @@ pub struct ImplFact {
     pub span: Span,
 }
 
+/// A `match` arm: its pattern as written and the span of its body
+/// (`Command::Migrate => db::migrate(&pool).await?` gives `Command :: Migrate`).
+#[derive(Clone, Debug)]
+pub struct ArmFact {
+    pub pat: String,
+    pub body: Span,
+}
+
+/// A `macro_rules!` definition: its name and its body's tokens as text, whitespace removed.
+#[derive(Clone, Debug)]
+pub struct MacroDefFact {
+    pub name: String,
+    pub body: String,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// Module path of the file within its crate (`src/jobs/mod.rs` → `["jobs"]`).
@@ -347,6 +363,8 @@ pub struct FileFacts {
     /// `use a::b::*` prefixes.
     pub globs: Vec<Path>,
     pub allows: Vec<AllowComment>,
+    pub arms: Vec<ArmFact>,
+    pub macro_defs: Vec<MacroDefFact>,
 }
 
 impl FileFacts {

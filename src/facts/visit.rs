@@ -873,7 +873,31 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if let Some(name) = &m.ident
+            && m.mac.path.is_ident("macro_rules")
+        {
+            let body: String = m
+                .mac
+                .tokens
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            self.facts.macro_defs.push(MacroDefFact {
+                name: name.to_string(),
+                body,
+                span: self.span(name.span()),
+            });
+        }
         self.visit_macro_call(&m.mac);
+    }
+
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        self.facts.arms.push(ArmFact {
+            pat: tokens_text(&a.pat),
+            body: self.span(a.body.span()),
+        });
+        visit::visit_arm(self, a);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {

@@ -3,6 +3,7 @@
 mod host_sized_pool;
 mod oversized_pool;
 pub mod pool_sites;
+mod unlocked_migration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{Project, Unit};
@@ -53,6 +54,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
+        Box::new(unlocked_migration::UnlockedMigration),
     ]
 }
 
