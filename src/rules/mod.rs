@@ -1,8 +1,12 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+pub mod locks;
+pub mod matchers;
 mod oversized_pool;
 pub mod pool_sites;
+pub mod side_effects;
+mod unlocked_scheduler;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{Project, Unit};
@@ -53,6 +57,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
+        Box::new(unlocked_scheduler::UnlockedScheduler),
     ]
 }
 
