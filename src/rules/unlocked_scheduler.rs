@@ -126,9 +126,38 @@ fn schedule_label(unit: &Unit, val: &Val) -> (crate::diagnostic::FileId, Span, S
                 _ => "the schedule".to_string(),
             }
         }
-        _ => "the schedule".to_string(),
+        _ => {
+            describe_duration(val).map_or("the schedule".to_string(), |d| format!("runs every {d}"))
+        }
     };
     (unit.id, val.span(), text)
+}
+
+/// `10.minutes()`, `Duration::from_secs(60)` as words: `10 minutes`, `60 s`.
+fn describe_duration(val: &Val) -> Option<String> {
+    match val {
+        Val::Method { recv, name, .. } => match &**recv {
+            Val::Int { value, .. } => Some(format!("{value} {name}")),
+            _ => None,
+        },
+        Val::Call { func, args, .. } => {
+            let Val::Path { path, .. } = &**func else {
+                return None;
+            };
+            let unit = match path.last()?.as_str() {
+                "from_secs" => "s",
+                "from_millis" => "ms",
+                "from_mins" => "min",
+                "from_hours" => "h",
+                _ => return None,
+            };
+            match args.first()? {
+                Val::Int { value, .. } => Some(format!("{value} {unit}")),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Whether a chain's root is a variable bound to one of the scheduler's constructors.
@@ -272,7 +301,11 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                                 Some(Val::Str { value, .. }) => {
                                     format!("runs on the schedule `{value}`")
                                 }
-                                _ => "the schedule".to_string(),
+                                Some(a) => describe_duration(a)
+                                    .map_or("the schedule".to_string(), |d| {
+                                        format!("runs every {d}")
+                                    }),
+                                None => "the schedule".to_string(),
                             }
                         }),
                         _ => (unit.id, l.span(), "the schedule".to_string()),
