@@ -195,6 +195,9 @@ pub struct LockEntry {
     /// Whether it excludes other processes (a Postgres advisory lock) or only other tasks of one
     /// process (a `tokio::sync::Mutex`).
     pub cross_process: bool,
+    /// A row claim (`FOR UPDATE SKIP LOCKED`): it guards only what takes it, not the whole job.
+    #[serde(default)]
+    pub claim_only: bool,
     /// Case-insensitive substrings of SQL text.
     #[serde(default)]
     pub sql: Vec<String>,

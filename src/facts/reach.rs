@@ -78,7 +78,7 @@ impl FnIndex {
             }
             Val::Method { name, .. } => {
                 if let Some(cands) = self.by_name.get(name) {
-                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].is_method));
+                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].has_self));
                 }
             }
             // A function passed by name: `tokio::spawn(run_cleanup(pool))` is a call; `spawn(job)` is not.

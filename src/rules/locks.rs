@@ -25,6 +25,17 @@ pub struct LockHit {
     pub span: Span,
     /// The called function through which the region reaches it (`leader::run_exclusive`).
     pub via: Option<String>,
+    /// A row claim (`FOR UPDATE SKIP LOCKED`): it guards only what takes it, not the whole job.
+    pub claim_only: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// A lock that guards what follows it (advisory lock, `GET_LOCK`, `SET NX`, lease, user function).
+    Job,
+    /// A row claim that guards its own statement.
+    Claim,
+    InProcess,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -42,8 +53,18 @@ impl LockVerdict {
         self.lock.is_some()
     }
 
+    /// Whether the lock found guards the whole job (not only a row claim).
+    pub fn guards_whole_job(&self) -> bool {
+        self.lock.as_ref().is_some_and(|h| !h.claim_only)
+    }
+
     fn merge(&mut self, other: LockVerdict) {
-        if self.lock.is_none() {
+        let better = match (&self.lock, &other.lock) {
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => a.claim_only && !b.claim_only,
+            _ => false,
+        };
+        if better {
             self.lock = other.lock;
         }
         for hit in other.in_process {
@@ -60,26 +81,32 @@ pub const LOOKED_FOR: &str = "a Postgres advisory lock, MySQL `GET_LOCK`, a Redi
      a Kubernetes lease, a `FOR UPDATE SKIP LOCKED` claim, or a function named in `lock-functions`";
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
+/// A lock that guards a whole job is preferred over a row claim (`FOR UPDATE SKIP LOCKED`).
 pub fn reaches_lock(project: &Project, unit_idx: usize, region: RegionId) -> LockVerdict {
     let unit = &project.units[unit_idx];
-    let mut verdict = LockVerdict {
-        lock: direct_lock(project, unit, region, true),
-        in_process: direct_lock(project, unit, region, false)
-            .into_iter()
-            .collect(),
-        callees: 0,
-    };
     let callees = project.callees_in_region(unit_idx, region);
-    verdict.callees = callees.len();
-    if verdict.lock.is_none() {
-        verdict.lock = through_callees(project, &callees, true);
+    let lock = scoped_lock(project, unit, region, Scope::Job)
+        .or_else(|| through_callees(project, &callees, Scope::Job))
+        .or_else(|| scoped_lock(project, unit, region, Scope::Claim))
+        .or_else(|| through_callees(project, &callees, Scope::Claim));
+    // In-process locks only in the body and the functions it calls directly: deeper ones are
+    // too far from the job to name.
+    let in_process = scoped_lock(project, unit, region, Scope::InProcess).or_else(|| {
+        callees.iter().find_map(|f| {
+            let fact = project.fn_fact(*f);
+            scoped_lock(project, &project.units[f.file], fact.body, Scope::InProcess).map(
+                |mut h| {
+                    h.via = Some(fact.path.join("::"));
+                    h
+                },
+            )
+        })
+    });
+    LockVerdict {
+        lock,
+        in_process: in_process.into_iter().collect(),
+        callees: callees.len(),
     }
-    if verdict.in_process.is_empty()
-        && let Some(hit) = through_callees(project, &callees, false)
-    {
-        verdict.in_process.push(hit);
-    }
-    verdict
 }
 
 /// The same for functions a job names (`build_fn(send_reminders)`, `tokio::spawn(run_loop(pool))`).
@@ -108,26 +135,61 @@ pub fn combine(verdicts: impl IntoIterator<Item = LockVerdict>) -> LockVerdict {
     out
 }
 
-/// Whether the function (or what it calls) reaches a cross-process lock.
+/// Whether the function (or what it calls) reaches a cross-process lock (a row claim included).
 pub fn fn_reaches_lock(project: &Project, f: FnRef) -> bool {
-    lock_reach(project, true).contains(f)
+    lock_reach(project, Scope::Claim).contains(f)
 }
 
-fn lock_reach(project: &Project, cross: bool) -> std::sync::Arc<crate::facts::reach::Reach> {
-    let key = if cross { "lock" } else { "in-process-lock" };
-    project.reach(key, |unit, f| {
-        direct_lock(project, unit, f.body, cross).is_some()
-            || (cross && is_user_lock_fn(project, f))
+/// Functions that reach a lock of the scope: `Job` (guards a whole job), `Claim` (any
+/// cross-process lock, row claims included), `InProcess`.
+fn lock_reach(project: &Project, scope: Scope) -> std::sync::Arc<crate::facts::reach::Reach> {
+    let key = match scope {
+        Scope::Job => "job-lock",
+        Scope::Claim => "lock",
+        Scope::InProcess => "in-process-lock",
+    };
+    project.reach(key, |unit, f| match scope {
+        Scope::Job => {
+            scoped_lock(project, unit, f.body, Scope::Job).is_some() || is_user_lock_fn(project, f)
+        }
+        Scope::Claim => {
+            direct_lock(project, unit, f.body, true).is_some() || is_user_lock_fn(project, f)
+        }
+        Scope::InProcess => scoped_lock(project, unit, f.body, Scope::InProcess).is_some(),
     })
 }
 
-fn through_callees(project: &Project, callees: &[FnRef], cross: bool) -> Option<LockHit> {
-    let reach = lock_reach(project, cross);
+fn through_callees(project: &Project, callees: &[FnRef], scope: Scope) -> Option<LockHit> {
+    let reach = lock_reach(project, scope);
     let f = callees.iter().find(|f| reach.contains(**f))?;
     let fact = project.fn_fact(*f);
     let via = fact.path.join("::");
-    // Name the primitive when the callee holds it directly; else the callee is enough.
-    let inner = direct_lock(project, &project.units[f.file], fact.body, cross);
+    // Name the primitive: follow the calls down to the function that holds it.
+    let direct = |g: FnRef| {
+        let body = project.fn_fact(g).body;
+        match scope {
+            Scope::Claim => direct_lock(project, &project.units[g.file], body, true),
+            _ => scoped_lock(project, &project.units[g.file], body, scope),
+        }
+    };
+    let mut inner = None;
+    let mut cur = *f;
+    for _ in 0..16 {
+        if let Some(h) = direct(cur) {
+            inner = Some(h);
+            break;
+        }
+        let cur_body = project.fn_fact(cur).body;
+        match project
+            .callees_in_region(cur.file, cur_body)
+            .into_iter()
+            .find(|g| reach.contains(*g) && *g != cur)
+        {
+            Some(g) => cur = g,
+            None => break,
+        }
+    }
+    let cross = scope != Scope::InProcess;
     Some(match inner {
         Some(mut hit) => {
             hit.via = Some(via);
@@ -144,8 +206,53 @@ fn through_callees(project: &Project, callees: &[FnRef], cross: bool) -> Option<
             file: project.units[f.file].id,
             span: fact.ident_span,
             via: Some(via),
+            claim_only: scope == Scope::Claim,
         },
     })
+}
+
+/// A side effect of the region that no lock covers, when the only cross-process lock it reaches
+/// is a row claim: the claim guards its own statement (or the function that makes it), not the
+/// job's other writes. `None` when the region takes a job-wide lock itself.
+pub fn effect_outside_claims(
+    project: &Project,
+    unit_idx: usize,
+    region: RegionId,
+) -> Option<super::side_effects::Effect> {
+    let unit = &project.units[unit_idx];
+    if scoped_lock(project, unit, region, Scope::Job).is_some() {
+        return None;
+    }
+    let reach = lock_reach(project, Scope::Claim);
+    let facts = project.facts();
+    let mut guards: Vec<Span> = vec![];
+    for call in unit.facts.calls_within(region) {
+        call.val.walk(&mut |v| {
+            if matches!(v, Val::Call { .. } | Val::Method { .. })
+                && project
+                    .fn_index
+                    .callees_of_val(&facts, unit_idx, v)
+                    .iter()
+                    .any(|f| reach.contains(*f))
+            {
+                guards.push(v.span());
+            }
+        });
+    }
+    for (text, span) in code_strings(&unit.facts, region) {
+        let lower = text.to_ascii_lowercase();
+        if project.catalog.lock.iter().any(|e| {
+            e.cross_process
+                && e.sql
+                    .iter()
+                    .any(|s| lower.contains(&s.to_ascii_lowercase()))
+        }) {
+            guards.push(span);
+        }
+    }
+    super::side_effects::effect_sites(project, unit_idx, region)
+        .into_iter()
+        .find(|e| !guards.iter().any(|g| g.contains(e.span)))
 }
 
 fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
@@ -155,6 +262,7 @@ fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
         file: project.units[f.file].id,
         span: project.fn_fact(f).ident_span,
         via: Some(via),
+        claim_only: false,
     }
 }
 
@@ -180,26 +288,42 @@ fn is_user_lock_fn(project: &Project, f: &FnFact) -> bool {
         .any(|p| ends_with(&f.path, p))
 }
 
-/// A lock primitive used directly in the region (not through calls): cross-process or in-process.
+/// A lock primitive used directly in the region (not through calls): cross-process (a lock that
+/// guards a job first, else a row claim) or in-process.
 pub fn direct_lock(
     project: &Project,
     unit: &Unit,
     region: RegionId,
     cross: bool,
 ) -> Option<LockHit> {
+    if cross {
+        scoped_lock(project, unit, region, Scope::Job)
+            .or_else(|| scoped_lock(project, unit, region, Scope::Claim))
+    } else {
+        scoped_lock(project, unit, region, Scope::InProcess)
+    }
+}
+
+fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -> Option<LockHit> {
     let facts = &unit.facts;
     let entries: Vec<&LockEntry> = project
         .catalog
         .lock
         .iter()
-        .filter(|e| e.cross_process == cross)
+        .filter(|e| match scope {
+            Scope::Job => e.cross_process && !e.claim_only,
+            Scope::Claim => e.cross_process && e.claim_only,
+            Scope::InProcess => !e.cross_process,
+        })
         .collect();
+    let cross = scope != Scope::InProcess;
     let hit = |name: &str, evidence: String, span: Span| LockHit {
         name: name.to_string(),
         evidence,
         file: unit.id,
         span,
         via: None,
+        claim_only: scope == Scope::Claim,
     };
     for (text, span) in code_strings(facts, region) {
         let lower = text.to_ascii_lowercase();
@@ -218,7 +342,7 @@ pub fn direct_lock(
             }
         }
     }
-    let user = if cross {
+    let user = if scope == Scope::Job {
         user_lock_paths(project)
     } else {
         vec![]
@@ -277,6 +401,7 @@ fn user_lock_call(val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
             file: 0,
             span,
             via: None,
+            claim_only: false,
         });
     });
     out

@@ -4,7 +4,7 @@
 
 use super::matchers::{code_strings, match_patterns, sql_write};
 use crate::diagnostic::FileId;
-use crate::facts::RegionId;
+use crate::facts::{RegionId, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -103,4 +103,83 @@ pub fn reaches_effect(project: &Project, unit_idx: usize, region: RegionId) -> O
         span: fact.ident_span,
         via: Some(via),
     })
+}
+
+/// Every place in the region that has a side effect: direct ones (a SQL write, a mail send) and
+/// calls of workspace functions that reach one.
+pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec<Effect> {
+    let unit = &project.units[unit_idx];
+    let facts = &unit.facts;
+    let mut out = vec![];
+    for e in &project.catalog.side_effect {
+        if e.sql_writes.is_empty() {
+            continue;
+        }
+        for (text, span) in code_strings(facts, region) {
+            if let Some(stmt) = sql_write(text, &e.sql_writes) {
+                out.push(Effect {
+                    name: e.name.clone(),
+                    kind: e.kind.clone(),
+                    evidence: format!("`{stmt}`"),
+                    file: unit.id,
+                    span,
+                    via: None,
+                });
+            }
+        }
+    }
+    let reach = project.reach("side-effect", |u, f| {
+        direct_effect(project, u, f.body).is_some()
+    });
+    let all = project.facts();
+    for call in facts.calls_within(region) {
+        for e in &project.catalog.side_effect {
+            if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns()) {
+                out.push(Effect {
+                    name: e.name.clone(),
+                    kind: e.kind.clone(),
+                    evidence,
+                    file: unit.id,
+                    span,
+                    via: None,
+                });
+            }
+        }
+        call.val.walk(&mut |v| {
+            if !matches!(v, Val::Call { .. } | Val::Method { .. }) {
+                return;
+            }
+            // Only this node's own callee: nested calls are visited on their own.
+            let own = match v {
+                Val::Call { func, .. } => match &**func {
+                    Val::Path { path, .. } => project.fn_index.resolve_path(&all, unit_idx, path),
+                    _ => vec![],
+                },
+                Val::Method { name, .. } => project.fn_index.callees_of_val(
+                    &all,
+                    unit_idx,
+                    &Val::Method {
+                        recv: Box::new(Val::Other { span: v.span() }),
+                        name: name.clone(),
+                        name_span: v.span(),
+                        args: vec![],
+                        span: v.span(),
+                    },
+                ),
+                _ => vec![],
+            };
+            if let Some(f) = own.into_iter().find(|f| reach.contains(*f)) {
+                let via = project.fn_fact(f).path.join("::");
+                out.push(Effect {
+                    name: "a shared side effect".into(),
+                    kind: String::new(),
+                    evidence: format!("`{via}`"),
+                    file: unit.id,
+                    span: v.span(),
+                    via: Some(via),
+                });
+            }
+        });
+    }
+    out
 }

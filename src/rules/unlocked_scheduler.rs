@@ -71,10 +71,25 @@ impl Rule for UnlockedScheduler {
                     .map(|&(u, r)| locks::reaches_lock(project, u, r))
                     .chain(std::iter::once(locks::fns_reach_lock(project, &job.fns))),
             );
-            if verdict.is_locked() {
+            if verdict.guards_whole_job() {
                 continue;
             }
-            out.push(diagnostic(project, unit, &job, &verdict));
+            // Only a row claim: the job is guarded unless it also writes outside the claim.
+            let mut outside = None;
+            if verdict.is_locked() {
+                let regions = job
+                    .bodies
+                    .iter()
+                    .copied()
+                    .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)));
+                outside = regions
+                    .into_iter()
+                    .find_map(|(u, r)| locks::effect_outside_claims(project, u, r));
+                if outside.is_none() {
+                    continue;
+                }
+            }
+            out.push(diagnostic(project, unit, &job, &verdict, outside.as_ref()));
         }
     }
 }
@@ -149,6 +164,9 @@ fn describe_duration(val: &Val) -> Option<String> {
                 "from_millis" => "ms",
                 "from_mins" => "min",
                 "from_hours" => "h",
+                // clokwerk's `TimeUnits::minutes(10)`
+                u @ ("seconds" | "minutes" | "hours" | "days" | "weeks" | "second" | "minute"
+                | "hour" | "day" | "week") => u,
                 _ => return None,
             };
             match args.first()? {
@@ -671,7 +689,13 @@ fn only_reached_from_single_instance(project: &Project, ui: usize, region: Regio
 // ---------------------------------------------------------------------------------------------
 // The diagnostic
 
-fn diagnostic(project: &Project, unit: &Unit, job: &Job, verdict: &LockVerdict) -> Diagnostic {
+fn diagnostic(
+    project: &Project,
+    unit: &Unit,
+    job: &Job,
+    verdict: &LockVerdict,
+    outside: Option<&Effect>,
+) -> Diagnostic {
     let n = project.config.instances;
     let message = match &job.kind {
         Kind::Scheduler(lib) => format!(
@@ -710,10 +734,31 @@ fn diagnostic(project: &Project, unit: &Unit, job: &Job, verdict: &LockVerdict) 
     } else {
         "the job's body".to_string()
     };
-    d = d.note(format!(
-        "looked for a cross-process lock in {scope} ({}): none found",
-        locks::LOOKED_FOR
-    ));
+    match (&verdict.lock, outside) {
+        (Some(claim), Some(e)) => {
+            let at = claim
+                .via
+                .as_ref()
+                .map_or(String::new(), |v| format!(" in `{v}`"));
+            let what = e
+                .via
+                .as_ref()
+                .map_or(e.evidence.clone(), |v| format!("`{v}`"));
+            d = d
+                .label(e.file, e.span, "runs outside any lock")
+                .note(format!(
+                    "the only cross-process lock the job reaches is a row claim ({}{at}): it guards its own statement, \
+                     not the job, and {what} writes outside it",
+                    claim.name
+                ));
+        }
+        _ => {
+            d = d.note(format!(
+                "looked for a cross-process lock in {scope} ({}): none found",
+                locks::LOOKED_FOR
+            ));
+        }
+    }
     if let Some(m) = verdict.in_process.first() {
         let via = m
             .via
