@@ -312,20 +312,22 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                             .is_some_and(|m| e.schedule_methods.iter().any(|s| s == m))
                     })
                     .map(|l| match l {
-                        Val::Method {
-                            name_span, span, ..
-                        } => (unit.id, Span::new(name_span.start, span.end), {
-                            match l.args().first() {
-                                Some(Val::Str { value, .. }) => {
-                                    format!("runs on the schedule `{value}`")
+                        Val::Method { name_span, .. } => (
+                            unit.id,
+                            Span::new(name_span.start, links[last - 1].span().end),
+                            {
+                                match l.args().first() {
+                                    Some(Val::Str { value, .. }) => {
+                                        format!("runs on the schedule `{value}`")
+                                    }
+                                    Some(a) => describe_duration(a)
+                                        .map_or("the schedule".to_string(), |d| {
+                                            format!("runs every {d}")
+                                        }),
+                                    None => "the schedule".to_string(),
                                 }
-                                Some(a) => describe_duration(a)
-                                    .map_or("the schedule".to_string(), |d| {
-                                        format!("runs every {d}")
-                                    }),
-                                None => "the schedule".to_string(),
-                            }
-                        }),
+                            },
+                        ),
                         _ => (unit.id, l.span(), "the schedule".to_string()),
                     });
                 jobs.push(Job {
@@ -801,10 +803,26 @@ fn head_span(unit: &Unit, span: Span) -> Span {
     out.unwrap_or(span)
 }
 
+/// Whether the file names `lib` anywhere in a path (re-exports included).
+fn mentions(unit: &Unit, lib: &str) -> bool {
+    unit.facts.calls.iter().any(|c| {
+        let mut found = false;
+        c.val.walk(&mut |v| {
+            if let Val::Path { path, .. } = v
+                && path.iter().any(|s| s == lib)
+            {
+                found = true;
+            }
+        });
+        found
+    })
+}
+
 /// A snippet that takes a cross-process lock with the library the crate already uses.
 fn fix_snippet(project: &Project, unit: &Unit) -> String {
     let krate = project.crate_of(unit);
-    let uses = |lib: &str| project.uses_crate(unit, lib);
+    // A dependency, or a re-export the file names (`database::deadpool_postgres::Pool`).
+    let uses = |lib: &str| project.uses_crate(unit, lib) || mentions(unit, lib);
     let sqlx_feature = |f: &str| krate.features_of("sqlx").is_some_and(|fs| fs.contains(f));
     if uses("sqlx") && !sqlx_feature("mysql") {
         return SQLX_PG.to_string();
