@@ -346,7 +346,9 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
 
 /// A timer in a loop: `interval.tick()`, `sleep(..)`, `thread::sleep(..)`; or a scheduler driver.
 enum Pace {
-    Timer(Span),
+    /// The timer's span, and whether it is an interval's `tick()` (periodic by construction)
+    /// rather than a `sleep` (which also paces retries and backoff).
+    Timer(Span, bool),
     /// `sched.tick()` / `scheduler.run_pending()`: the loop drives a scheduler crate.
     Driver,
 }
@@ -356,8 +358,15 @@ fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
     let cat = &project.catalog;
     let mut timer = None;
     let mut driver = false;
-    // Only this loop's own statements (not nested closures that are spawned elsewhere).
-    for call in facts.calls_within(lp) {
+    let mut tick = false;
+    // Only this loop's own statements: a timer in a nested loop paces that loop.
+    let own = facts.calls_within(lp).filter(|c| {
+        !facts
+            .ancestors(c.region)
+            .take_while(|(a, _)| *a != lp)
+            .any(|(_, r)| matches!(r.kind, RegionKind::Loop(_)))
+    });
+    for call in own {
         call.val.walk(&mut |v| match v {
             Val::Call { func, span, .. } => {
                 if let Val::Path { path, .. } = &**func
@@ -391,6 +400,7 @@ fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
                     && timer.is_none()
                 {
                     timer = tick_timer(project, facts, recv, call.region);
+                    tick = timer.is_some();
                 }
             }
             _ => {}
@@ -399,7 +409,7 @@ fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
     if driver {
         return Some(Pace::Driver);
     }
-    timer.map(Pace::Timer)
+    timer.map(|t| Pace::Timer(t, tick))
 }
 
 /// `iv.tick()` where `iv` is bound to `tokio::time::interval(..)`: the interval call's span.
@@ -448,8 +458,12 @@ fn timer_loop_in(project: &Project, ui: usize, within: RegionId) -> Option<(Regi
         if nested_spawn {
             continue;
         }
+        // A `while`/`for` loop paced by `sleep` is a retry or a bounded wait
+        // (`while let Err(e) = send().await { sleep(backoff).await }`), not a periodic job.
+        let plain_loop = matches!(r.kind, RegionKind::Loop(crate::facts::LoopKind::Loop));
         match loop_pace(project, unit, id) {
-            Some(Pace::Timer(span)) => return Some((id, span)),
+            Some(Pace::Timer(span, tick)) if plain_loop || tick => return Some((id, span)),
+            Some(Pace::Timer(..)) => {}
             Some(Pace::Driver) => return None,
             None => {}
         }
