@@ -522,7 +522,7 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
         }
         // `tokio::spawn(async move { cleanup_loop(pool).await })`: the loop is in the callee.
         for f in project.callees_in_region(ui, id) {
-            if let Some(job) = loop_in_fn(project, unit, f, arg_of.call_span, region) {
+            if let Some(job) = loop_in_fn(project, f, arg_of.call_span, region) {
                 jobs.push(job);
                 break;
             }
@@ -539,7 +539,7 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                 return;
             };
             for f in project.fn_index.callees_of_val(&all, ui, arg) {
-                if let Some(job) = loop_in_fn(project, unit, f, v.span(), call.region) {
+                if let Some(job) = loop_in_fn(project, f, v.span(), call.region) {
                     jobs.push(job);
                     break;
                 }
@@ -548,17 +548,10 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
     }
 }
 
-fn loop_in_fn(
-    project: &Project,
-    unit: &Unit,
-    f: FnRef,
-    span: Span,
-    region: RegionId,
-) -> Option<Job> {
+fn loop_in_fn(project: &Project, f: FnRef, span: Span, region: RegionId) -> Option<Job> {
     let body = project.fn_fact(f).body;
     let (lp, timer) = timer_loop_in(project, f.file, body)?;
     let effect = reaches_effect(project, f.file, lp)?;
-    let _ = unit;
     Some(Job {
         kind: Kind::TimerLoop,
         span,
