@@ -344,6 +344,7 @@ fn baseline_round_trip() {
     let baseline = svc.join("scalelint-baseline.json");
 
     let out = scalelint()
+        .args(["--select", "oversized-pool"])
         .current_dir(&svc)
         .args(["--write-baseline", "scalelint-baseline.json"])
         .output()
@@ -357,6 +358,7 @@ fn baseline_round_trip() {
 
     // Today's findings are all listed: nothing to report, from any folder.
     let out = scalelint()
+        .args(["--select", "oversized-pool"])
         .current_dir(dir.path())
         .args(["svc", "--format", "short", "--baseline"])
         .arg(&baseline)
@@ -383,6 +385,7 @@ fn baseline_round_trip() {
     .unwrap();
 
     let out = scalelint()
+        .args(["--select", "oversized-pool"])
         .current_dir(&svc)
         .args(["--format", "short", "--baseline", "scalelint-baseline.json"])
         .output()
@@ -429,6 +432,7 @@ fn baseline_round_trip() {
     // A broken baseline is a usage error.
     std::fs::write(&baseline, "{}").unwrap();
     let out = scalelint()
+        .args(["--select", "oversized-pool"])
         .current_dir(&svc)
         .args(["--baseline", "scalelint-baseline.json"])
         .output()

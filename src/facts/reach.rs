@@ -20,10 +20,18 @@ pub struct FnIndex {
     callees: Vec<Vec<usize>>,
     all: Vec<FnRef>,
     position: HashMap<FnRef, usize>,
+    /// The library name of each file's crate (`coordination`), so `coordination::exclusive(..)`
+    /// from a sibling crate resolves; empty when unknown.
+    file_crates: Vec<String>,
 }
 
 impl FnIndex {
     pub fn build(files: &[&FileFacts]) -> FnIndex {
+        FnIndex::build_with_crates(files, vec![])
+    }
+
+    /// `file_crates[i]` is the library name of the crate of `files[i]`.
+    pub fn build_with_crates(files: &[&FileFacts], file_crates: Vec<String>) -> FnIndex {
         let mut by_name: HashMap<String, Vec<FnRef>> = HashMap::new();
         let mut all = vec![];
         for (file, facts) in files.iter().enumerate() {
@@ -40,6 +48,7 @@ impl FnIndex {
             callees: vec![],
             all,
             position,
+            file_crates,
         };
         // Each call belongs to the innermost function around it; regions come after their parents.
         let mut calls_of: Vec<Vec<usize>> = vec![vec![]; index.all.len()];
@@ -91,7 +100,7 @@ impl FnIndex {
             Val::Method { name, .. } => {
                 // A method name many types define (`new`, `into`, `fmt`) says nothing about the callee.
                 if let Some(cands) = self.by_name.get(name).filter(|c| c.len() <= MAX_CANDIDATES) {
-                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].is_method));
+                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].has_self));
                 }
             }
             // A function passed by name: `tokio::spawn(run_cleanup(pool))` is a call; `spawn(job)` is not.
@@ -136,7 +145,17 @@ impl FnIndex {
             .filter(|r| {
                 let f = &files[r.file].fns[r.idx];
                 // `module::f`, `Type::f`, or a path whose qualifier names the file's module.
-                f.path[..f.path.len() - 1].iter().any(|s| s == last_q)
+                if f.path[..f.path.len() - 1].iter().any(|s| s == last_q) {
+                    return true;
+                }
+                // `other_crate::f` (a re-export at its root, or its own root function), from a
+                // sibling crate of the workspace.
+                qualifier.len() == 1
+                    && !f.is_method
+                    && self
+                        .file_crates
+                        .get(r.file)
+                        .is_some_and(|c| !c.is_empty() && c == qualifier[0])
             })
             .collect()
     }

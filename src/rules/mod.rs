@@ -1,9 +1,13 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+pub mod locks;
+pub mod matchers;
 mod oversized_pool;
 pub mod pool_sites;
+pub mod side_effects;
 mod unlocked_migration;
+mod unlocked_scheduler;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{Project, Unit};
@@ -52,9 +56,10 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
 /// Every hazard rule, in the order `scalelint rules` lists them.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
+        Box::new(unlocked_scheduler::UnlockedScheduler),
+        Box::new(unlocked_migration::UnlockedMigration),
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
-        Box::new(unlocked_migration::UnlockedMigration),
     ]
 }
 
