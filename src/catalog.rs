@@ -333,9 +333,19 @@ pub struct SideEffectEntry {
     pub source: String,
 }
 
+/// Libraries through which code reaches a database: a crate without any cannot write to one.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DatabaseDriver {
+    pub crates: Vec<String>,
+    pub source: String,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Catalog {
+    #[serde(default)]
+    pub database_driver: Vec<DatabaseDriver>,
     #[serde(default)]
     pub migration_runner: Vec<MigrationRunner>,
     #[serde(default)]

@@ -124,6 +124,9 @@ pub struct CheckArgs {
     /// The path to report for source read from stdin (`-`)
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Parse every file, even those no rule needs (slower; the findings are the same)
+    #[arg(long)]
+    no_prefilter: bool,
     /// Apply the machine-applicable fixes to the files, then report what remains
     #[arg(long)]
     fix: bool,
@@ -304,6 +307,7 @@ fn check(args: CheckArgs) -> i32 {
         ignore: args.ignore.clone(),
         jobs: args.jobs.map(|j| j as usize),
         stdin,
+        no_prefilter: args.no_prefilter,
         ..Options::default()
     };
     if args.unsafe_fixes && !args.fix && !args.diff {

@@ -25,6 +25,8 @@ pub struct Options {
     /// Texts to analyse in place of files on disk, by the path discovery gives them
     /// (`fix` analyses its edited texts again without writing them).
     pub overlay: std::collections::BTreeMap<PathBuf, String>,
+    /// Parse every file, even those no rule needs (to check the prefilter changes nothing).
+    pub no_prefilter: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -179,8 +181,8 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         )));
     }
 
-    let mut files: Vec<SourceFile> = vec![];
-    let mut configs = vec![];
+    let builtin: Arc<Catalog> = Arc::new(Catalog::builtin());
+    let mut settings = vec![];
     for ws in &mut workspaces {
         let config = config_for(ws, opts, &known)?;
         if !config.exclude_patterns.is_empty() {
@@ -194,7 +196,19 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
             ws.sources.retain(|s| !excluded(&s.path));
             ws.extras.retain(|e| !excluded(&e.path));
         }
-        configs.push(config);
+        let catalog = match &config.catalog {
+            Some(additions) => Arc::new(Catalog::with_additions(Some(additions)).map_err(|e| {
+                RunError(format!(
+                    "{}: {e}",
+                    config
+                        .source
+                        .as_ref()
+                        .map_or("configuration".into(), |p| p.display().to_string())
+                ))
+            })?),
+            None => builtin.clone(),
+        };
+        settings.push((config, catalog));
     }
     let loose = workspaces
         .iter()
@@ -205,29 +219,34 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
             "{loose} file(s) belong to no crate; they were analysed with the dependencies their `use` items name and default settings"
         ));
     }
-
-    // The file table: every source and extra file, in a stable order.
-    struct Pending {
-        ws: usize,
-        source: Option<usize>,
-        extra: Option<usize>,
+    for ws in &workspaces {
+        for member in &ws.missing_members {
+            notes.push(format!(
+                "{}: workspace member `{member}` does not exist",
+                display_path(&ws.root.join("Cargo.toml"))
+            ));
+        }
     }
-    let mut pending = vec![];
-    for (w, ws) in workspaces.iter().enumerate() {
-        for i in 0..ws.sources.len() {
-            pending.push(Pending {
-                ws: w,
-                source: Some(i),
-                extra: None,
-            });
-        }
-        for i in 0..ws.extras.len() {
-            pending.push(Pending {
-                ws: w,
-                source: None,
-                extra: Some(i),
-            });
-        }
+
+    let all_rules = rules::all();
+    let selected: Vec<&dyn Rule> = all_rules
+        .iter()
+        .map(|r| &**r)
+        .filter(|r| opts.select.is_empty() || opts.select.iter().any(|s| s == r.meta().id))
+        .filter(|r| !opts.ignore.iter().any(|s| s == r.meta().id))
+        .collect();
+
+    // File ids are fixed before any work, so output does not depend on scheduling.
+    let mut first_id = vec![];
+    let mut next = 0;
+    for ws in &workspaces {
+        first_id.push(next);
+        next += ws.sources.len()
+            + ws.extras.len()
+            + ws.crates
+                .iter()
+                .filter(|c| c.manifest_error.is_some())
+                .count();
     }
 
     let threads = opts
@@ -240,237 +259,50 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         .build()
         .map_err(|e| RunError(format!("cannot start worker threads: {e}")))?;
 
-    let loaded: Vec<(Result<String, String>, Option<Parsed>)> = pool.install(|| {
-        pending
-            .par_iter()
-            .map(|p| {
-                let ws = &workspaces[p.ws];
-                match (p.source, p.extra) {
-                    (Some(i), _) => {
-                        let s = &ws.sources[i];
-                        match read_text(&s.path, opts) {
-                            Ok(text) => {
-                                let parsed = parse_one(&text, s.module.clone());
-                                (Ok(text), Some(parsed))
-                            }
-                            Err(e) => (Err(e), None),
-                        }
-                    }
-                    (_, Some(i)) => (read_text(&ws.extras[i].path, opts), None),
-                    _ => unreachable!("every pending file is a source or an extra"),
-                }
-            })
-            .collect()
-    });
-
-    let catalog_cache: Arc<Catalog> = Arc::new(Catalog::builtin());
-    let mut diagnostics: Vec<Diagnostic> = vec![];
-    let mut projects: Vec<Project> = vec![];
-    let mut summary = Summary::default();
-    let mut units_by_ws: Vec<Vec<Unit>> = workspaces.iter().map(|_| vec![]).collect();
-    let mut extras_by_ws: Vec<Vec<Extra>> = workspaces.iter().map(|_| vec![]).collect();
-    let mut reported_ids: Vec<FileId> = vec![];
-
-    for (p, (text, parsed)) in pending.iter().zip(loaded) {
-        let ws = &workspaces[p.ws];
-        let path = match (p.source, p.extra) {
-            (Some(i), _) => ws.sources[i].path.clone(),
-            (_, Some(i)) => ws.extras[i].path.clone(),
-            _ => unreachable!(),
-        };
-        let reported = match (p.source, p.extra) {
-            (Some(i), _) => ws.sources[i].reported,
-            (_, Some(i)) => ws.extras[i].reported,
-            _ => false,
-        };
-        let id = files.len();
-        let display = display_path(&path);
-        match text {
-            Err(message) => {
-                files.push(SourceFile::new(path, display, String::new()));
-                if reported {
-                    summary.files += 1;
-                    summary.parse_errors += 1;
-                    diagnostics.push(parse_error(id, Span::new(0, 0), message));
-                }
-            }
-            Ok(text) => {
-                files.push(SourceFile::new(path.clone(), display, text));
-                if reported {
-                    summary.files += 1;
-                    reported_ids.push(id);
-                }
-                match (p.source, parsed) {
-                    (Some(i), Some(Parsed::Ok(facts))) => {
-                        let s = &ws.sources[i];
-                        units_by_ws[p.ws].push(Unit {
-                            id,
-                            path,
-                            krate: s.krate,
-                            role: s.role,
-                            bin: s.bin.clone(),
-                            reported,
-                            facts: *facts,
-                        });
-                    }
-                    (Some(_), Some(Parsed::Err { message, span })) => {
-                        if reported {
-                            summary.parse_errors += 1;
-                            diagnostics.push(parse_error(id, span, message));
-                        }
-                    }
-                    (_, _) => {
-                        let e = &ws.extras[p.extra.unwrap()];
-                        let text = files[id].text.clone();
-                        extras_by_ws[p.ws].push(Extra {
-                            id,
-                            path,
-                            kind: e.kind,
-                            reported,
-                            text,
-                        });
-                    }
-                }
-            }
-        }
-    }
-
-    for (w, ws) in workspaces.into_iter().enumerate() {
-        let config = configs[w].clone();
-        let catalog = match &config.catalog {
-            Some(additions) => Arc::new(Catalog::with_additions(Some(additions)).map_err(|e| {
-                RunError(format!(
-                    "{}: {e}",
-                    config
-                        .source
-                        .as_ref()
-                        .map_or("configuration".into(), |p| p.display().to_string())
-                ))
-            })?),
-            None => catalog_cache.clone(),
-        };
-        for krate in &ws.crates {
-            if let (Some(err), Some(manifest)) = (&krate.manifest_error, &krate.manifest) {
-                let id = files.len();
-                let text = std::fs::read_to_string(manifest).unwrap_or_default();
-                let span = err
-                    .span
-                    .clone()
-                    .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
-                files.push(SourceFile::new(
-                    manifest.clone(),
-                    display_path(manifest),
-                    text,
-                ));
-                summary.parse_errors += 1;
-                diagnostics.push(
-                    parse_error(
-                        id,
-                        span,
-                        format!("cannot read the manifest: {}", err.message),
-                    )
-                    .note("its crate was analysed without knowing its dependencies"),
-                );
-            }
-        }
-        for member in &ws.missing_members {
-            notes.push(format!(
-                "{}: workspace member `{member}` does not exist",
-                display_path(&ws.root.join("Cargo.toml"))
-            ));
-        }
-        let units = std::mem::take(&mut units_by_ws[w]);
-        let extras = std::mem::take(&mut extras_by_ws[w]);
-        projects.push(Project::new(
-            ws.root, ws.loose, ws.crates, units, extras, config, catalog,
-        ));
-    }
-
-    let all_rules = rules::all();
-    let selected: Vec<&dyn Rule> = all_rules
-        .iter()
-        .map(|r| &**r)
-        .filter(|r| opts.select.is_empty() || opts.select.iter().any(|s| s == r.meta().id))
-        .filter(|r| !opts.ignore.iter().any(|s| s == r.meta().id))
-        .collect();
-
-    let found: Vec<Vec<Diagnostic>> = pool.install(|| {
-        projects
-            .par_iter()
-            .flat_map(|project| {
-                let per_unit: Vec<Vec<Diagnostic>> = project
-                    .units
-                    .par_iter()
-                    .filter(|u| u.reported)
-                    .map(|unit| {
-                        let mut out = vec![];
-                        for rule in &selected {
-                            if project.config.level(rule.meta().id) != Some(Level::Allow) {
-                                rule.check_unit(project, unit, &mut out);
-                            }
-                        }
-                        out
-                    })
-                    .collect();
-                let mut project_level = vec![];
-                for rule in &selected {
-                    if project.config.level(rule.meta().id) != Some(Level::Allow) {
-                        rule.check_project(project, &mut project_level);
-                    }
-                }
-                per_unit
-                    .into_iter()
-                    .chain(std::iter::once(project_level))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    });
-    diagnostics.extend(found.into_iter().flatten());
-
-    // Levels: the config's, or the rule's default.
-    let level_of = |d: &Diagnostic| -> Option<Severity> {
-        let project = projects.iter().find(|p| {
-            p.units.iter().any(|u| u.id == d.file) || p.extras.iter().any(|e| e.id == d.file)
-        });
-        let configured = project.and_then(|p| p.config.level(&d.rule));
-        match configured {
-            Some(Level::Allow) => None,
-            Some(Level::Deny) => Some(Severity::Error),
-            Some(Level::Warn) => Some(Severity::Warning),
-            None => Some(rules::meta(&d.rule).map_or(d.severity, |m| m.default_severity)),
-        }
+    let cx = RunCx {
+        opts,
+        selected: &selected,
+        known: &known,
     };
-    diagnostics.retain_mut(|d| match level_of(d) {
-        Some(s) => {
-            d.severity = s;
-            true
-        }
-        None => false,
-    });
-    diagnostics.retain(|d| {
-        (opts.select.is_empty() || opts.select.iter().any(|s| **s == *d.rule))
-            && !opts.ignore.iter().any(|s| **s == *d.rule)
+    let results: Vec<WorkspaceResult> = pool.install(|| {
+        workspaces
+            .into_par_iter()
+            .zip(settings)
+            .zip(first_id)
+            .map(|((ws, (config, catalog)), first)| {
+                analyse_workspace(&cx, ws, config, catalog, first)
+            })
+            .collect()
     });
 
-    // Suppressions, per reported file.
-    let is_known = |id: &str| known.contains(&id);
-    let check_unused = opts.select.is_empty() && opts.ignore.is_empty();
-    let mut unused = vec![];
-    for project in &projects {
-        for unit in project.units.iter().filter(|u| u.reported) {
-            let found = crate::suppress::apply(
-                unit.id,
-                &files[unit.id],
-                &unit.facts.allows,
-                &is_known,
-                &mut diagnostics,
-            );
-            if check_unused && project.config.level(rules::UNUSED_ALLOW.id) != Some(Level::Allow) {
-                unused.extend(found);
-            }
+    let mut files = vec![];
+    let mut diagnostics = vec![];
+    let mut summary = Summary::default();
+    for r in results {
+        files.extend(r.files);
+        diagnostics.extend(r.diagnostics);
+        summary.files += r.summary.files;
+        summary.parse_errors += r.summary.parse_errors;
+    }
+    // Texts were dropped after parsing; bring back those the report shows.
+    let mut wanted: Vec<FileId> = diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.file)
+                .chain(d.labels.iter().map(|l| l.file))
+                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for id in wanted {
+        let f: &mut SourceFile = &mut files[id];
+        if !f.has_text()
+            && let Ok(text) = read_text(&f.path, opts)
+        {
+            f.restore_text(text);
         }
     }
-    diagnostics.extend(unused);
 
     diagnostics.sort_by(|a, b| {
         let fa = &files[a.file];
@@ -494,13 +326,336 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
     summary.findings = diagnostics.len();
-    let _ = reported_ids;
     Ok(Report {
         files,
         diagnostics,
         summary,
         notes,
     })
+}
+
+struct RunCx<'a> {
+    opts: &'a Options,
+    selected: &'a [&'a dyn Rule],
+    known: &'a [&'a str],
+}
+
+struct WorkspaceResult {
+    files: Vec<SourceFile>,
+    diagnostics: Vec<Diagnostic>,
+    summary: Summary,
+}
+
+/// What one source file gave: its line index, its allow comments and, if it was parsed, its facts.
+struct Loaded {
+    file: SourceFile,
+    allows: Vec<crate::facts::AllowComment>,
+    parsed: Option<Parsed>,
+    error: Option<String>,
+}
+
+/// The rules that apply to a crate, and the words a file must contain for each to need it.
+struct CratePlan {
+    /// For each applicable rule: its words (empty: every file) and whether it is workspace-wide.
+    wants: Vec<(Vec<String>, bool)>,
+    matcher: Option<aho_corasick::AhoCorasick>,
+    /// Pattern index → rule index in `wants`.
+    pattern_rule: Vec<usize>,
+}
+
+impl CratePlan {
+    fn new(
+        cx: &RunCx,
+        ws: &Workspace,
+        krate: &crate::workspace::CrateInfo,
+        config: &Config,
+        catalog: &Catalog,
+    ) -> CratePlan {
+        let is_service = config
+            .service
+            .unwrap_or_else(|| catalog.service_crates().any(|c| krate.depends_on(c)));
+        let mut wants = vec![];
+        for rule in cx.selected {
+            if config.level(rule.meta().id) == Some(Level::Allow) {
+                continue;
+            }
+            let interest = rule.interest(catalog);
+            // A workspace-wide rule follows calls into sibling crates: any crate's dependency counts.
+            let depends = |lib: &String| {
+                if interest.workspace_wide {
+                    ws.crates
+                        .iter()
+                        .any(|k| k.depends_on(lib) || k.manifest_error.is_some())
+                } else {
+                    krate.depends_on(lib)
+                }
+            };
+            let applies = ws.loose
+                || krate.manifest_error.is_some()
+                || ((interest.crates.is_empty() || interest.crates.iter().any(depends))
+                    && (!interest.services_only || is_service));
+            if applies {
+                wants.push((interest.words, interest.workspace_wide));
+            }
+        }
+        let mut patterns = vec![];
+        let mut pattern_rule = vec![];
+        for (i, (words, _)) in wants.iter().enumerate() {
+            for w in words {
+                patterns.push(w.clone());
+                pattern_rule.push(i);
+            }
+        }
+        let matcher = (!patterns.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&patterns).ok())
+            .flatten();
+        CratePlan {
+            wants,
+            matcher,
+            pattern_rule,
+        }
+    }
+
+    /// Which of the crate's rules want this text: (any wants it, a workspace-wide one does).
+    fn wanted(&self, text: &str) -> (bool, bool) {
+        let mut hit = vec![false; self.wants.len()];
+        for (i, (words, _)) in self.wants.iter().enumerate() {
+            hit[i] = words.is_empty();
+        }
+        if hit.iter().any(|h| !h)
+            && let Some(m) = &self.matcher
+        {
+            for found in m.find_overlapping_iter(text) {
+                hit[self.pattern_rule[found.pattern().as_usize()]] = true;
+                if hit.iter().all(|h| *h) {
+                    break;
+                }
+            }
+        }
+        let any = hit.iter().any(|h| *h);
+        let wide = hit
+            .iter()
+            .zip(&self.wants)
+            .any(|(h, (_, wide))| *h && *wide);
+        (any, wide)
+    }
+}
+
+fn analyse_workspace(
+    cx: &RunCx,
+    ws: Workspace,
+    config: Config,
+    catalog: Arc<Catalog>,
+    first: FileId,
+) -> WorkspaceResult {
+    let opts = cx.opts;
+    let mut summary = Summary::default();
+    let mut diagnostics = vec![];
+    let plans: Vec<CratePlan> = ws
+        .crates
+        .iter()
+        .map(|k| CratePlan::new(cx, &ws, k, &config, &catalog))
+        .collect();
+
+    // Read every source once; decide from its text whether any rule needs it parsed.
+    let texts: Vec<(Result<String, String>, bool, bool)> = ws
+        .sources
+        .par_iter()
+        .map(|s| match read_text(&s.path, opts) {
+            Ok(text) => {
+                let (want, wide) = if opts.no_prefilter {
+                    (true, true)
+                } else {
+                    plans[s.krate].wanted(&text)
+                };
+                (Ok(text), want, wide)
+            }
+            Err(e) => (Err(e), false, false),
+        })
+        .collect();
+    let parse_all = ws.loose || texts.iter().any(|(_, _, wide)| *wide);
+    let loaded: Vec<Loaded> = ws
+        .sources
+        .par_iter()
+        .zip(texts)
+        .map(|(s, (text, want, _))| {
+            let display = display_path(&s.path);
+            match text {
+                Err(e) => Loaded {
+                    file: SourceFile::new(s.path.clone(), display, String::new()),
+                    allows: vec![],
+                    parsed: None,
+                    error: Some(e),
+                },
+                Ok(text) => {
+                    let parsed = (want || parse_all).then(|| parse_one(&text, s.module.clone()));
+                    let allows = if s.reported {
+                        crate::suppress::allow_comments(&text)
+                    } else {
+                        vec![]
+                    };
+                    let mut file = SourceFile::new(s.path.clone(), display, text);
+                    file.drop_text();
+                    Loaded {
+                        file,
+                        allows,
+                        parsed,
+                        error: None,
+                    }
+                }
+            }
+        })
+        .collect();
+
+    let mut files = vec![];
+    let mut units = vec![];
+    let mut allows: Vec<(FileId, Vec<crate::facts::AllowComment>)> = vec![];
+    for (i, (s, l)) in ws.sources.iter().zip(loaded).enumerate() {
+        let id = first + i;
+        if s.reported {
+            summary.files += 1;
+            allows.push((id, l.allows));
+        }
+        match (l.error, l.parsed) {
+            (Some(message), _) => {
+                if s.reported {
+                    summary.parse_errors += 1;
+                    diagnostics.push(parse_error(id, Span::new(0, 0), message));
+                }
+            }
+            (None, Some(Parsed::Ok(facts))) => units.push(Unit {
+                id,
+                path: s.path.clone(),
+                krate: s.krate,
+                role: s.role,
+                bin: s.bin.clone(),
+                reported: s.reported,
+                facts: *facts,
+            }),
+            (None, Some(Parsed::Err { message, span })) => {
+                if s.reported {
+                    summary.parse_errors += 1;
+                    diagnostics.push(parse_error(id, span, message));
+                }
+            }
+            (None, None) => {}
+        }
+        files.push(l.file);
+    }
+    let mut extras = vec![];
+    for (i, e) in ws.extras.iter().enumerate() {
+        let id = first + ws.sources.len() + i;
+        let display = display_path(&e.path);
+        match read_text(&e.path, opts) {
+            Ok(text) => {
+                if e.reported {
+                    summary.files += 1;
+                }
+                extras.push(Extra {
+                    id,
+                    path: e.path.clone(),
+                    kind: e.kind,
+                    reported: e.reported,
+                    text: text.clone(),
+                });
+                files.push(SourceFile::new(e.path.clone(), display, text));
+            }
+            Err(message) => {
+                if e.reported {
+                    summary.files += 1;
+                    summary.parse_errors += 1;
+                    diagnostics.push(parse_error(id, Span::new(0, 0), message));
+                }
+                files.push(SourceFile::new(e.path.clone(), display, String::new()));
+            }
+        }
+    }
+    for krate in &ws.crates {
+        if let (Some(err), Some(manifest)) = (&krate.manifest_error, &krate.manifest) {
+            let id = first + files.len();
+            let text = std::fs::read_to_string(manifest).unwrap_or_default();
+            let span = err
+                .span
+                .clone()
+                .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
+            files.push(SourceFile::new(
+                manifest.clone(),
+                display_path(manifest),
+                text,
+            ));
+            summary.parse_errors += 1;
+            diagnostics.push(
+                parse_error(
+                    id,
+                    span,
+                    format!("cannot read the manifest: {}", err.message),
+                )
+                .note("its crate was analysed without knowing its dependencies"),
+            );
+        }
+    }
+
+    let project = Project::new(ws.root, ws.loose, ws.crates, units, extras, config, catalog);
+    let active: Vec<&dyn Rule> = cx
+        .selected
+        .iter()
+        .copied()
+        .filter(|r| project.config.level(r.meta().id) != Some(Level::Allow))
+        .collect();
+    let per_unit: Vec<Vec<Diagnostic>> = project
+        .units
+        .par_iter()
+        .filter(|u| u.reported)
+        .map(|unit| {
+            let mut out = vec![];
+            for rule in &active {
+                rule.check_unit(&project, unit, &mut out);
+            }
+            out
+        })
+        .collect();
+    diagnostics.extend(per_unit.into_iter().flatten());
+    for rule in &active {
+        rule.check_project(&project, &mut diagnostics);
+    }
+
+    // Levels: the config's, or the rule's default; then --select / --ignore.
+    diagnostics.retain_mut(|d| {
+        let severity = match project.config.level(&d.rule) {
+            Some(Level::Allow) => return false,
+            Some(Level::Deny) => Severity::Error,
+            Some(Level::Warn) => Severity::Warning,
+            None => rules::meta(&d.rule).map_or(d.severity, |m| m.default_severity),
+        };
+        d.severity = severity;
+        (opts.select.is_empty() || opts.select.iter().any(|s| **s == *d.rule))
+            && !opts.ignore.iter().any(|s| **s == *d.rule)
+    });
+
+    // Suppressions, per reported Rust file.
+    let is_known = |id: &str| cx.known.contains(&id);
+    let check_unused = opts.select.is_empty()
+        && opts.ignore.is_empty()
+        && project.config.level(rules::UNUSED_ALLOW.id) != Some(Level::Allow);
+    let mut unused = vec![];
+    for (id, file_allows) in &allows {
+        let found = crate::suppress::apply(
+            *id,
+            &files[*id - first],
+            file_allows,
+            &is_known,
+            &mut diagnostics,
+        );
+        if check_unused {
+            unused.extend(found);
+        }
+    }
+    diagnostics.extend(unused);
+    WorkspaceResult {
+        files,
+        diagnostics,
+        summary,
+    }
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Diagnostic {

@@ -275,24 +275,25 @@ pub fn compute_with(
                 ..opts.clone()
             };
             let report = analyse(&run_opts).map_err(FixError::Run)?;
-            if pass == 1 {
-                for f in &report.files {
-                    originals.entry(f.path.clone()).or_insert(f.text.clone());
-                }
-            }
             let plan = plan(&report, fix, &refused);
             if plan.fixed.is_empty() {
+                // The texts this run edited (the report keeps only the texts it shows).
                 let mut changes = vec![];
-                for f in &report.files {
-                    if let Some(original) = originals.get(&f.path)
-                        && *original != f.text
-                        && !changes.iter().any(|c: &FileChange| c.path == f.path)
-                    {
+                for (path, original) in &originals {
+                    let Some(fixed) = overlay.get(path) else {
+                        continue;
+                    };
+                    if fixed != original {
+                        let display = report
+                            .files
+                            .iter()
+                            .find(|f| &f.path == path)
+                            .map_or_else(|| engine::display_path(path), |f| f.display.clone());
                         changes.push(FileChange {
-                            path: f.path.clone(),
-                            display: f.display.clone(),
+                            path: path.clone(),
+                            display,
                             original: original.clone(),
-                            fixed: f.text.clone(),
+                            fixed: fixed.clone(),
                         });
                     }
                 }
@@ -325,7 +326,19 @@ pub fn compute_with(
             let mut texts = vec![];
             for (&file, edits) in &plan.edits {
                 let f = &report.files[file];
-                let text = apply_edits(&f.text, edits);
+                // The report keeps the texts of the files it shows; any other is read again.
+                let current = if f.has_text() {
+                    f.text.clone()
+                } else {
+                    match overlay.get(&f.path) {
+                        Some(text) => text.clone(),
+                        None => std::fs::read_to_string(&f.path).unwrap_or_else(|_| f.text.clone()),
+                    }
+                };
+                originals
+                    .entry(f.path.clone())
+                    .or_insert_with(|| current.clone());
+                let text = apply_edits(&current, edits);
                 if let Some(reason) = syntax_error(&f.path, &text) {
                     refused.insert(f.path.clone());
                     refusals.push(Refusal {
@@ -698,7 +711,12 @@ mod tests {
                 .iter()
                 .position(|f| f.path.ends_with("a.rs"))
                 .unwrap();
-            if !report.files[file].text.starts_with("// one") {
+            let current = o
+                .overlay
+                .get(&report.files[file].path)
+                .cloned()
+                .unwrap_or_else(|| std::fs::read_to_string(&report.files[file].path).unwrap());
+            if !current.starts_with("// one") {
                 let edit = crate::diagnostic::Edit {
                     file,
                     span: Span::new(0, 0),

@@ -36,23 +36,45 @@ pub struct SourceFile {
     /// The path as shown to users (relative to the current directory when possible).
     pub display: String,
     pub path: PathBuf,
+    /// The text; empty for a file whose findings (if any) have not needed it yet
+    /// (see `engine`, which keeps only line starts while analysing).
     pub text: String,
     line_starts: Vec<usize>,
+    len: usize,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
         let line_starts = line_starts(&text);
+        let len = text.len();
         SourceFile {
             display,
             path,
             text,
             line_starts,
+            len,
+        }
+    }
+
+    /// Drops the text and keeps the line index: lines still resolve, columns need the text back.
+    pub fn drop_text(&mut self) {
+        self.text = String::new();
+    }
+
+    pub fn has_text(&self) -> bool {
+        self.text.len() == self.len
+    }
+
+    pub fn restore_text(&mut self, text: String) {
+        if text.len() == self.len {
+            self.text = text;
+        } else {
+            *self = SourceFile::new(self.path.clone(), self.display.clone(), text);
         }
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.len);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
         let mut column = self
@@ -78,19 +100,18 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let end = self.line_starts.get(line).copied().unwrap_or(self.len);
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 
     pub fn line_start(&self, line: usize) -> usize {
         self.line_starts
             .get(line.wrapping_sub(1))
             .copied()
-            .unwrap_or(self.text.len())
+            .unwrap_or(self.len)
     }
 
     pub fn slice(&self, span: Span) -> &str {

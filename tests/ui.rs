@@ -184,3 +184,11 @@ fn one_file_gives_the_same_verdicts_as_its_crate() {
         assert_eq!(single, from_whole, "{rel}");
     }
 }
+
+/// The prefilter only skips parsing files no rule can report on: the findings are the same.
+#[test]
+fn the_prefilter_changes_no_finding() {
+    let with = run_json(&["fixtures"]);
+    let without = run_json(&["fixtures", "--no-prefilter"]);
+    assert_eq!(with, without);
+}

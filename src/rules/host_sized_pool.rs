@@ -23,6 +23,10 @@ impl Rule for HostSizedPool {
         &META
     }
 
+    fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::pool_sites::interest(catalog)
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
         let config = &project.config;
         let budget = config.per_instance_budget();

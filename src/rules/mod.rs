@@ -24,8 +24,37 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+/// Which files a rule can report on, so files no rule needs are never parsed.
+#[derive(Clone, Debug, Default)]
+pub struct Interest {
+    /// The crate must depend on one of these libraries; empty: any crate.
+    pub crates: Vec<String>,
+    /// Only crates that are services (a framework dependency or `service = true`).
+    pub services_only: bool,
+    /// The file's text must contain one of these words; empty: every file of the crate.
+    pub words: Vec<String>,
+    /// The rule follows calls and values across the whole workspace: once one file is
+    /// wanted, every file of the workspace is parsed.
+    pub workspace_wide: bool,
+}
+
+impl Interest {
+    /// Every file of every crate: the safe default for a rule that says nothing.
+    pub fn everything() -> Interest {
+        Interest {
+            workspace_wide: true,
+            ..Interest::default()
+        }
+    }
+}
+
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
+
+    /// What files the rule needs; see `Interest`.
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> Interest {
+        Interest::everything()
+    }
 
     /// Checks one reported Rust file.
     fn check_unit(&self, _project: &Project, _unit: &Unit, _out: &mut Vec<Diagnostic>) {}

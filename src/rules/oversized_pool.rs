@@ -65,6 +65,10 @@ impl Rule for OversizedPool {
         &META
     }
 
+    fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::pool_sites::interest(catalog)
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
         let config = &project.config;
         let budget = config.per_instance_budget();
@@ -155,12 +159,12 @@ impl Rule for OversizedPool {
     }
 
     fn check_project(&self, project: &Project, out: &mut Vec<Diagnostic>) {
-        let uses_pool = project.units.iter().any(|u| {
+        let uses_pool = project.crates.iter().any(|c| {
             project
                 .catalog
                 .pool
                 .iter()
-                .any(|e| project.uses_any(u, &e.crates) || project.uses_any(u, &e.via))
+                .any(|e| e.crates.iter().chain(&e.via).any(|l| c.depends_on(l)))
         });
         if !uses_pool && !project.loose {
             return;

@@ -428,3 +428,32 @@ pub fn config_sizes(
     }
     out
 }
+
+/// The pool rules need a crate that depends on a pool library and a file that names a pool type;
+/// sizes are followed across the workspace.
+pub fn interest(catalog: &crate::catalog::Catalog) -> super::Interest {
+    let mut crates = vec![];
+    let mut words = vec!["max_connections".to_string()];
+    for e in &catalog.pool {
+        crates.extend(e.crates.iter().chain(&e.via).cloned());
+        for pattern in e
+            .builders
+            .iter()
+            .chain(&e.default_connects)
+            .chain(&e.size_constructors)
+        {
+            words.extend(pattern.split("::").next().map(str::to_string));
+        }
+        words.extend(e.config_creates.iter().cloned());
+    }
+    crates.sort();
+    crates.dedup();
+    words.sort();
+    words.dedup();
+    super::Interest {
+        crates,
+        services_only: false,
+        words,
+        workspace_wide: true,
+    }
+}

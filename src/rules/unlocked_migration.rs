@@ -50,6 +50,24 @@ impl Rule for UnlockedMigration {
         &META
     }
 
+    /// Deploy files are read whatever this says; Rust files matter only with a runner library.
+    fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
+        let crates = catalog
+            .migration_runner
+            .iter()
+            .flat_map(|e| e.crates.clone())
+            .collect();
+        let words = ["migrat", "Migrat", "embed_migrations", "runner"]
+            .map(String::from)
+            .to_vec();
+        super::Interest {
+            crates,
+            services_only: false,
+            words,
+            workspace_wide: true,
+        }
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
         if !unit.is_service_source()
             || single_instance(project, unit)

@@ -48,6 +48,36 @@ impl Rule for UnlockedScheduler {
         &META
     }
 
+    /// Jobs come from a scheduler crate, or from a spawned timer loop that reaches a shared side
+    /// effect: without any of those libraries in the workspace there is nothing to find.
+    fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
+        let mut crates: Vec<String> = catalog
+            .scheduler
+            .iter()
+            .flat_map(|e| e.crates.clone())
+            .collect();
+        crates.extend(catalog.timer_callback.iter().flat_map(|e| e.crates.clone()));
+        crates.extend(catalog.side_effect.iter().flat_map(|e| e.crates.clone()));
+        crates.extend(
+            catalog
+                .database_driver
+                .iter()
+                .flat_map(|e| e.crates.clone()),
+        );
+        let mut words: Vec<String> = catalog
+            .scheduler
+            .iter()
+            .flat_map(|e| e.crates.clone())
+            .collect();
+        words.extend(["spawn", "run_interval", "run_later"].map(String::from));
+        super::Interest {
+            crates,
+            services_only: false,
+            words,
+            workspace_wide: true,
+        }
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
         if !unit.is_service_source() || is_single_instance_unit(project, unit) {
             return;
