@@ -43,7 +43,9 @@ pub fn render_each(report: &Report, color: bool) -> Vec<String> {
             notes.push(format!("help: {help}"));
         }
         if let Some(fix) = &d.fix {
+            // A fix with no edit is a snippet to adapt, whatever its applicability says.
             let kind = match fix.applicability {
+                _ if fix.edits.is_empty() => "fix",
                 Applicability::Machine => "fix (--fix)",
                 Applicability::Maybe => "fix (--fix --unsafe-fixes)",
                 Applicability::Manual => "fix",
