@@ -1,8 +1,10 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+pub mod log_macros;
 mod oversized_pool;
 pub mod pool_sites;
+mod print_in_service;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{Project, Unit};
@@ -53,6 +55,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
+        Box::new(print_in_service::PrintInService),
     ]
 }
 
