@@ -347,6 +347,8 @@ pub struct FileFacts {
     /// `use a::b::*` prefixes.
     pub globs: Vec<Path>,
     pub allows: Vec<AllowComment>,
+    /// Spans of macro statements followed in their block by `return` or `break`.
+    pub exit_macros: Vec<Span>,
 }
 
 impl FileFacts {

@@ -479,6 +479,29 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// Macro statements of a block that a later `return` or `break` of the same block follows:
+    /// they run at most once per pass through the enclosing loop.
+    fn note_exits(&mut self, block: &syn::Block) {
+        let exits = |s: &syn::Stmt| {
+            matches!(
+                s,
+                syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
+            )
+        };
+        let Some(last_exit) = block.stmts.iter().rposition(exits) else {
+            return;
+        };
+        for stmt in &block.stmts[..last_exit] {
+            let mac = match stmt {
+                syn::Stmt::Macro(m) => &m.mac,
+                syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
+                _ => continue,
+            };
+            let span = self.span(mac.span());
+            self.facts.exit_macros.push(span);
+        }
+    }
+
     fn record_fn(
         &mut self,
         attrs: &[syn::Attribute],
@@ -816,6 +839,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.visit_expr(&f.expr);
                 let region =
                     self.push_region(RegionKind::Loop(LoopKind::For), self.span(e.span()), false);
+                self.note_exits(&f.body);
                 visit::visit_block(self, &f.body);
                 self.pop_region(region);
             }
@@ -827,6 +851,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     false,
                 );
                 self.visit_expr(&w.cond);
+                self.note_exits(&w.body);
                 visit::visit_block(self, &w.body);
                 self.pop_region(region);
             }
@@ -834,6 +859,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.pending_arg_of = None;
                 let region =
                     self.push_region(RegionKind::Loop(LoopKind::Loop), self.span(e.span()), false);
+                self.note_exits(&l.body);
                 visit::visit_block(self, &l.body);
                 self.pop_region(region);
             }
@@ -899,4 +925,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.note_exits(b);
+        visit::visit_block(self, b);
+    }
 }

@@ -263,6 +263,14 @@ fn receiver_iterates(project: &Project, facts: &FileFacts, call_span: Span) -> b
 /// A loop that waits between rounds: its events come once per tick, not once per item.
 fn is_periodic(project: &Project, facts: &FileFacts, loop_region: RegionId) -> bool {
     let adaptors = &project.catalog.loop_adaptors;
+    // A `select!` loop waits on something its arms do not show (a timer, a shutdown signal):
+    // it is not known to run per item.
+    if facts
+        .macros_within(loop_region)
+        .any(|m| m.path.last().is_some_and(|n| n == "select"))
+    {
+        return true;
+    }
     facts.calls_within(loop_region).any(|c| {
         let mut hit = false;
         c.val.walk(&mut |v| match v {

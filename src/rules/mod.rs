@@ -1,6 +1,7 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+mod log_in_loop;
 pub mod log_macros;
 mod oversized_pool;
 pub mod pool_sites;
@@ -56,6 +57,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
         Box::new(print_in_service::PrintInService),
+        Box::new(log_in_loop::LogInLoop),
     ]
 }
 
