@@ -3,6 +3,7 @@
 mod host_sized_pool;
 mod log_in_loop;
 pub mod log_macros;
+mod log_payload;
 mod oversized_pool;
 pub mod pool_sites;
 mod print_in_service;
@@ -58,6 +59,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(host_sized_pool::HostSizedPool),
         Box::new(print_in_service::PrintInService),
         Box::new(log_in_loop::LogInLoop),
+        Box::new(log_payload::LogPayload),
     ]
 }
 
