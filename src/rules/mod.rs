@@ -1,6 +1,7 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+mod instrument_all_args;
 mod log_in_loop;
 pub mod log_macros;
 mod log_payload;
@@ -60,6 +61,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(print_in_service::PrintInService),
         Box::new(log_in_loop::LogInLoop),
         Box::new(log_payload::LogPayload),
+        Box::new(instrument_all_args::InstrumentAllArgs),
     ]
 }
 
