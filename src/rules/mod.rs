@@ -8,6 +8,7 @@ mod log_payload;
 mod oversized_pool;
 pub mod pool_sites;
 mod print_in_service;
+mod unstructured_logs;
 mod verbose_default_level;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -64,6 +65,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(log_payload::LogPayload),
         Box::new(instrument_all_args::InstrumentAllArgs),
         Box::new(verbose_default_level::VerboseDefaultLevel),
+        Box::new(unstructured_logs::UnstructuredLogs),
     ]
 }
 
