@@ -8,6 +8,7 @@ mod log_payload;
 mod oversized_pool;
 pub mod pool_sites;
 mod print_in_service;
+mod sql_statement_logging;
 mod unstructured_logs;
 mod verbose_default_level;
 
@@ -66,6 +67,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(instrument_all_args::InstrumentAllArgs),
         Box::new(verbose_default_level::VerboseDefaultLevel),
         Box::new(unstructured_logs::UnstructuredLogs),
+        Box::new(sql_statement_logging::SqlStatementLogging),
     ]
 }
 
