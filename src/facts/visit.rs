@@ -479,19 +479,29 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    /// Macro statements of a block that a later `return` or `break` of the same block follows:
-    /// they run at most once per pass through the enclosing loop.
+    /// Macro statements of a block that a later `return`, `break` or `exit(..)` of the same
+    /// block follows: they run at most once per pass through the enclosing loop. Those before
+    /// a process exit are also kept apart (a CLI's `--help`, a fatal startup error).
     fn note_exits(&mut self, block: &syn::Block) {
+        let is_process_exit = |s: &syn::Stmt| match s {
+            syn::Stmt::Expr(syn::Expr::Call(c), _) => match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().is_some_and(|l| l.ident == "exit"),
+                _ => false,
+            },
+            _ => false,
+        };
         let exits = |s: &syn::Stmt| {
-            matches!(
-                s,
-                syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
-            )
+            is_process_exit(s)
+                || matches!(
+                    s,
+                    syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
+                )
         };
         let Some(last_exit) = block.stmts.iter().rposition(exits) else {
             return;
         };
-        for stmt in &block.stmts[..last_exit] {
+        let last_process_exit = block.stmts.iter().rposition(is_process_exit);
+        for (i, stmt) in block.stmts[..last_exit].iter().enumerate() {
             let mac = match stmt {
                 syn::Stmt::Macro(m) => &m.mac,
                 syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
@@ -499,6 +509,9 @@ impl<'a> Visitor<'a> {
             };
             let span = self.span(mac.span());
             self.facts.exit_macros.push(span);
+            if last_process_exit.is_some_and(|p| i < p) {
+                self.facts.process_exit_macros.push(span);
+            }
         }
     }
 

@@ -11,6 +11,27 @@ use crate::source::Span;
 
 pub struct PrintInService;
 
+/// Whether the function around `region` ends the process itself (`std::process::exit`):
+/// command-line handling, whose prints are its output.
+fn in_cli_fn(unit: &Unit, region: crate::facts::RegionId) -> bool {
+    let facts = &unit.facts;
+    let Some(f) = facts.enclosing_fn(region) else {
+        return false;
+    };
+    facts.calls_within(f.body).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Some(p) = v.call_path()
+                && p.last().is_some_and(|n| n == "exit")
+                && (p.len() == 1 || p.iter().any(|s| s == "process"))
+            {
+                hit = true;
+            }
+        });
+        hit
+    })
+}
+
 static META: RuleMeta = RuleMeta {
     id: "print-in-service",
     family: "logs",
@@ -44,6 +65,11 @@ impl Rule for PrintInService {
             let Some(entry) = catalog.print_macros.iter().find(|p| p.names.contains(name)) else {
                 continue;
             };
+            if unit.facts.process_exit_macros.contains(&mac.span) || in_cli_fn(unit, mac.region) {
+                // Output right before `exit(..)`, or in a function that ends the process:
+                // `--help`, `--version`, a subcommand, a fatal startup error.
+                continue;
+            }
             let is_value = entry.value_macros.contains(name);
             let stderr = entry.stderr.contains(name);
             let level = if is_value {
