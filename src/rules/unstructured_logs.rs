@@ -122,8 +122,12 @@ impl Rule for UnstructuredLogs {
             }
             each_chain(&c.val, &mut |v| {
                 let (root, links) = v.chain();
+                let for_tests = links
+                    .iter()
+                    .any(|l| l.method_name() == Some("with_test_writer"));
                 if let Some((inst, kind, layer)) = installer_of(project, unit, root)
                     && !is_structured(inst, &links)
+                    && !for_tests
                 {
                     let path = root.call_path().map(|p| p.as_slice()).unwrap_or_default();
                     let shown = format!("{}()", path[path.len().saturating_sub(2)..].join("::"));

@@ -216,6 +216,17 @@ fn scan(facts: &FileFacts, v: &Val, cfg: &LogFilter, out: &mut Vec<Found>) {
     });
 }
 
+/// A subscriber for test output (`.with_test_writer()`): not what the service runs with.
+pub fn writes_to_tests(v: &Val) -> bool {
+    let mut hit = false;
+    v.walk(&mut |n| {
+        if n.method_name() == Some("with_test_writer") {
+            hit = true;
+        }
+    });
+    hit
+}
+
 fn dev_only(facts: &FileFacts, region: RegionId) -> bool {
     // `if cfg!(debug_assertions) { "debug" } else { "info" }`: the verbose branch is for dev builds.
     let scope = facts
@@ -358,6 +369,9 @@ impl Rule for VerboseDefaultLevel {
         for cfg in &project.catalog.log_filter {
             for c in &facts.calls {
                 if !unit.is_service_region(c.region) {
+                    continue;
+                }
+                if writes_to_tests(&c.val) {
                     continue;
                 }
                 let mut found = vec![];
