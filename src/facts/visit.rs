@@ -558,6 +558,7 @@ impl<'a> Visitor<'a> {
         });
         let region = self.push_region(RegionKind::Fn(idx), self.span(block.span()), is_test);
         self.facts.fns[idx].body = region;
+        self.note_exits(block);
         for stmt in &block.stmts {
             self.visit_stmt(stmt);
         }
@@ -844,6 +845,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 let span = self.span(e.span());
                 let region = self.push_region(RegionKind::AsyncBlock, span, false);
                 self.body_regions.insert((span.start, span.end), region);
+                self.note_exits(&a.block);
                 visit::visit_block(self, &a.block);
                 self.pop_region(region);
             }
