@@ -12,6 +12,19 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../rules/catalog/frameworks.toml"),
     ),
     (
+        "migrations.toml",
+        include_str!("../rules/catalog/migrations.toml"),
+    ),
+    (
+        "schedulers.toml",
+        include_str!("../rules/catalog/schedulers.toml"),
+    ),
+    ("locks.toml", include_str!("../rules/catalog/locks.toml")),
+    (
+        "side-effects.toml",
+        include_str!("../rules/catalog/side-effects.toml"),
+    ),
+    (
         "logging.toml",
         include_str!("../rules/catalog/logging.toml"),
     ),
@@ -239,9 +252,248 @@ pub struct SqlLogging {
     pub source: String,
 }
 
+/// A call shape that starts at `root` (a call path suffix, or a macro path ending in `!`) and
+/// applies migrations with one of `methods`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChainShape {
+    pub root: String,
+    pub methods: Vec<String>,
+}
+
+/// Whether a migration runner serialises instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunnerLocks {
+    /// Takes no lock.
+    Never,
+    /// Locks on some backends while its locking switch is on (sqlx).
+    ByBackend,
+}
+
+/// A library that applies schema migrations from code (see `rules/catalog/migrations.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationRunner {
+    pub library: String,
+    pub crates: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub chains: Vec<ChainShape>,
+    #[serde(default)]
+    pub trait_impls: Vec<String>,
+    #[serde(default)]
+    pub trait_fns: Vec<String>,
+    #[serde(default)]
+    pub macro_markers: Vec<String>,
+    pub locks: RunnerLocks,
+    #[serde(default)]
+    pub lock_backends: Vec<String>,
+    #[serde(default)]
+    pub silent_backends: Vec<String>,
+    #[serde(default)]
+    pub locking_off_methods: Vec<String>,
+    #[serde(default)]
+    pub locking_off_fields: Vec<String>,
+    /// Why it does not lock, for the note.
+    pub why: String,
+    /// Commands of its CLI that apply the same migrations.
+    #[serde(default)]
+    pub cli: Vec<String>,
+    /// Why the CLI does not lock either, when that differs from `why`.
+    #[serde(default)]
+    pub cli_note: Option<String>,
+    pub source: String,
+}
+
+/// How deploy files are read for migrations run in every replica.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationDeploy {
+    #[serde(default)]
+    pub migrate_words: Vec<String>,
+    #[serde(default)]
+    pub entrypoint_scripts: Vec<String>,
+    #[serde(default)]
+    pub replica_kinds: Vec<String>,
+    #[serde(default)]
+    pub hook_annotations: Vec<String>,
+}
+
+/// An in-process scheduler crate and how it creates jobs (`rules/catalog/schedulers.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SchedulerEntry {
+    pub library: String,
+    /// Library names (`use` roots); the crate must depend on one of them.
+    pub crates: Vec<String>,
+    /// Calls that create a job, as path suffixes: `Job::new_async`.
+    #[serde(default)]
+    pub job_calls: Vec<String>,
+    /// Method chains that create a job, `first..last`: `every..run`.
+    #[serde(default)]
+    pub job_chains: Vec<String>,
+    /// The argument of a job call that holds the schedule.
+    #[serde(default)]
+    pub schedule_arg: Option<usize>,
+    /// Chain methods whose argument is the schedule.
+    #[serde(default)]
+    pub schedule_methods: Vec<String>,
+    /// Calls that build the scheduler value.
+    #[serde(default)]
+    pub constructors: Vec<String>,
+    /// Methods a loop calls to run the due jobs (`tick`, `run_pending`).
+    #[serde(default)]
+    pub drive_methods: Vec<String>,
+    pub source: String,
+}
+
+/// Functions and methods that start a task or thread.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SpawnEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub source: String,
+}
+
+/// Timer calls that pace a loop.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimerEntry {
+    #[serde(default)]
+    pub sleeps: Vec<String>,
+    #[serde(default)]
+    pub intervals: Vec<String>,
+    #[serde(default)]
+    pub tick_methods: Vec<String>,
+    pub source: String,
+}
+
+/// Methods that run a callback on a timer (actix `run_interval`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimerCallbackEntry {
+    pub crates: Vec<String>,
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub schedule_arg: Option<usize>,
+    pub source: String,
+}
+
+/// How a catalog entry recognises calls: path suffixes of calls and values, method names.
+#[derive(Clone, Copy, Debug)]
+pub struct CallPatterns<'a> {
+    pub crates: &'a [String],
+    pub calls: &'a [String],
+    pub calls_any_root: bool,
+    pub paths: &'a [String],
+    pub methods: &'a [String],
+    pub method_args: Option<usize>,
+}
+
+macro_rules! call_patterns {
+    ($t:ty) => {
+        impl $t {
+            pub fn patterns(&self) -> CallPatterns<'_> {
+                CallPatterns {
+                    crates: &self.crates,
+                    calls: &self.calls,
+                    calls_any_root: self.calls_any_root,
+                    paths: &self.paths,
+                    methods: &self.methods,
+                    method_args: self.method_args,
+                }
+            }
+        }
+    };
+}
+call_patterns!(LockEntry);
+call_patterns!(SideEffectEntry);
+
+/// A lock primitive (`rules/catalog/locks.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LockEntry {
+    pub name: String,
+    /// Whether it excludes other processes (a Postgres advisory lock) or only other tasks of one
+    /// process (a `tokio::sync::Mutex`).
+    pub cross_process: bool,
+    /// A row claim (`FOR UPDATE SKIP LOCKED`): it guards only what takes it, not the whole job.
+    #[serde(default)]
+    pub claim_only: bool,
+    /// Case-insensitive substrings of SQL text.
+    #[serde(default)]
+    pub sql: Vec<String>,
+    /// The literal `"NX"` of a raw Redis `SET`.
+    #[serde(default)]
+    pub redis_nx_literal: bool,
+    /// Type names (with `type-crates`) that name the lock in notes: `tokio::sync::Mutex`.
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub type_crates: Vec<String>,
+    /// The file must name one of these crates (empty: any file).
+    #[serde(default)]
+    pub crates: Vec<String>,
+    /// Calls, as path suffixes.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Calls match by suffix alone (`user::Entity::insert`), not only from the crate's root.
+    #[serde(default)]
+    pub calls_any_root: bool,
+    /// Values (paths that are not called), as path suffixes.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// The argument count of `methods` (absent: any).
+    #[serde(default)]
+    pub method_args: Option<usize>,
+    pub source: String,
+}
+
+/// A shared side effect (`rules/catalog/side-effects.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SideEffectEntry {
+    pub name: String,
+    pub kind: String,
+    /// SQL statements that write, matched as words in string literals.
+    #[serde(default)]
+    pub sql_writes: Vec<String>,
+    /// The file must name one of these crates (empty: any file).
+    #[serde(default)]
+    pub crates: Vec<String>,
+    /// Calls, as path suffixes.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Calls match by suffix alone (`user::Entity::insert`), not only from the crate's root.
+    #[serde(default)]
+    pub calls_any_root: bool,
+    /// Values (paths that are not called), as path suffixes.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// The argument count of `methods` (absent: any).
+    #[serde(default)]
+    pub method_args: Option<usize>,
+    pub source: String,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Catalog {
+    #[serde(default)]
+    pub migration_runner: Vec<MigrationRunner>,
+    #[serde(default)]
+    pub migration_deploy: MigrationDeploy,
     #[serde(default)]
     pub pool: Vec<PoolEntry>,
     #[serde(default)]
@@ -264,6 +516,18 @@ pub struct Catalog {
     pub log_filter: Vec<LogFilter>,
     #[serde(default)]
     pub sql_logging: Vec<SqlLogging>,
+    #[serde(default)]
+    pub scheduler: Vec<SchedulerEntry>,
+    #[serde(default)]
+    pub spawn: Vec<SpawnEntry>,
+    #[serde(default)]
+    pub timer: Vec<TimerEntry>,
+    #[serde(default)]
+    pub timer_callback: Vec<TimerCallbackEntry>,
+    #[serde(default)]
+    pub lock: Vec<LockEntry>,
+    #[serde(default)]
+    pub side_effect: Vec<SideEffectEntry>,
 }
 
 impl Catalog {

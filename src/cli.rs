@@ -3,6 +3,7 @@
 
 use crate::config::Overrides;
 use crate::engine::{self, Options, Report};
+use crate::fix;
 use crate::render;
 use crate::rules;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -31,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check paths (the default command)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Show a rule's page: what it finds, why it breaks at scale, how to fix it
     Explain {
         /// The rule id, e.g. oversized-pool
@@ -55,6 +56,12 @@ pub enum Format {
     Human,
     Short,
     Json,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// rustc's JSON diagnostics, one a line (rust-analyzer's check.overrideCommand)
+    RustcJson,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -69,9 +76,21 @@ pub enum Color {
 pub struct CheckArgs {
     /// Files or folders to check (default: the current folder); `-` reads stdin (with --stdin-filename)
     paths: Vec<PathBuf>,
-    /// Output format
+    /// Output format (default: human; github when GITHUB_ACTIONS=true)
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write the report to this file instead of standard output
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to this file (beside the main format)
+    #[arg(long, value_name = "PATH")]
+    sarif_file: Option<PathBuf>,
+    /// Report only findings this baseline file does not list (see --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -105,22 +124,97 @@ pub struct CheckArgs {
     /// The path to report for source read from stdin (`-`)
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the machine-applicable fixes to the files, then report what remains
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff: also apply `maybe` fixes, which change behaviour
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change and write nothing (exit 1 when there is a diff)
+    #[arg(long)]
+    diff: bool,
 }
 
 /// Runs the program on `args` (without the program name) and returns the exit code.
 pub fn main_with(args: Vec<std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)) {
+    match parse(args) {
+        Ok(cli) => dispatch(cli),
+        Err(code) => code,
+    }
+}
+
+/// `cargo scalelint`: as `main_with`, but a check without paths covers the whole workspace
+/// around the current folder, run from its root, so paths read as cargo's do.
+pub fn cargo_main_with(args: Vec<std::ffi::OsString>) -> i32 {
+    let mut cli = match parse(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
-            };
-        }
+        Err(code) => return code,
     };
+    let check = match &mut cli.command {
+        Some(Command::Check(args)) => Some(&mut **args),
+        None => Some(&mut cli.check),
+        _ => None,
+    };
+    if let Some(args) = check
+        && args.paths.is_empty()
+        && let Some(root) = cargo_workspace_root()
+    {
+        // Relative paths in options stay relative to where the user is.
+        for path in [
+            &mut args.config,
+            &mut args.output_file,
+            &mut args.sarif_file,
+            &mut args.baseline,
+            &mut args.write_baseline,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Ok(abs) = std::path::absolute(&*path) {
+                *path = abs;
+            }
+        }
+        if let Err(e) = std::env::set_current_dir(&root) {
+            return fail(format!("{}: {e}", root.display()));
+        }
+    }
+    dispatch(cli)
+}
+
+/// The workspace root cargo would use: `cargo locate-project --workspace`, else the folder of
+/// the nearest Cargo.toml upward.
+fn cargo_workspace_root() -> Option<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let located = std::process::Command::new(cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim()));
+    if let Some(dir) = located.as_ref().and_then(|m| m.parent()) {
+        return Some(dir.to_path_buf());
+    }
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(std::path::Path::to_path_buf)
+}
+
+fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, i32> {
+    Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)).map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ => 2,
+        }
+    })
+}
+
+fn dispatch(cli: Cli) -> i32 {
     match cli.command {
-        Some(Command::Check(args)) => check(args),
+        Some(Command::Check(args)) => check(*args),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules) => list_rules(),
         Some(Command::Init { path, force }) => init(&path, force),
@@ -210,25 +304,167 @@ fn check(args: CheckArgs) -> i32 {
         ignore: args.ignore.clone(),
         jobs: args.jobs.map(|j| j as usize),
         stdin,
+        ..Options::default()
     };
-    let report = match engine::run(&opts) {
-        Ok(r) => r,
-        Err(e) => return fail(e.0),
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return fail("--unsafe-fixes applies fixes only with --fix or --diff");
+    }
+    let mut write_failed = false;
+    let mut report = if args.fix || args.diff {
+        if opts.stdin.is_some() {
+            return fail("--fix and --diff work on files, not on stdin (`-`)");
+        }
+        let fix_opts = fix::FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        let outcome = match fix::compute(&opts, fix_opts) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        for r in &outcome.refused {
+            eprintln!(
+                "error: {}: its fixes were not applied because the result would not parse ({}); the file was left as it is",
+                r.display, r.reason
+            );
+        }
+        if args.diff {
+            let mut out = String::new();
+            for c in &outcome.changes {
+                // `a/` and `b/` before relative paths, as git writes them; absolute ones as they are.
+                let (old, new) = if std::path::Path::new(&c.display).is_absolute() {
+                    (c.display.clone(), c.display.clone())
+                } else {
+                    (format!("a/{}", c.display), format!("b/{}", c.display))
+                };
+                out.push_str(&fix::unified_diff(&c.original, &c.fixed, &old, &new));
+            }
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                return 2;
+            }
+            if !args.quiet {
+                eprintln!("{}", fix_summary(&outcome, true));
+            }
+            return if outcome.changes.is_empty() { 0 } else { 1 };
+        }
+        for c in &outcome.changes {
+            if let Err(e) = fix::write_atomic(&c.path, &c.original, &c.fixed) {
+                eprintln!("error: {}: cannot write the fixes: {e}", c.display);
+                write_failed = true;
+            }
+        }
+        if !args.quiet {
+            eprintln!("{}", fix_summary(&outcome, false));
+        }
+        outcome.report
+    } else {
+        match engine::run(&opts) {
+            Ok(r) => r,
+            Err(e) => return fail(e.0),
+        }
     };
-    let format = args.format.unwrap_or(Format::Human);
+    if let Some(file) = &args.write_baseline {
+        return match crate::baseline::write(&report, file) {
+            Ok(n) => {
+                if !args.quiet {
+                    eprintln!(
+                        "scalelint: wrote {n} finding{} to {}; pass --baseline {} to report only new ones",
+                        if n == 1 { "" } else { "s" },
+                        file.display(),
+                        file.display()
+                    );
+                }
+                0
+            }
+            Err(e) => fail(e),
+        };
+    }
+    if let Some(file) = &args.baseline {
+        let baseline = match crate::baseline::read(file) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        let applied = crate::baseline::apply(&mut report, &baseline, file);
+        if applied.hidden > 0 {
+            report.notes.push(format!(
+                "{} finding{} listed in {} not reported",
+                applied.hidden,
+                if applied.hidden == 1 { "" } else { "s" },
+                file.display()
+            ));
+        }
+        if !applied.stale.is_empty() {
+            let list: Vec<String> = applied
+                .stale
+                .iter()
+                .map(|e| format!("{} at {}:{}", e.rule, e.path, e.line))
+                .collect();
+            report.notes.push(format!(
+                "{} baseline entr{} no longer occur{} ({}); run --write-baseline {} to shrink it",
+                list.len(),
+                if list.len() == 1 { "y" } else { "ies" },
+                if list.len() == 1 { "s" } else { "" },
+                list.join(", "),
+                file.display()
+            ));
+        }
+    }
+    let format = match args.format {
+        Some(f) => f,
+        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => {
+            if !args.quiet {
+                eprintln!(
+                    "note: GITHUB_ACTIONS=true: using --format github (pass --format to choose another)"
+                );
+            }
+            Format::Github
+        }
+        None => Format::Human,
+    };
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => {
+            args.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let output = render_report(&report, format, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(output.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
+    if let Some(path) = &args.output_file {
+        if let Err(e) = std::fs::write(path, output.as_bytes()) {
+            return fail(format!("{}: {e}", path.display()));
+        }
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(output.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
+            return 2;
+        }
+    }
+    if let Some(path) = &args.sarif_file
+        && let Err(e) = std::fs::write(path, render::sarif::render(&report))
     {
-        return 2;
+        return fail(format!("{}: {e}", path.display()));
+    }
+    if format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append(
+            std::path::Path::new(&path),
+            &render::github::summary_markdown(&report),
+        )
+    {
+        eprintln!(
+            "warning: cannot append to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
     }
     if !args.quiet {
         for note in &report.notes {
@@ -238,7 +474,9 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("{}", render::human::summary_line(&report));
         }
     }
-    if report.summary.findings > 0 && !args.exit_zero {
+    if write_failed {
+        2
+    } else if report.summary.findings > 0 && !args.exit_zero {
         1
     } else {
         0
@@ -250,5 +488,78 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Human => render::human::render(report, color),
         Format::Short => render::short::render(report),
         Format::Json => render::json::render(report),
+        Format::Github => render::github::render(report),
+        Format::Sarif => render::sarif::render(report),
+        Format::RustcJson => render::rustc_json::render(report),
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `fixed 3 findings in 2 files; 2 remain (1 manual fix, 1 unsafe fix not requested)`.
+fn fix_summary(outcome: &fix::Outcome, dry_run: bool) -> String {
+    let files = outcome.changes.len();
+    let mut line = format!(
+        "{} {} in {}",
+        if dry_run { "would fix" } else { "fixed" },
+        plural(outcome.fixed, "finding", "findings"),
+        plural(files, "file", "files")
+    );
+    let r = outcome.remaining;
+    if r.total() > 0 {
+        let mut why = vec![];
+        if r.manual > 0 {
+            why.push(plural(r.manual, "manual fix", "manual fixes"));
+        }
+        if r.unsafe_not_requested > 0 {
+            why.push(format!(
+                "{} not requested",
+                plural(r.unsafe_not_requested, "unsafe fix", "unsafe fixes")
+            ));
+        }
+        if r.overlap > 0 {
+            why.push(format!("{} overlap", r.overlap));
+        }
+        if r.would_not_parse > 0 {
+            why.push(format!("{} would not parse", r.would_not_parse));
+        }
+        line.push_str(&format!(
+            "; {} remain{} ({})",
+            r.total(),
+            if r.total() == 1 { "s" } else { "" },
+            why.join(", ")
+        ));
+    } else {
+        line.push_str("; none remain");
+    }
+    if r.unsafe_not_requested > 0 {
+        line.push_str(
+            "\nhint: add --unsafe-fixes to apply the unsafe fixes too (they change behaviour)",
+        );
+    }
+    if !outcome.unsafe_applied.is_empty() {
+        let which: Vec<String> = outcome
+            .unsafe_applied
+            .iter()
+            .map(|(rule, n)| format!("{rule} ×{n}"))
+            .collect();
+        let n: usize = outcome.unsafe_applied.values().sum();
+        line.push_str(&format!(
+            "\n{} {} (they change behaviour; review them): {}",
+            if dry_run { "would apply" } else { "applied" },
+            plural(n, "unsafe fix", "unsafe fixes"),
+            which.join(", ")
+        ));
+    }
+    line
+}
+
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }

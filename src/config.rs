@@ -261,21 +261,11 @@ pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
 }
 
 /// The text `scalelint init` writes.
-pub const INIT_TEMPLATE: &str = r#"# scalelint configuration: https://github.com/scalelint/scalelint
-# Everything here is optional; the values shown are the defaults.
+pub const INIT_TEMPLATE: &str = r#"# scalelint configuration. Everything here is optional; the values shown are the defaults.
+# `scalelint explain <rule-id>` describes each rule and its knobs.
 
 # How many instances of the service run behind the load balancer.
 instances = 4
-
-[database]
-# The database's max_connections (PostgreSQL's default is 100, MySQL's 151).
-max-connections = 100
-# Connections kept free for operators, migrations and other clients.
-reserved-connections = 10
-
-# Per-rule levels: "deny" (error), "warn" or "allow" (off).
-# [rules.print-in-service]
-# level = "allow"
 
 # Paths to skip, as globs relative to this file.
 exclude = []
@@ -289,7 +279,17 @@ single-instance = []
 # Treat the crate as a service (prints are findings) even without a known framework.
 # service = true
 
-# Additions to the knowledge catalog, same shape as rules/catalog/*.toml.
+[database]
+# The database's max_connections (PostgreSQL's default is 100, MySQL's 151).
+max-connections = 100
+# Connections kept free for operators, migrations and other clients.
+reserved-connections = 10
+
+# Per-rule levels: "deny" (error), "warn" or "allow" (off).
+# [rules.oversized-pool]
+# level = "deny"
+
+# Additions to the knowledge catalog, in the shape of rules/catalog/*.toml.
 # [[catalog.framework]]
 # name = "my-framework"
 # crates = ["my_framework"]

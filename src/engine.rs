@@ -22,6 +22,9 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Text to check in place of the file at `stdin_filename` (`-` on the command line).
     pub stdin: Option<(PathBuf, String)>,
+    /// Texts to analyse in place of files on disk, by the path discovery gives them
+    /// (`fix` analyses its edited texts again without writing them).
+    pub overlay: std::collections::BTreeMap<PathBuf, String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -113,10 +116,13 @@ fn parse_one(text: &str, module: Vec<String>) -> Parsed {
     result
 }
 
-fn read_text(path: &Path, stdin: Option<&(PathBuf, String)>) -> Result<String, String> {
-    if let Some((p, text)) = stdin
+fn read_text(path: &Path, opts: &Options) -> Result<String, String> {
+    if let Some((p, text)) = &opts.stdin
         && p == path
     {
+        return Ok(text.clone());
+    }
+    if let Some(text) = opts.overlay.get(path) {
         return Ok(text.clone());
     }
     let bytes =
@@ -161,7 +167,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     } else {
         opts.paths.clone()
     };
-    let mut workspaces = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
+    let (mut workspaces, mut notes) = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
     if let Some((stdin_path, _)) = &opts.stdin
         && workspaces
             .iter()
@@ -173,7 +179,6 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         )));
     }
 
-    let mut notes = vec![];
     let mut files: Vec<SourceFile> = vec![];
     let mut configs = vec![];
     for ws in &mut workspaces {
@@ -243,7 +248,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
                 match (p.source, p.extra) {
                     (Some(i), _) => {
                         let s = &ws.sources[i];
-                        match read_text(&s.path, opts.stdin.as_ref()) {
+                        match read_text(&s.path, opts) {
                             Ok(text) => {
                                 let parsed = parse_one(&text, s.module.clone());
                                 (Ok(text), Some(parsed))
@@ -251,7 +256,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
                             Err(e) => (Err(e), None),
                         }
                     }
-                    (_, Some(i)) => (read_text(&ws.extras[i].path, None), None),
+                    (_, Some(i)) => (read_text(&ws.extras[i].path, opts), None),
                     _ => unreachable!("every pending file is a source or an extra"),
                 }
             })

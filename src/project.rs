@@ -66,7 +66,15 @@ impl Project {
         catalog: Arc<Catalog>,
     ) -> Project {
         let facts: Vec<&FileFacts> = units.iter().map(|u| &u.facts).collect();
-        let fn_index = FnIndex::build(&facts);
+        let file_crates = units
+            .iter()
+            .map(|u| {
+                crates
+                    .get(u.krate)
+                    .map_or(String::new(), |c| c.name.replace('-', "_"))
+            })
+            .collect();
+        let fn_index = FnIndex::build_with_crates(&facts, file_crates);
         Project {
             root,
             loose,

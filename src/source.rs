@@ -55,10 +55,14 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self
+        let mut column = self
             .text
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count());
+        if line == 0 && offset >= 3 && self.text.starts_with('\u{feff}') {
+            // A byte-order mark is not a column.
+            column -= 1;
+        }
         LineCol {
             line: line + 1,
             column: column + 1,

@@ -37,11 +37,21 @@ pub fn allow_comments(text: &str) -> Vec<AllowComment> {
             }
             pos += part.len() + 1;
         }
-        let comment_end = start + line.trim_end_matches(['\n', '\r']).len();
+        // What removing the comment takes: the whole line when it holds only the comment,
+        // otherwise the comment and the blanks before it.
+        let span = if line[..slashes].trim().is_empty() {
+            Span::new(start, offset)
+        } else {
+            let code_end = line[..slashes].trim_end().len();
+            Span::new(
+                start + code_end,
+                start + line.trim_end_matches(['\n', '\r']).len(),
+            )
+        };
         out.push(AllowComment {
             rules,
             line: i + 1,
-            span: Span::new(start + slashes, comment_end),
+            span,
         });
     }
     out
@@ -96,25 +106,21 @@ pub fn apply(
                     "`scalelint rules` lists the rule ids".to_string(),
                 )
             };
-            let edit_span = if whole_comment { a.span } else { *span };
+            let fix = if whole_comment {
+                Fix::machine(
+                    "remove the comment",
+                    vec![Edit {
+                        file,
+                        span: a.span,
+                        replacement: String::new(),
+                    }],
+                )
+            } else {
+                Fix::manual(format!("remove `{rule}` from the list"))
+            };
             let d = Diagnostic::new(crate::rules::UNUSED_ALLOW.id, file, *span, message)
                 .note(note)
-                .fix(Fix::machine(
-                    if whole_comment {
-                        "remove the comment"
-                    } else {
-                        "remove the rule from the list"
-                    },
-                    if whole_comment {
-                        vec![Edit {
-                            file,
-                            span: edit_span,
-                            replacement: String::new(),
-                        }]
-                    } else {
-                        vec![]
-                    },
-                ));
+                .fix(fix);
             unused.push(d);
         }
     }

@@ -426,6 +426,12 @@ fn module_path(rel: &Path) -> (Vec<String>, Option<String>) {
     (parts, bin)
 }
 
+/// A crate that only supports tests (`testutils`, `test-helpers`, `e2e-tests`): its code is test code.
+fn is_test_support_crate(name: &str) -> bool {
+    name.split(['-', '_'])
+        .any(|w| w.starts_with("test") || w == "e2e" || w == "fixtures" || w == "mocks")
+}
+
 fn role_of(rel: &Path) -> Role {
     let first = rel
         .components()
@@ -486,7 +492,9 @@ fn walk_package(
 }
 
 /// Groups the files under the given paths into workspaces, each with its full context.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
+/// Returns the workspaces and remarks about what was skipped (unreadable folders, dangling links).
+pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), DiscoverError> {
+    let mut notes: Vec<String> = vec![];
     let mut reported_rs: BTreeSet<PathBuf> = BTreeSet::new();
     let mut reported_extra: BTreeSet<PathBuf> = BTreeSet::new();
     let mut roots: BTreeMap<PathBuf, Option<toml::Table>> = BTreeMap::new();
@@ -554,7 +562,18 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
                     || !e.file_type().is_dir()
                     || !skip_dir(&e.file_name().to_string_lossy())
             });
-        for entry in walker.flatten() {
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let at = e
+                        .path()
+                        .map_or_else(|| input.display().to_string(), |p| p.display().to_string());
+                    let why = e.io_error().map_or_else(|| e.to_string(), io_reason);
+                    notes.push(format!("skipped {at}: {why}"));
+                    continue;
+                }
+            };
             if entry.file_type().is_dir() {
                 continue;
             }
@@ -562,8 +581,15 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
             if path.extension().is_some_and(|e| e == "rs") {
                 if entry_is_file(&path) {
                     classify(path, None);
+                } else if !path.is_dir() {
+                    notes.push(format!(
+                        "skipped {}: a link to nothing, or not a regular file",
+                        path.display()
+                    ));
                 }
-            } else if let Some(kind) = extra_kind(&path) {
+            } else if let Some(kind) = extra_kind(&path)
+                && entry_is_file(&path)
+            {
                 classify(path, Some(kind));
             }
         }
@@ -609,6 +635,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
             let info = load_crate(&dir, ws_deps.as_ref());
             let krate = workspace.crates.len();
             let bins = info.bins.clone();
+            let test_support = is_test_support_crate(&info.name);
             walk_package(&dir, Some(&info), |path, kind| match kind {
                 None => {
                     let rel = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
@@ -618,7 +645,11 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
                     }
                     let reported = reported_rs.contains(&path);
                     workspace.sources.push(SourceEntry {
-                        role: role_of(&rel),
+                        role: if test_support {
+                            Role::Test
+                        } else {
+                            role_of(&rel)
+                        },
                         module,
                         bin,
                         reported,
@@ -688,7 +719,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Workspace>, DiscoverError> {
             missing_members: vec![],
         });
     }
-    Ok(out)
+    Ok((out, notes))
 }
 
 fn entry_is_file(path: &Path) -> bool {

@@ -1,9 +1,10 @@
-//! `cargo scalelint`: cargo runs this as `cargo-scalelint scalelint <args>`.
+//! `cargo scalelint`: cargo runs this as `cargo-scalelint scalelint <args>`. Without paths it
+//! checks the whole workspace around the current folder.
 
 fn main() {
     let mut args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "scalelint") {
         args.remove(0);
     }
-    std::process::exit(scalelint::cli::main_with(args));
+    std::process::exit(scalelint::cli::cargo_main_with(args));
 }

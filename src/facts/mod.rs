@@ -326,6 +326,22 @@ pub struct ImplFact {
     pub span: Span,
 }
 
+/// A `match` arm: its pattern as written and the span of its body
+/// (`Command::Migrate => db::migrate(&pool).await?` gives `Command :: Migrate`).
+#[derive(Clone, Debug)]
+pub struct ArmFact {
+    pub pat: String,
+    pub body: Span,
+}
+
+/// A `macro_rules!` definition: its name and its body's tokens as text, whitespace removed.
+#[derive(Clone, Debug)]
+pub struct MacroDefFact {
+    pub name: String,
+    pub body: String,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// Module path of the file within its crate (`src/jobs/mod.rs` → `["jobs"]`).
@@ -351,6 +367,8 @@ pub struct FileFacts {
     pub exit_macros: Vec<Span>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
     pub process_exit_macros: Vec<Span>,
+    pub arms: Vec<ArmFact>,
+    pub macro_defs: Vec<MacroDefFact>,
 }
 
 impl FileFacts {

@@ -11,16 +11,27 @@ pub struct FnRef {
     pub idx: FnIdx,
 }
 
+/// Above this many same-named functions, a call by that name is not resolved at all.
+const MAX_CANDIDATES: usize = 8;
+
 pub struct FnIndex {
     by_name: HashMap<String, Vec<FnRef>>,
     /// For each function (in `all` order), the functions its body may call.
     callees: Vec<Vec<usize>>,
     all: Vec<FnRef>,
     position: HashMap<FnRef, usize>,
+    /// The library name of each file's crate (`coordination`), so `coordination::exclusive(..)`
+    /// from a sibling crate resolves; empty when unknown.
+    file_crates: Vec<String>,
 }
 
 impl FnIndex {
     pub fn build(files: &[&FileFacts]) -> FnIndex {
+        FnIndex::build_with_crates(files, vec![])
+    }
+
+    /// `file_crates[i]` is the library name of the crate of `files[i]`.
+    pub fn build_with_crates(files: &[&FileFacts], file_crates: Vec<String>) -> FnIndex {
         let mut by_name: HashMap<String, Vec<FnRef>> = HashMap::new();
         let mut all = vec![];
         for (file, facts) in files.iter().enumerate() {
@@ -37,21 +48,40 @@ impl FnIndex {
             callees: vec![],
             all,
             position,
+            file_crates,
         };
-        let callees = index
-            .all
-            .iter()
-            .map(|r| {
-                let facts = files[r.file];
-                let body = facts.fns[r.idx].body;
-                let mut out: Vec<usize> = facts
-                    .calls_within(body)
-                    .flat_map(|c| index.callees_of_val(files, r.file, &c.val))
-                    .filter_map(|t| index.position.get(&t).copied())
-                    .collect();
-                out.sort_unstable();
-                out.dedup();
-                out
+        // Each call belongs to the innermost function around it; regions come after their parents.
+        let mut calls_of: Vec<Vec<usize>> = vec![vec![]; index.all.len()];
+        for (file, facts) in files.iter().enumerate() {
+            let mut fn_of_region: Vec<Option<usize>> = Vec::with_capacity(facts.regions.len());
+            for region in &facts.regions {
+                let own = match region.kind {
+                    super::RegionKind::Fn(idx) => index.position.get(&FnRef { file, idx }).copied(),
+                    _ => None,
+                };
+                fn_of_region.push(own.or_else(|| {
+                    region
+                        .parent
+                        .and_then(|p| fn_of_region.get(p).copied().flatten())
+                }));
+            }
+            for call in &facts.calls {
+                let Some(caller) = fn_of_region.get(call.region).copied().flatten() else {
+                    continue;
+                };
+                for target in index.callees_of_val(files, file, &call.val) {
+                    if let Some(&t) = index.position.get(&target) {
+                        calls_of[caller].push(t);
+                    }
+                }
+            }
+        }
+        let callees: Vec<Vec<usize>> = calls_of
+            .into_iter()
+            .map(|mut v| {
+                v.sort_unstable();
+                v.dedup();
+                v
             })
             .collect();
         index.callees = callees;
@@ -68,8 +98,9 @@ impl FnIndex {
                 }
             }
             Val::Method { name, .. } => {
-                if let Some(cands) = self.by_name.get(name) {
-                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].is_method));
+                // A method name many types define (`new`, `into`, `fmt`) says nothing about the callee.
+                if let Some(cands) = self.by_name.get(name).filter(|c| c.len() <= MAX_CANDIDATES) {
+                    out.extend(cands.iter().filter(|r| files[r.file].fns[r.idx].has_self));
                 }
             }
             // A function passed by name: `tokio::spawn(run_cleanup(pool))` is a call; `spawn(job)` is not.
@@ -114,7 +145,17 @@ impl FnIndex {
             .filter(|r| {
                 let f = &files[r.file].fns[r.idx];
                 // `module::f`, `Type::f`, or a path whose qualifier names the file's module.
-                f.path[..f.path.len() - 1].iter().any(|s| s == last_q)
+                if f.path[..f.path.len() - 1].iter().any(|s| s == last_q) {
+                    return true;
+                }
+                // `other_crate::f` (a re-export at its root, or its own root function), from a
+                // sibling crate of the workspace.
+                qualifier.len() == 1
+                    && !f.is_method
+                    && self
+                        .file_crates
+                        .get(r.file)
+                        .is_some_and(|c| !c.is_empty() && c == qualifier[0])
             })
             .collect()
     }

@@ -461,7 +461,11 @@ impl<'a> Visitor<'a> {
                 region,
             });
         } else {
-            // Not an expression list (`select!`, `json!`, DSLs): still look inside its blocks.
+            // Not an expression list (`select!`, `json!`, DSLs): still look inside its blocks,
+            // and at `select!` arms' futures (`_ = interval.tick() => ..`).
+            for e in select_arm_exprs(mac.tokens.clone()) {
+                self.visit_expr(&e);
+            }
             for block in brace_blocks(mac.tokens.clone()) {
                 for stmt in &block {
                     self.visit_stmt(stmt);
@@ -682,6 +686,48 @@ fn parse_macro_arg(piece: &[TokenTree]) -> Option<(ArgKind, syn::Expr, proc_macr
         }
     }
     Some((ArgKind::Expr, parse(piece)?, span))
+}
+
+/// The futures of `select!`-style arms, `pattern = future (, if cond)? => handler`: the
+/// expression between a lone `=` and the `=>` that follows it.
+fn select_arm_exprs(tokens: TokenStream) -> Vec<syn::Expr> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < tts.len() {
+        let lone_eq = matches!(&tts[i], TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == proc_macro2::Spacing::Alone)
+            && !matches!(i.checked_sub(1).map(|j| &tts[j]), Some(TokenTree::Punct(p)) if p.spacing() == proc_macro2::Spacing::Joint);
+        if !lone_eq {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        let mut found = false;
+        while end + 1 < tts.len() {
+            if matches!(&tts[end], TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == proc_macro2::Spacing::Joint)
+                && matches!(&tts[end + 1], TokenTree::Punct(p) if p.as_char() == '>')
+            {
+                found = true;
+                break;
+            }
+            end += 1;
+        }
+        if !found {
+            break;
+        }
+        // `fut, if cond`: the future is before the top-level comma.
+        let piece: Vec<TokenTree> = tts[start..end]
+            .iter()
+            .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+            .cloned()
+            .collect();
+        if let Ok(e) = syn::parse2::<syn::Expr>(piece.into_iter().collect()) {
+            out.push(e);
+        }
+        i = end + 2;
+    }
+    out
 }
 
 /// The statements of every `{ .. }` group in a macro's tokens that parses as a block body.
@@ -914,7 +960,31 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if let Some(name) = &m.ident
+            && m.mac.path.is_ident("macro_rules")
+        {
+            let body: String = m
+                .mac
+                .tokens
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            self.facts.macro_defs.push(MacroDefFact {
+                name: name.to_string(),
+                body,
+                span: self.span(name.span()),
+            });
+        }
         self.visit_macro_call(&m.mac);
+    }
+
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        self.facts.arms.push(ArmFact {
+            pat: tokens_text(&a.pat),
+            body: self.span(a.body.span()),
+        });
+        visit::visit_arm(self, a);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {

@@ -8,6 +8,11 @@ use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
 
 pub fn render(report: &Report, color: bool) -> String {
+    render_each(report, color).concat()
+}
+
+/// Each finding rendered on its own (rustc JSON's `rendered` field).
+pub fn render_each(report: &Report, color: bool) -> Vec<String> {
     let mut files = SimpleFiles::new();
     let ids: Vec<usize> = report
         .files
@@ -15,12 +20,13 @@ pub fn render(report: &Report, color: bool) -> String {
         .map(|f| files.add(f.display.clone(), f.text.clone()))
         .collect();
     let config = Config::default();
-    let mut buffer = if color {
-        Buffer::ansi()
-    } else {
-        Buffer::no_color()
-    };
+    let mut out = vec![];
     for d in &report.diagnostics {
+        let mut buffer = if color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
         let cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
@@ -59,8 +65,9 @@ pub fn render(report: &Report, color: bool) -> String {
                 ),
             );
         }
+        out.push(String::from_utf8_lossy(buffer.as_slice()).into_owned());
     }
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    out
 }
 
 fn writeln_plain(buffer: &mut Buffer, line: &str) -> std::io::Result<()> {

@@ -2,13 +2,18 @@
 
 mod host_sized_pool;
 mod instrument_all_args;
+pub mod locks;
 mod log_in_loop;
 pub mod log_macros;
 mod log_payload;
+pub mod matchers;
 mod oversized_pool;
 pub mod pool_sites;
 mod print_in_service;
+pub mod side_effects;
 mod sql_statement_logging;
+mod unlocked_migration;
+mod unlocked_scheduler;
 mod unstructured_logs;
 mod verbose_default_level;
 
@@ -59,6 +64,8 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
 /// Every hazard rule, in the order `scalelint rules` lists them.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
+        Box::new(unlocked_scheduler::UnlockedScheduler),
+        Box::new(unlocked_migration::UnlockedMigration),
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
         Box::new(print_in_service::PrintInService),

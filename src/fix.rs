@@ -1,0 +1,794 @@
+//! `--fix`, `--unsafe-fixes` and `--diff`: apply the findings' edits, safely.
+//!
+//! Fixes are applied in memory, pass after pass: each pass analyses the current texts (the
+//! engine reads them from `Options::overlay` instead of the disk), takes every applicable fix
+//! whose edits overlap no edit already taken, and splices each file's edits back to front. The
+//! next pass analyses the result again; the loop ends when a pass has nothing left to apply
+//! (at most [`MAX_PASSES`]; more is a bug and is reported as one). A Rust file whose result no
+//! longer parses with `syn` (or a TOML file that is no longer TOML) is refused: the fixing
+//! starts over without any fix that touches it, so it is written exactly as it was.
+//! Only then is anything written, each file atomically (see [`write_atomic`]).
+
+use crate::diagnostic::{Applicability, Diagnostic, FileId};
+use crate::engine::{self, Options, Report, RunError};
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Analysis passes before fixing is declared not to converge.
+pub const MAX_PASSES: usize = 10;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixOptions {
+    /// Apply `maybe` fixes too.
+    pub unsafe_fixes: bool,
+}
+
+/// One file the fixes change.
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub display: String,
+    pub original: String,
+    pub fixed: String,
+}
+
+/// A file whose fixes were refused because the result would not parse.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub path: PathBuf,
+    pub display: String,
+    pub reason: String,
+}
+
+/// Why findings that are still reported after fixing were not fixed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Remaining {
+    /// The fix is a snippet for a person (or there is none).
+    pub manual: usize,
+    /// A `maybe` fix, and `--unsafe-fixes` was not given.
+    pub unsafe_not_requested: usize,
+    /// Its edits overlap another fix's, or change nothing.
+    pub overlap: usize,
+    /// Its file would no longer parse.
+    pub would_not_parse: usize,
+}
+
+impl Remaining {
+    pub fn total(&self) -> usize {
+        self.manual + self.unsafe_not_requested + self.overlap + self.would_not_parse
+    }
+}
+
+pub struct Outcome {
+    /// The analysis of the fixed texts: what remains.
+    pub report: Report,
+    /// Files whose text changes, in the order of the file table.
+    pub changes: Vec<FileChange>,
+    /// Findings whose fix was applied, over all passes.
+    pub fixed: usize,
+    /// Of those, `maybe` fixes, by rule id.
+    pub unsafe_applied: BTreeMap<String, usize>,
+    pub refused: Vec<Refusal>,
+    pub remaining: Remaining,
+    pub passes: usize,
+}
+
+#[derive(Debug)]
+pub enum FixError {
+    Run(RunError),
+    /// Fixes kept coming after [`MAX_PASSES`] passes: a rule whose fix does not remove its finding.
+    NoConvergence {
+        rules: Vec<String>,
+        files: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for FixError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FixError::Run(e) => write!(f, "{}", e.0),
+            FixError::NoConvergence { rules, files } => write!(
+                f,
+                "internal error: fixes did not converge after {MAX_PASSES} passes (rules {} in {}); nothing was written. This is a bug in scalelint: please report it",
+                rules.join(", "),
+                files.join(", ")
+            ),
+        }
+    }
+}
+
+/// True when `text`'s lines end in CRLF (judged by its first line ending).
+pub fn is_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
+}
+
+/// `replacement` with the line endings of a file: `\n` becomes `\r\n` in a CRLF file.
+pub fn with_line_endings(replacement: &str, crlf: bool) -> String {
+    if crlf {
+        replacement.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        replacement.to_string()
+    }
+}
+
+/// Whether two edits of one file conflict: their ranges intersect, or both insert at one point.
+fn overlaps(a: Span, b: Span) -> bool {
+    (a.start < b.end && b.start < a.end)
+        || (a.start == b.start && (a.start == a.end || b.start == b.end))
+}
+
+/// Splices `edits` (non-overlapping) into `text`, back to front.
+pub fn apply_edits(text: &str, edits: &[(Span, String)]) -> String {
+    let mut sorted: Vec<&(Span, String)> = edits.iter().collect();
+    sorted.sort_by_key(|e| std::cmp::Reverse((e.0.start, e.0.end)));
+    let mut out = text.to_string();
+    for (span, replacement) in sorted {
+        out.replace_range(span.start..span.end, replacement);
+    }
+    out
+}
+
+/// Why a fixed text may not be written, or `None` when it parses as what it claims to be.
+pub fn syntax_error(path: &Path, text: &str) -> Option<String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("rs") => {
+            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+            let result = syn::parse_file(body).err().map(|e| {
+                let at = e.span().start();
+                format!("{}:{}: {e}", at.line, at.column + 1)
+            });
+            proc_macro2::extra::invalidate_current_thread_spans();
+            result
+        }
+        Some("toml") => text
+            .parse::<toml::Table>()
+            .err()
+            .map(|e| e.message().to_string()),
+        _ => None,
+    }
+}
+
+fn applicable(d: &Diagnostic, opts: FixOptions) -> bool {
+    d.fix.as_ref().is_some_and(|f| {
+        !f.edits.is_empty()
+            && match f.applicability {
+                Applicability::Machine => true,
+                Applicability::Maybe => opts.unsafe_fixes,
+                Applicability::Manual => false,
+            }
+    })
+}
+
+/// The edits one pass applies, per file, and the findings they fix.
+#[derive(Default)]
+struct Plan {
+    edits: BTreeMap<FileId, Vec<(Span, String)>>,
+    fixed: Vec<usize>,
+}
+
+/// Chooses the fixes of one pass: in the report's order, each fix whose edits are valid, change
+/// something, touch no refused file and overlap no edit already taken (an identical edit is
+/// shared: two findings about one `const` both get fixed by one edit).
+fn plan(report: &Report, opts: FixOptions, refused: &BTreeSet<PathBuf>) -> Plan {
+    let mut plan = Plan::default();
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        if !applicable(d, opts) {
+            continue;
+        }
+        let fix = d.fix.as_ref().unwrap();
+        let mut edits = vec![];
+        let mut ok = true;
+        for e in &fix.edits {
+            let Some(file) = report.files.get(e.file) else {
+                ok = false;
+                break;
+            };
+            let text = &file.text;
+            if refused.contains(&file.path)
+                || e.span.end > text.len()
+                || !text.is_char_boundary(e.span.start)
+                || !text.is_char_boundary(e.span.end)
+            {
+                ok = false;
+                break;
+            }
+            let replacement = with_line_endings(&e.replacement, is_crlf(text));
+            if text[e.span.start..e.span.end] != replacement {
+                edits.push((e.file, e.span, replacement));
+            }
+        }
+        if !ok || edits.is_empty() {
+            continue;
+        }
+        let conflict = edits.iter().any(|(file, span, replacement)| {
+            plan.edits.get(file).is_some_and(|taken| {
+                taken
+                    .iter()
+                    .any(|(s, r)| !(s == span && r == replacement) && overlaps(*s, *span))
+            })
+        });
+        if conflict {
+            continue;
+        }
+        for (file, span, replacement) in edits {
+            let taken = plan.edits.entry(file).or_default();
+            if !taken.iter().any(|(s, r)| *s == span && *r == replacement) {
+                taken.push((span, replacement));
+            }
+        }
+        plan.fixed.push(i);
+    }
+    plan
+}
+
+fn classify(report: &Report, opts: FixOptions, refused: &BTreeSet<PathBuf>) -> Remaining {
+    let mut r = Remaining::default();
+    for d in &report.diagnostics {
+        match &d.fix {
+            None => r.manual += 1,
+            Some(f) if f.edits.is_empty() || f.applicability == Applicability::Manual => {
+                r.manual += 1
+            }
+            Some(f) if f.applicability == Applicability::Maybe && !opts.unsafe_fixes => {
+                r.unsafe_not_requested += 1
+            }
+            Some(f) => {
+                if f.edits.iter().any(|e| {
+                    report
+                        .files
+                        .get(e.file)
+                        .is_some_and(|x| refused.contains(&x.path))
+                }) {
+                    r.would_not_parse += 1
+                } else {
+                    r.overlap += 1
+                }
+            }
+        }
+    }
+    r
+}
+
+/// Applies the fixes in memory until nothing changes and returns what would be written.
+pub fn compute(opts: &Options, fix: FixOptions) -> Result<Outcome, FixError> {
+    compute_with(opts, fix, &mut engine::run)
+}
+
+/// [`compute`] with the analysis given (tests give one that crafts edits).
+pub fn compute_with(
+    opts: &Options,
+    fix: FixOptions,
+    analyse: &mut dyn FnMut(&Options) -> Result<Report, RunError>,
+) -> Result<Outcome, FixError> {
+    let mut refused: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut refusals: Vec<Refusal> = vec![];
+    'restart: loop {
+        let mut overlay = opts.overlay.clone();
+        let mut originals: BTreeMap<PathBuf, String> = BTreeMap::new();
+        let mut fixed = 0;
+        let mut unsafe_applied: BTreeMap<String, usize> = BTreeMap::new();
+        for pass in 1.. {
+            let run_opts = Options {
+                overlay: overlay.clone(),
+                ..opts.clone()
+            };
+            let report = analyse(&run_opts).map_err(FixError::Run)?;
+            if pass == 1 {
+                for f in &report.files {
+                    originals.entry(f.path.clone()).or_insert(f.text.clone());
+                }
+            }
+            let plan = plan(&report, fix, &refused);
+            if plan.fixed.is_empty() {
+                let mut changes = vec![];
+                for f in &report.files {
+                    if let Some(original) = originals.get(&f.path)
+                        && *original != f.text
+                        && !changes.iter().any(|c: &FileChange| c.path == f.path)
+                    {
+                        changes.push(FileChange {
+                            path: f.path.clone(),
+                            display: f.display.clone(),
+                            original: original.clone(),
+                            fixed: f.text.clone(),
+                        });
+                    }
+                }
+                let remaining = classify(&report, fix, &refused);
+                return Ok(Outcome {
+                    report,
+                    changes,
+                    fixed,
+                    unsafe_applied,
+                    refused: refusals,
+                    remaining,
+                    passes: pass,
+                });
+            }
+            if pass > MAX_PASSES {
+                let mut rules: Vec<String> = plan
+                    .fixed
+                    .iter()
+                    .map(|&i| report.diagnostics[i].rule.to_string())
+                    .collect();
+                rules.sort();
+                rules.dedup();
+                let files = plan
+                    .edits
+                    .keys()
+                    .map(|&f| report.files[f].display.clone())
+                    .collect();
+                return Err(FixError::NoConvergence { rules, files });
+            }
+            let mut texts = vec![];
+            for (&file, edits) in &plan.edits {
+                let f = &report.files[file];
+                let text = apply_edits(&f.text, edits);
+                if let Some(reason) = syntax_error(&f.path, &text) {
+                    refused.insert(f.path.clone());
+                    refusals.push(Refusal {
+                        path: f.path.clone(),
+                        display: f.display.clone(),
+                        reason,
+                    });
+                    continue 'restart;
+                }
+                texts.push((f.path.clone(), text));
+            }
+            overlay.extend(texts);
+            fixed += plan.fixed.len();
+            for &i in &plan.fixed {
+                let d = &report.diagnostics[i];
+                if d.fix.as_ref().unwrap().applicability == Applicability::Maybe {
+                    *unsafe_applied.entry(d.rule.to_string()).or_default() += 1;
+                }
+            }
+        }
+        unreachable!("the pass loop returns");
+    }
+}
+
+/// Replaces `path`'s contents with `text` atomically: a temporary file in the same folder,
+/// written and flushed to disk, given the original's permissions, then renamed over it. A
+/// symbolic link is followed (its target is rewritten). When the file no longer holds
+/// `expected` (it changed since it was read), nothing is written.
+pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let target = std::fs::canonicalize(path)?;
+    if std::fs::read(&target)? != expected.as_bytes() {
+        return Err(std::io::Error::other(
+            "the file changed while scalelint was fixing it; it was left as it is",
+        ));
+    }
+    let permissions = std::fs::metadata(&target)?.permissions();
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map_or("file".into(), |n| n.to_string_lossy().into_owned());
+    let mut n = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.scalelint-{}-{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|_| file.set_permissions(permissions))
+        .and_then(|_| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, &target)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // Make the rename itself durable where the platform allows syncing a folder.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A unified diff (3 lines of context) of `old` to `new`, or an empty string when they are equal.
+pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+    const CONTEXT: usize = 3;
+    if old == new {
+        return String::new();
+    }
+    let a: Vec<&str> = old.split_inclusive('\n').collect();
+    let b: Vec<&str> = new.split_inclusive('\n').collect();
+    let ops = diff_lines(&a, &b);
+    // Group the operations into hunks: changes closer than 2 × CONTEXT share one.
+    let changed: Vec<usize> = (0..ops.len())
+        .filter(|&k| !matches!(ops[k], Op::Equal(..)))
+        .collect();
+    let mut out = format!("--- {old_name}\n+++ {new_name}\n");
+    let mut k = 0;
+    while k < changed.len() {
+        let first = changed[k];
+        let mut last = first;
+        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT + 1 {
+            k += 1;
+            last = changed[k];
+        }
+        k += 1;
+        let start = first.saturating_sub(CONTEXT);
+        let end = (last + CONTEXT + 1).min(ops.len());
+        let hunk = &ops[start..end];
+        let (mut a_start, mut b_start) = (None, None);
+        let (mut a_len, mut b_len) = (0, 0);
+        let mut body = String::new();
+        for op in hunk {
+            let (prefix, line) = match *op {
+                Op::Equal(i, j) => {
+                    a_start.get_or_insert(i);
+                    b_start.get_or_insert(j);
+                    a_len += 1;
+                    b_len += 1;
+                    (' ', a[i])
+                }
+                Op::Delete(i, j) => {
+                    a_start.get_or_insert(i);
+                    b_start.get_or_insert(j);
+                    a_len += 1;
+                    ('-', a[i])
+                }
+                Op::Insert(i, j) => {
+                    a_start.get_or_insert(i);
+                    b_start.get_or_insert(j);
+                    b_len += 1;
+                    ('+', b[j])
+                }
+            };
+            body.push(prefix);
+            body.push_str(line);
+            if !line.ends_with('\n') {
+                body.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+        let range = |start: usize, len: usize| match len {
+            0 => format!("{start},0"),
+            1 => format!("{}", start + 1),
+            _ => format!("{},{len}", start + 1),
+        };
+        out.push_str(&format!(
+            "@@ -{} +{} @@\n",
+            range(a_start.unwrap_or(0), a_len),
+            range(b_start.unwrap_or(0), b_len)
+        ));
+        out.push_str(&body);
+    }
+    out
+}
+
+/// A line-diff operation; each carries the positions in both texts where it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Equal(usize, usize),
+    Delete(usize, usize),
+    Insert(usize, usize),
+}
+
+/// Line operations turning `a` into `b`: the common head and tail are matched directly and the
+/// middle by a longest common subsequence (or replaced whole when it is too large for that).
+fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Op> {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let mut ops: Vec<Op> = (0..head).map(|i| Op::Equal(i, i)).collect();
+    let (n, m) = (am.len(), bm.len());
+    if n * m <= 4_000_000 {
+        // lcs[i][j]: the LCS length of am[i..] and bm[j..].
+        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i * (m + 1) + j] = if am[i] == bm[j] {
+                    lcs[(i + 1) * (m + 1) + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * (m + 1) + j].max(lcs[i * (m + 1) + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n || j < m {
+            if i < n && j < m && am[i] == bm[j] {
+                ops.push(Op::Equal(head + i, head + j));
+                i += 1;
+                j += 1;
+            } else if i < n && (j == m || lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]) {
+                ops.push(Op::Delete(head + i, head + j));
+                i += 1;
+            } else {
+                ops.push(Op::Insert(head + i, head + j));
+                j += 1;
+            }
+        }
+    } else {
+        ops.extend((0..n).map(|i| Op::Delete(head + i, head)));
+        ops.extend((0..m).map(|j| Op::Insert(head + n, head + j)));
+    }
+    ops.extend((0..tail).map(|t| Op::Equal(head + n + t, head + m + t)));
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_are_spliced_back_to_front() {
+        let text = "let a = 50; let b = 40;";
+        let edits = vec![
+            (Span::new(8, 10), "22".to_string()),
+            (Span::new(20, 22), "22".to_string()),
+            (Span::new(23, 23), " // done".to_string()),
+        ];
+        assert_eq!(apply_edits(text, &edits), "let a = 22; let b = 22; // done");
+    }
+
+    #[test]
+    fn an_insertion_at_a_replacement_goes_before_it() {
+        assert_eq!(
+            apply_edits(
+                "abc",
+                &[(Span::new(1, 2), "X".into()), (Span::new(1, 1), "<".into())]
+            ),
+            "a<Xc"
+        );
+    }
+
+    #[test]
+    fn overlap_rules() {
+        assert!(overlaps(Span::new(1, 4), Span::new(3, 5)));
+        assert!(overlaps(Span::new(2, 2), Span::new(2, 2)));
+        assert!(overlaps(Span::new(1, 4), Span::new(2, 2)));
+        assert!(!overlaps(Span::new(1, 4), Span::new(4, 6)));
+        assert!(!overlaps(Span::new(1, 4), Span::new(4, 4)));
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_replacements() {
+        assert!(is_crlf("fn main() {}\r\n"));
+        assert!(!is_crlf("fn main() {}\n"));
+        assert!(!is_crlf("fn main() {}"));
+        assert_eq!(with_line_endings("a\nb\r\nc", true), "a\r\nb\r\nc");
+        assert_eq!(with_line_endings("a\nb", false), "a\nb");
+    }
+
+    #[test]
+    fn an_edit_that_breaks_the_syntax_is_caught() {
+        let text = "fn main() { let n = 50; }\n";
+        let broken = apply_edits(text, &[(Span::new(20, 22), "22)".into())]);
+        assert!(syntax_error(Path::new("src/main.rs"), &broken).is_some());
+        let fine = apply_edits(text, &[(Span::new(20, 22), "22".into())]);
+        assert_eq!(syntax_error(Path::new("src/main.rs"), &fine), None);
+        assert!(syntax_error(Path::new("config/default.toml"), "a = 1\nb = [").is_some());
+        assert_eq!(syntax_error(Path::new(".env"), "A=(("), None);
+    }
+
+    #[test]
+    fn writes_atomically_and_keeps_permissions() {
+        let dir = std::env::temp_dir().join(format!("scalelint-fix-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.rs");
+        std::fs::write(&path, "old\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        write_atomic(&path, "old\n", "new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640);
+        }
+        // A file that changed since it was read is left alone.
+        assert!(write_atomic(&path, "old\n", "newer\n").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A temporary folder with two loose files, each with one oversized sqlx pool.
+    fn two_pools() -> (PathBuf, Options) {
+        let dir = std::env::temp_dir().join(format!(
+            "scalelint-fix-compute-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = "use sqlx::postgres::PgPoolOptions;\n\npub async fn connect(url: &str) -> sqlx::Result<sqlx::PgPool> {\n    PgPoolOptions::new().max_connections(50).connect(url).await\n}\n";
+        std::fs::write(dir.join("a.rs"), pool).unwrap();
+        std::fs::write(dir.join("b.rs"), pool).unwrap();
+        let opts = Options {
+            paths: vec![dir.clone()],
+            ..Options::default()
+        };
+        (dir, opts)
+    }
+
+    #[test]
+    fn a_fix_that_would_not_parse_leaves_its_file_as_it_is() {
+        let (dir, opts) = two_pools();
+        // The analysis as it is, except that b.rs's fix now writes `22)`.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            for d in &mut report.diagnostics {
+                if report.files[d.file].path.ends_with("b.rs") {
+                    for e in &mut d.fix.as_mut().unwrap().edits {
+                        e.replacement = "22)".into();
+                    }
+                }
+            }
+            Ok(report)
+        };
+        let outcome = compute_with(&opts, FixOptions::default(), &mut analyse).unwrap();
+        let changed: Vec<_> = outcome.changes.iter().map(|c| c.path.clone()).collect();
+        assert_eq!(changed.len(), 1);
+        assert!(changed[0].ends_with("a.rs"));
+        assert!(outcome.changes[0].fixed.contains("max_connections(22)"));
+        assert_eq!(outcome.refused.len(), 1);
+        assert!(outcome.refused[0].path.ends_with("b.rs"));
+        assert_eq!(outcome.fixed, 1);
+        assert_eq!(outcome.remaining.would_not_parse, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fixes_that_never_settle_are_a_reported_bug() {
+        let (dir, opts) = two_pools();
+        // Every analysis asks to insert one more comment line at the top of a.rs.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            let file = report
+                .files
+                .iter()
+                .position(|f| f.path.ends_with("a.rs"))
+                .unwrap();
+            report.diagnostics.push(
+                Diagnostic::new("oversized-pool", file, Span::new(0, 0), "again").fix(
+                    crate::diagnostic::Fix::machine(
+                        "again",
+                        vec![crate::diagnostic::Edit {
+                            file,
+                            span: Span::new(0, 0),
+                            replacement: "// again\n".into(),
+                        }],
+                    ),
+                ),
+            );
+            Ok(report)
+        };
+        let err = compute_with(&opts, FixOptions::default(), &mut analyse)
+            .err()
+            .expect("no convergence");
+        assert!(matches!(err, FixError::NoConvergence { .. }));
+        assert!(err.to_string().contains("did not converge"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn replacements_take_the_line_endings_of_a_crlf_file() {
+        let (dir, opts) = two_pools();
+        let a = dir.join("a.rs");
+        let crlf = std::fs::read_to_string(&a).unwrap().replace('\n', "\r\n");
+        std::fs::write(&a, &crlf).unwrap();
+        // A fix that inserts two comment lines, written with `\n`, until they are there.
+        let mut analyse = |o: &Options| {
+            let mut report = engine::run(o)?;
+            let file = report
+                .files
+                .iter()
+                .position(|f| f.path.ends_with("a.rs"))
+                .unwrap();
+            if !report.files[file].text.starts_with("// one") {
+                let edit = crate::diagnostic::Edit {
+                    file,
+                    span: Span::new(0, 0),
+                    replacement: "// one\n// two\n".into(),
+                };
+                report.diagnostics.push(
+                    Diagnostic::new("oversized-pool", file, Span::new(0, 0), "comment")
+                        .fix(crate::diagnostic::Fix::machine("comment", vec![edit])),
+                );
+            }
+            Ok(report)
+        };
+        let outcome = compute_with(&opts, FixOptions::default(), &mut analyse).unwrap();
+        let change = outcome.changes.iter().find(|c| c.path == a).unwrap();
+        assert_eq!(
+            change.fixed,
+            format!("// one\r\n// two\r\n{}", crlf.replace("(50)", "(22)"))
+        );
+        assert_eq!(outcome.fixed, 3, "the comment and both pools");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_pass_shares_identical_edits_and_skips_overlapping_ones() {
+        use crate::diagnostic::{Edit, Fix};
+        let text = "const A: u32 = 50; const B: u32 = 60;".to_string();
+        let edit = |start, end, r: &str| Edit {
+            file: 0,
+            span: Span::new(start, end),
+            replacement: r.into(),
+        };
+        let finding =
+            |fix: Fix| Diagnostic::new("oversized-pool", 0, Span::new(0, 1), "x").fix(fix);
+        let report = Report {
+            files: vec![crate::source::SourceFile::new(
+                PathBuf::from("a.rs"),
+                "a.rs".into(),
+                text,
+            )],
+            diagnostics: vec![
+                finding(Fix::machine("a", vec![edit(15, 17, "22")])),
+                // The same edit from a second finding (two pools sharing one const).
+                finding(Fix::machine("a", vec![edit(15, 17, "22")])),
+                // Overlaps the first: left for the next pass.
+                finding(Fix::machine("b", vec![edit(14, 17, " 21")])),
+                // Changes nothing.
+                finding(Fix::machine("c", vec![edit(34, 36, "60")])),
+                finding(Fix::maybe("d", vec![edit(34, 36, "22")])),
+                finding(Fix::manual("e")),
+            ],
+            summary: Default::default(),
+            notes: vec![],
+        };
+        let p = plan(&report, FixOptions::default(), &BTreeSet::new());
+        assert_eq!(p.fixed, vec![0, 1]);
+        assert_eq!(p.edits[&0], vec![(Span::new(15, 17), "22".to_string())]);
+        let p = plan(&report, FixOptions { unsafe_fixes: true }, &BTreeSet::new());
+        assert_eq!(p.fixed, vec![0, 1, 4]);
+        let r = classify(&report, FixOptions::default(), &BTreeSet::new());
+        assert_eq!(
+            r,
+            Remaining {
+                manual: 1,
+                unsafe_not_requested: 1,
+                overlap: 4,
+                would_not_parse: 0
+            }
+        );
+    }
+
+    #[test]
+    fn unified_diff_matches_the_usual_shape() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
+        let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\n";
+        assert_eq!(
+            unified_diff(old, new, "a/x", "b/x"),
+            "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n"
+        );
+        assert_eq!(unified_diff(old, old, "a/x", "b/x"), "");
+        // Far-apart changes get their own hunks; a missing final newline is marked.
+        let old = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12";
+        let new = "one\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\ntwelve";
+        assert_eq!(
+            unified_diff(old, new, "a/y", "b/y"),
+            "--- a/y\n+++ b/y\n@@ -1,4 +1,4 @@\n-1\n+one\n 2\n 3\n 4\n@@ -9,4 +9,4 @@\n 9\n 10\n 11\n-12\n\\ No newline at end of file\n+twelve\n\\ No newline at end of file\n"
+        );
+        // Pure insertion into an empty file.
+        assert_eq!(
+            unified_diff("", "x\n", "a/z", "b/z"),
+            "--- a/z\n+++ b/z\n@@ -0,0 +1 @@\n+x\n"
+        );
+    }
+}

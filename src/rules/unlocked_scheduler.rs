@@ -1,0 +1,962 @@
+//! `unlocked-scheduler`: an in-process job (a scheduler crate's job, or a spawned timer loop
+//! with a shared side effect) that every instance runs, with no cross-process lock around it.
+
+use super::locks::{self, LockVerdict};
+use super::matchers::{file_names_any, path_is, path_of_crate};
+use super::side_effects::{Effect, reaches_effect};
+use super::{Rule, RuleMeta};
+use crate::catalog::SchedulerEntry;
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::facts::reach::FnRef;
+use crate::facts::{FileFacts, RegionId, RegionKind, Val};
+use crate::project::{Project, Unit};
+use crate::source::Span;
+use std::collections::{BTreeSet, HashMap};
+
+pub struct UnlockedScheduler;
+
+static META: RuleMeta = RuleMeta {
+    id: "unlocked-scheduler",
+    family: "schedulers",
+    default_severity: Severity::Warning,
+    fix: "manual",
+    summary: "an in-process cron or timer job that every instance runs, with no cross-process lock",
+    doc: include_str!("../../rules/docs/unlocked-scheduler.md"),
+};
+
+enum Kind {
+    Scheduler(String),
+    TimerLoop,
+    TimerCallback(String),
+}
+
+struct Job {
+    kind: Kind,
+    /// The job's creation: the `Job::new_async(..)` call, the `every(..)..run(..)` chain, the spawn.
+    span: Span,
+    /// Where the creation is (for tests and single-instance checks).
+    region: RegionId,
+    schedule: Option<(crate::diagnostic::FileId, Span, String)>,
+    /// What the job runs: closures and async blocks of this file, and functions.
+    bodies: Vec<(usize, RegionId)>,
+    fns: Vec<FnRef>,
+    effect: Option<Effect>,
+}
+
+impl Rule for UnlockedScheduler {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !unit.is_service_source() || is_single_instance_unit(project, unit) {
+            return;
+        }
+        let ui = project.unit_index(unit);
+        let mut jobs = vec![];
+        scheduler_jobs(project, ui, &mut jobs);
+        timer_loops(project, ui, &mut jobs);
+        timer_callbacks(project, ui, &mut jobs);
+        let mut seen = BTreeSet::new();
+        for job in jobs {
+            if !seen.insert((job.span.start, job.span.end))
+                || !unit.is_service_region(job.region)
+                || only_reached_from_single_instance(project, ui, job.region)
+            {
+                continue;
+            }
+            let verdict = locks::combine(
+                job.bodies
+                    .iter()
+                    .map(|&(u, r)| locks::reaches_lock(project, u, r))
+                    .chain(std::iter::once(locks::fns_reach_lock(project, &job.fns))),
+            );
+            if verdict.guards_whole_job() {
+                continue;
+            }
+            // Only a row claim: the job is guarded unless it also writes outside the claim.
+            let mut outside = None;
+            if verdict.is_locked() {
+                let regions = job
+                    .bodies
+                    .iter()
+                    .copied()
+                    .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)));
+                outside = regions
+                    .into_iter()
+                    .find_map(|(u, r)| locks::effect_outside_claims(project, u, r));
+                if outside.is_none() {
+                    continue;
+                }
+            }
+            out.push(diagnostic(project, unit, &job, &verdict, outside.as_ref()));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding jobs
+
+/// Closures, async blocks and functions that an expression runs: the job's body.
+fn collect_bodies(
+    project: &Project,
+    ui: usize,
+    val: &Val,
+    bodies: &mut Vec<(usize, RegionId)>,
+    fns: &mut Vec<FnRef>,
+) {
+    let facts = project.facts();
+    match val {
+        Val::Body { region, .. } => bodies.push((ui, *region)),
+        Val::Path { path, .. } => fns.extend(project.fn_index.resolve_path(&facts, ui, path)),
+        Val::Call { func, args, .. } => {
+            if let Val::Path { path, .. } = &**func {
+                fns.extend(project.fn_index.resolve_path(&facts, ui, path));
+            }
+            for a in args {
+                collect_bodies(project, ui, a, bodies, fns);
+            }
+        }
+        Val::Method { recv, args, .. } => {
+            collect_bodies(project, ui, recv, bodies, fns);
+            for a in args {
+                collect_bodies(project, ui, a, bodies, fns);
+            }
+        }
+        Val::Struct { fields, .. } => {
+            for (_, v) in fields {
+                collect_bodies(project, ui, v, bodies, fns);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn schedule_label(unit: &Unit, val: &Val) -> (crate::diagnostic::FileId, Span, String) {
+    let text = match val {
+        Val::Str { value, .. } => format!("runs on the cron schedule `{value}`"),
+        Val::Method { recv, name, .. } if name == "parse" || name == "unwrap" => {
+            match recv.chain().0 {
+                Val::Str { value, .. } => format!("runs on the cron schedule `{value}`"),
+                _ => "the schedule".to_string(),
+            }
+        }
+        _ => {
+            describe_duration(val).map_or("the schedule".to_string(), |d| format!("runs every {d}"))
+        }
+    };
+    (unit.id, val.span(), text)
+}
+
+/// `10.minutes()`, `Duration::from_secs(60)` as words: `10 minutes`, `60 s`.
+fn describe_duration(val: &Val) -> Option<String> {
+    match val {
+        Val::Method { recv, name, .. } => match &**recv {
+            Val::Int { value, .. } => Some(format!("{value} {name}")),
+            _ => None,
+        },
+        Val::Call { func, args, .. } => {
+            let Val::Path { path, .. } = &**func else {
+                return None;
+            };
+            let unit = match path.last()?.as_str() {
+                "from_secs" => "s",
+                "from_millis" => "ms",
+                "from_mins" => "min",
+                "from_hours" => "h",
+                // clokwerk's `TimeUnits::minutes(10)`
+                u @ ("seconds" | "minutes" | "hours" | "days" | "weeks" | "second" | "minute"
+                | "hour" | "day" | "week") => u,
+                _ => return None,
+            };
+            match args.first()? {
+                Val::Int { value, .. } => Some(format!("{value} {unit}")),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a chain's root is a variable bound to one of the scheduler's constructors.
+fn rooted_in_constructor(
+    facts: &FileFacts,
+    root: &Val,
+    region: RegionId,
+    e: &SchedulerEntry,
+) -> bool {
+    let Val::Path { path, .. } = root else {
+        return false;
+    };
+    if path.len() != 1 {
+        return false;
+    }
+    let Some(binding) = facts.binding(&path[0], region) else {
+        return false;
+    };
+    is_constructor(facts, &binding.init, e)
+}
+
+fn is_constructor(facts: &FileFacts, init: &Val, e: &SchedulerEntry) -> bool {
+    let (root, _) = init.chain();
+    root.call_path().is_some_and(|p| {
+        e.constructors
+            .iter()
+            .any(|c| path_of_crate(facts, p, c, &e.crates))
+    })
+}
+
+fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    let entries: Vec<&SchedulerEntry> = project
+        .catalog
+        .scheduler
+        .iter()
+        .filter(|e| project.uses_any(unit, &e.crates))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    for call in &facts.calls {
+        for e in &entries {
+            // Job constructors: `Job::new_async("0 * * * * *", |_, _| ..)`.
+            let mut found: Vec<&Val> = vec![];
+            call.val.walk(&mut |v| {
+                if let Some(p) = v.call_path()
+                    && e.job_calls
+                        .iter()
+                        .any(|c| path_of_crate(facts, p, c, &e.crates))
+                {
+                    found.push(v);
+                }
+            });
+            for v in found {
+                let mut bodies = vec![];
+                let mut fns = vec![];
+                for (i, a) in v.args().iter().enumerate() {
+                    if Some(i) != e.schedule_arg {
+                        collect_bodies(project, ui, a, &mut bodies, &mut fns);
+                    }
+                }
+                // The whole statement the call sits in: `WorkerBuilder::new(..).backend(CronStream::new(s)).build_fn(f)`.
+                let outer = facts
+                    .calls
+                    .iter()
+                    .filter(|c| c.val.span().contains(v.span()))
+                    .max_by_key(|c| c.val.span().end - c.val.span().start)
+                    .map_or(&call.val, |c| &c.val);
+                let (_, links) = outer.chain();
+                if bodies.is_empty() && fns.is_empty() {
+                    // A builder (`JobBuilder::new()..with_run_async(..)`): the chain's arguments.
+                    for l in &links {
+                        for a in l.args() {
+                            collect_bodies(project, ui, a, &mut bodies, &mut fns);
+                        }
+                    }
+                }
+                let schedule = e
+                    .schedule_arg
+                    .and_then(|i| v.args().get(i))
+                    .filter(|a| !v.args().is_empty() && a.span() != v.span())
+                    .or_else(|| {
+                        links
+                            .iter()
+                            .find(|l| {
+                                l.method_name()
+                                    .is_some_and(|m| e.schedule_methods.iter().any(|s| s == m))
+                            })
+                            .and_then(|l| l.args().first())
+                    })
+                    .map(|a| schedule_label(unit, a));
+                jobs.push(Job {
+                    kind: Kind::Scheduler(e.library.clone()),
+                    span: v.span(),
+                    region: call.region,
+                    schedule,
+                    bodies,
+                    fns,
+                    effect: None,
+                });
+            }
+            // Job chains: `scheduler.every(10.minutes()).run(|| ..)`.
+            let (root, links) = call.val.chain();
+            for spec in &e.job_chains {
+                let want: Vec<&str> = spec.split("..").collect();
+                let mut at = 0;
+                let mut last = None;
+                for (i, l) in links.iter().enumerate() {
+                    if at < want.len() && l.method_name() == Some(want[at]) {
+                        at += 1;
+                        if at == want.len() {
+                            last = Some(i);
+                            break;
+                        }
+                    }
+                }
+                let Some(last) = last else { continue };
+                if !file_names_any(facts, &e.crates)
+                    && !rooted_in_constructor(facts, root, call.region, e)
+                {
+                    continue;
+                }
+                let mut bodies = vec![];
+                let mut fns = vec![];
+                for a in links[last].args() {
+                    collect_bodies(project, ui, a, &mut bodies, &mut fns);
+                }
+                let schedule = links[..last]
+                    .iter()
+                    .find(|l| {
+                        l.method_name()
+                            .is_some_and(|m| e.schedule_methods.iter().any(|s| s == m))
+                    })
+                    .map(|l| match l {
+                        Val::Method { name_span, .. } => (
+                            unit.id,
+                            Span::new(name_span.start, links[last - 1].span().end),
+                            {
+                                match l.args().first() {
+                                    Some(Val::Str { value, .. }) => {
+                                        format!("runs on the schedule `{value}`")
+                                    }
+                                    Some(a) => describe_duration(a)
+                                        .map_or("the schedule".to_string(), |d| {
+                                            format!("runs every {d}")
+                                        }),
+                                    None => "the schedule".to_string(),
+                                }
+                            },
+                        ),
+                        _ => (unit.id, l.span(), "the schedule".to_string()),
+                    });
+                jobs.push(Job {
+                    kind: Kind::Scheduler(e.library.clone()),
+                    span: links[last].span(),
+                    region: call.region,
+                    schedule,
+                    bodies,
+                    fns,
+                    effect: None,
+                });
+            }
+        }
+    }
+}
+
+/// A timer in a loop: `interval.tick()`, `sleep(..)`, `thread::sleep(..)`; or a scheduler driver.
+enum Pace {
+    /// The timer's span, and whether it is an interval's `tick()` (periodic by construction)
+    /// rather than a `sleep` (which also paces retries and backoff).
+    Timer(Span, bool),
+    /// `sched.tick()` / `scheduler.run_pending()`: the loop drives a scheduler crate.
+    Driver,
+}
+
+fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
+    let facts = &unit.facts;
+    let cat = &project.catalog;
+    let mut timer = None;
+    let mut driver = false;
+    let mut tick = false;
+    // Only this loop's own statements: a timer in a nested loop paces that loop.
+    let own = facts.calls_within(lp).filter(|c| {
+        !facts
+            .ancestors(c.region)
+            .take_while(|(a, _)| *a != lp)
+            .any(|(_, r)| matches!(r.kind, RegionKind::Loop(_)))
+    });
+    for call in own {
+        call.val.walk(&mut |v| match v {
+            Val::Call { func, span, .. } => {
+                if let Val::Path { path, .. } = &**func
+                    && cat
+                        .timer
+                        .iter()
+                        .any(|t| t.sleeps.iter().any(|s| path_is(facts, path, s)))
+                    && timer.is_none()
+                {
+                    timer = Some(*span);
+                }
+            }
+            Val::Method {
+                recv, name, args, ..
+            } => {
+                let scheduler_driver = cat.scheduler.iter().any(|e| {
+                    e.drive_methods.iter().any(|m| m == name)
+                        && project.uses_any(unit, &e.crates)
+                        && (name == "run_pending"
+                            || rooted_in_constructor(facts, recv.chain().0, call.region, e))
+                });
+                if scheduler_driver {
+                    driver = true;
+                    return;
+                }
+                if args.is_empty()
+                    && cat
+                        .timer
+                        .iter()
+                        .any(|t| t.tick_methods.iter().any(|m| m == name))
+                    && timer.is_none()
+                {
+                    timer = tick_timer(project, facts, recv, call.region);
+                    tick = timer.is_some();
+                }
+            }
+            _ => {}
+        });
+    }
+    if driver {
+        return Some(Pace::Driver);
+    }
+    timer.map(|t| Pace::Timer(t, tick))
+}
+
+/// `iv.tick()` where `iv` is bound to `tokio::time::interval(..)`: the interval call's span.
+fn tick_timer(project: &Project, facts: &FileFacts, recv: &Val, region: RegionId) -> Option<Span> {
+    let name = match recv {
+        Val::Path { path, .. } if path.len() == 1 => path[0].clone(),
+        Val::Field { name, .. } => name.clone(),
+        _ => return None,
+    };
+    if let Val::Path { .. } = recv
+        && let Some(b) = facts.binding(&name, region)
+    {
+        let (root, _) = b.init.chain();
+        let is_interval = root.call_path().is_some_and(|p| {
+            project
+                .catalog
+                .timer
+                .iter()
+                .any(|t| t.intervals.iter().any(|i| path_is(facts, p, i)))
+        });
+        return is_interval.then(|| b.init.span());
+    }
+    // A field or parameter: trust a name that says it is a timer.
+    let lower = name.to_ascii_lowercase();
+    (lower.contains("interval") || lower.contains("ticker") || lower.contains("timer"))
+        .then(|| recv.span())
+}
+
+/// Loops in `within` (a spawned body or a function body) that a timer paces.
+fn timer_loop_in(project: &Project, ui: usize, within: RegionId) -> Option<(RegionId, Span)> {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    for (id, r) in facts.regions.iter().enumerate() {
+        if !matches!(r.kind, RegionKind::Loop(_)) || !facts.is_within(id, within) {
+            continue;
+        }
+        // A loop inside a nested spawn belongs to that spawn.
+        let nested_spawn = facts
+            .ancestors(id)
+            .take_while(|(a, _)| *a != within)
+            .any(|(_, a)| {
+                a.arg_of
+                    .as_ref()
+                    .is_some_and(|o| is_spawn(project, facts, o))
+            });
+        if nested_spawn {
+            continue;
+        }
+        // A `while`/`for` loop paced by `sleep` is a retry or a bounded wait
+        // (`while let Err(e) = send().await { sleep(backoff).await }`), not a periodic job.
+        let plain_loop = matches!(r.kind, RegionKind::Loop(crate::facts::LoopKind::Loop));
+        match loop_pace(project, unit, id) {
+            Some(Pace::Timer(span, tick)) if plain_loop || tick => return Some((id, span)),
+            Some(Pace::Timer(..)) => {}
+            Some(Pace::Driver) => return None,
+            None => {}
+        }
+    }
+    None
+}
+
+fn is_spawn(project: &Project, facts: &FileFacts, arg_of: &crate::facts::ArgOf) -> bool {
+    project.catalog.spawn.iter().any(|s| {
+        if arg_of.method {
+            s.methods.iter().any(|m| arg_of.callee.last() == Some(m))
+        } else {
+            s.paths.iter().any(|p| path_is(facts, &arg_of.callee, p))
+        }
+    })
+}
+
+fn is_spawn_val(project: &Project, facts: &FileFacts, v: &Val) -> bool {
+    project.catalog.spawn.iter().any(|s| match v {
+        Val::Call { func, .. } => match &**func {
+            Val::Path { path, .. } => s.paths.iter().any(|p| path_is(facts, path, p)),
+            _ => false,
+        },
+        Val::Method { name, .. } => s.methods.iter().any(|m| m == name),
+        _ => false,
+    })
+}
+
+fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    // A spawned closure or async block: `tokio::spawn(async move { loop { .. } })`.
+    for (id, r) in facts.regions.iter().enumerate() {
+        let Some(arg_of) = &r.arg_of else { continue };
+        if !matches!(r.kind, RegionKind::Closure | RegionKind::AsyncBlock)
+            || !is_spawn(project, facts, arg_of)
+        {
+            continue;
+        }
+        // The outermost body of this spawn (`thread::spawn(move || { .. })` has one region;
+        // `spawn(async move { .. })` too).
+        let region = r.parent.unwrap_or(0);
+        if let Some((lp, timer)) = timer_loop_in(project, ui, id) {
+            if let Some(effect) = reaches_effect(project, ui, lp) {
+                jobs.push(Job {
+                    kind: Kind::TimerLoop,
+                    span: arg_of.call_span,
+                    region,
+                    schedule: Some((unit.id, timer, "paced by this timer".into())),
+                    bodies: vec![(ui, id)],
+                    fns: vec![],
+                    effect: Some(effect),
+                });
+            }
+            continue;
+        }
+        // `tokio::spawn(async move { cleanup_loop(pool).await })`: the loop is in the callee.
+        for f in project.callees_in_region(ui, id) {
+            if let Some(job) = loop_in_fn(project, f, arg_of.call_span, region) {
+                jobs.push(job);
+                break;
+            }
+        }
+    }
+    // A spawned call: `tokio::spawn(cleanup_loop(pool))`.
+    let all = project.facts();
+    for call in &facts.calls {
+        call.val.walk(&mut |v| {
+            if !is_spawn_val(project, facts, v) {
+                return;
+            }
+            let Some(arg @ (Val::Call { .. } | Val::Method { .. })) = v.args().first() else {
+                return;
+            };
+            for f in project.fn_index.callees_of_val(&all, ui, arg) {
+                if let Some(job) = loop_in_fn(project, f, v.span(), call.region) {
+                    jobs.push(job);
+                    break;
+                }
+            }
+        });
+    }
+}
+
+fn loop_in_fn(project: &Project, f: FnRef, span: Span, region: RegionId) -> Option<Job> {
+    let body = project.fn_fact(f).body;
+    let (lp, timer) = timer_loop_in(project, f.file, body)?;
+    let effect = reaches_effect(project, f.file, lp)?;
+    Some(Job {
+        kind: Kind::TimerLoop,
+        span,
+        region,
+        schedule: Some((
+            project.units[f.file].id,
+            timer,
+            "paced by this timer".into(),
+        )),
+        bodies: vec![],
+        fns: vec![f],
+        effect: Some(effect),
+    })
+}
+
+/// actix `ctx.run_interval(dur, |act, ctx| ..)`: judged, like a timer loop, by its side effects.
+fn timer_callbacks(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    for e in &project.catalog.timer_callback {
+        if !project.uses_any(unit, &e.crates) {
+            continue;
+        }
+        for call in &facts.calls {
+            let mut found = vec![];
+            call.val.walk(&mut |v| {
+                if let Val::Method { name, .. } = v
+                    && e.methods.iter().any(|m| m == name)
+                {
+                    found.push(v);
+                }
+            });
+            for v in found {
+                let mut bodies = vec![];
+                let mut fns = vec![];
+                for a in v.args() {
+                    collect_bodies(project, ui, a, &mut bodies, &mut fns);
+                }
+                let effect = bodies
+                    .iter()
+                    .find_map(|&(u, r)| reaches_effect(project, u, r))
+                    .or_else(|| {
+                        fns.iter()
+                            .find_map(|f| reaches_effect(project, f.file, project.fn_fact(*f).body))
+                    });
+                let Some(effect) = effect else { continue };
+                let name = v.method_name().unwrap_or_default().to_string();
+                jobs.push(Job {
+                    kind: Kind::TimerCallback(name),
+                    span: v.span(),
+                    region: call.region,
+                    schedule: e
+                        .schedule_arg
+                        .and_then(|i| v.args().get(i))
+                        .map(|a| (unit.id, a.span(), "the interval".to_string())),
+                    bodies,
+                    fns,
+                    effect: Some(effect),
+                });
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker-application pattern: `single-instance = ["worker", "jobs-crate"]`
+
+fn normalize(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+fn is_single_instance_unit(project: &Project, unit: &Unit) -> bool {
+    let names = &project.config.single_instance;
+    if names.is_empty() {
+        return false;
+    }
+    let krate = normalize(&project.crate_of(unit).name);
+    names.iter().any(|n| {
+        normalize(n) == krate
+            || unit
+                .bin
+                .as_deref()
+                .is_some_and(|b| normalize(b) == normalize(n))
+    })
+}
+
+/// Whether every entry point that reaches the function holding `region` is in a single-instance
+/// binary or crate (a job in a library module that only the worker binary starts).
+fn only_reached_from_single_instance(project: &Project, ui: usize, region: RegionId) -> bool {
+    if project.config.single_instance.is_empty() {
+        return false;
+    }
+    let unit = &project.units[ui];
+    let Some(start) = unit
+        .facts
+        .ancestors(region)
+        .filter_map(|(_, r)| match r.kind {
+            RegionKind::Fn(i) => Some(FnRef { file: ui, idx: i }),
+            _ => None,
+        })
+        .last()
+    else {
+        return false;
+    };
+    // Callers of each function, over the workspace.
+    let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+    for (file, u) in project.units.iter().enumerate() {
+        if !u.is_service_source() {
+            continue;
+        }
+        for (idx, f) in u.facts.fns.iter().enumerate() {
+            if u.facts.in_test(f.body) {
+                continue;
+            }
+            for callee in project.callees_in_region(file, f.body) {
+                callers.entry(callee).or_default().push(FnRef { file, idx });
+            }
+        }
+    }
+    let mut stack = vec![start];
+    let mut seen = BTreeSet::from([start]);
+    let mut any_root = false;
+    while let Some(f) = stack.pop() {
+        match callers.get(&f) {
+            Some(cs) if !cs.is_empty() => {
+                for c in cs {
+                    if seen.insert(*c) {
+                        stack.push(*c);
+                    }
+                }
+            }
+            _ => {
+                // An entry point: it must be in a single-instance unit, and not be the job's own function.
+                if f == start || !is_single_instance_unit(project, &project.units[f.file]) {
+                    return false;
+                }
+                any_root = true;
+            }
+        }
+    }
+    any_root
+}
+
+// ---------------------------------------------------------------------------------------------
+// The diagnostic
+
+fn diagnostic(
+    project: &Project,
+    unit: &Unit,
+    job: &Job,
+    verdict: &LockVerdict,
+    outside: Option<&Effect>,
+) -> Diagnostic {
+    let n = project.config.instances;
+    let message = match &job.kind {
+        Kind::Scheduler(lib) => format!(
+            "{lib} job runs on every instance: with {n} instances it fires {n} times per tick"
+        ),
+        Kind::TimerLoop => format!(
+            "spawned timer loop {} on every instance: with {n} instances it runs {n} times per period",
+            job.effect
+                .as_ref()
+                .map_or("has a shared side effect", |e| e.verb())
+        ),
+        Kind::TimerCallback(m) => format!(
+            "`{m}` callback {} on every instance: with {n} instances it runs {n} times per period",
+            job.effect
+                .as_ref()
+                .map_or("has a shared side effect", |e| e.verb())
+        ),
+    };
+    let mut d = Diagnostic::new(META.id, unit.id, head_span(unit, job.span), message);
+    if let Some((file, span, text)) = &job.schedule {
+        d = d.label(*file, *span, text.clone());
+    }
+    if let Some(e) = &job.effect {
+        let via = e
+            .via
+            .as_ref()
+            .map_or(String::new(), |v| format!(" (through `{v}`)"));
+        d = d.label(e.file, e.span, format!("{}: {}{via}", e.name, e.evidence));
+    }
+    let scope = if verdict.callees > 0 {
+        format!(
+            "the job's body and the {} function{} it calls",
+            verdict.callees,
+            if verdict.callees == 1 { "" } else { "s" }
+        )
+    } else {
+        "the job's body".to_string()
+    };
+    match (&verdict.lock, outside) {
+        (Some(claim), Some(e)) => {
+            let at = claim
+                .via
+                .as_ref()
+                .map_or(String::new(), |v| format!(" in `{v}`"));
+            let what = e
+                .via
+                .as_ref()
+                .map_or(e.evidence.clone(), |v| format!("`{v}`"));
+            d = d
+                .label(e.file, e.span, "runs outside any lock")
+                .note(format!(
+                    "the only cross-process lock the job reaches is a row claim ({}{at}): it guards its own statement, \
+                     not the job, and {what} writes outside it",
+                    claim.name
+                ));
+        }
+        _ => {
+            d = d.note(format!(
+                "looked for a cross-process lock in {scope} ({}): none found",
+                locks::LOOKED_FOR
+            ));
+        }
+    }
+    if let Some(m) = verdict.in_process.first() {
+        let via = m
+            .via
+            .as_ref()
+            .map_or(String::new(), |v| format!(" in `{v}`"));
+        d = d.note(format!(
+            "the job only takes {} ({}{via}): an in-process lock keeps runs apart inside one instance, not across instances",
+            m.name, m.evidence
+        ));
+    }
+    d.help(
+        "a lock gives \"at most one runner at a time\", not \"exactly once per tick\": for once per period, \
+         claim a ledger row (`UPDATE job_lock SET lock_until = now() + interval '55 minutes' WHERE name = $1 AND lock_until <= now() RETURNING name`); \
+         or run the jobs in one worker deployed as a single replica and declare it with `single-instance = [\"<bin or crate>\"]` in scalelint.toml",
+    )
+    .fix(Fix::manual(fix_snippet(project, unit)))
+}
+
+/// The callee of the call at `span` (`Job::new_async`, `tokio::spawn`, `.run`), so the primary
+/// span is one short line rather than the whole job.
+fn head_span(unit: &Unit, span: Span) -> Span {
+    let mut out = None;
+    for call in &unit.facts.calls {
+        if !call.val.span().contains(span) {
+            continue;
+        }
+        call.val.walk(&mut |v| {
+            if out.is_none() && v.span() == span {
+                out = match v {
+                    Val::Call { func, .. } => Some(func.span()),
+                    Val::Method { name_span, .. } => Some(*name_span),
+                    _ => None,
+                };
+            }
+        });
+        if out.is_some() {
+            break;
+        }
+    }
+    out.unwrap_or(span)
+}
+
+/// Whether the file names `lib` anywhere in a path (re-exports included).
+fn mentions(unit: &Unit, lib: &str) -> bool {
+    unit.facts.calls.iter().any(|c| {
+        let mut found = false;
+        c.val.walk(&mut |v| {
+            if let Val::Path { path, .. } = v
+                && path.iter().any(|s| s == lib)
+            {
+                found = true;
+            }
+        });
+        found
+    })
+}
+
+/// A snippet that takes a cross-process lock with the library the crate already uses.
+fn fix_snippet(project: &Project, unit: &Unit) -> String {
+    let krate = project.crate_of(unit);
+    // A dependency, or a re-export the file names (`database::deadpool_postgres::Pool`).
+    let uses = |lib: &str| project.uses_crate(unit, lib) || mentions(unit, lib);
+    let sqlx_feature = |f: &str| krate.features_of("sqlx").is_some_and(|fs| fs.contains(f));
+    if uses("sqlx") && !sqlx_feature("mysql") {
+        return SQLX_PG.to_string();
+    }
+    if uses("sqlx") {
+        return SQLX_MYSQL.to_string();
+    }
+    if uses("diesel_async") {
+        return DIESEL_ASYNC.to_string();
+    }
+    if uses("diesel") {
+        return DIESEL.to_string();
+    }
+    if uses("tokio_postgres") || uses("deadpool_postgres") || uses("bb8_postgres") {
+        return TOKIO_POSTGRES.to_string();
+    }
+    if uses("redis") || uses("deadpool_redis") || uses("bb8_redis") {
+        return REDIS.to_string();
+    }
+    if uses("sea_orm") {
+        return SEA_ORM.to_string();
+    }
+    format!("{SQLX_PG}\n  (or with Redis:)\n{REDIS}")
+}
+
+const SQLX_PG: &str = r#"take a Postgres advisory lock (sqlx) around the job body, on a dedicated connection, and skip the tick when another instance holds it:
+
+    use sqlx::postgres::{PgAdvisoryLock, PgPool};
+    use sqlx::Either;
+
+    async fn run_exclusive<F, Fut>(pool: &PgPool, name: &str, job: F) -> Result<(), sqlx::Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let lock = PgAdvisoryLock::new(name);
+        match lock.try_acquire(pool.acquire().await?).await? {
+            Either::Left(guard) => {
+                job().await;
+                guard.release_now().await?; // dropping the guard only queues the unlock
+            }
+            Either::Right(_conn) => {} // another instance runs it this tick
+        }
+        Ok(())
+    }
+
+    // in the job: run_exclusive(&pool, "jobs:<job name>", || run_job(&pool)).await?;"#;
+
+const SQLX_MYSQL: &str = r#"take a MySQL named lock (sqlx) around the job body, on one connection:
+
+    let mut conn = pool.acquire().await?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)").bind("jobs:cleanup").fetch_one(&mut *conn).await?;
+    if got == Some(1) {
+        run_job(&pool).await;
+        sqlx::query("SELECT RELEASE_LOCK(?)").bind("jobs:cleanup").execute(&mut *conn).await?;
+    }"#;
+
+const DIESEL: &str = r#"take a Postgres advisory lock through diesel's `sql_query` around the job body:
+
+    use diesel::sql_types::{BigInt, Bool};
+    use diesel::{sql_query, PgConnection, QueryableByName, RunQueryDsl};
+
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+
+    fn run_exclusive(conn: &mut PgConnection, key: i64, job: impl FnOnce(&mut PgConnection)) -> diesel::QueryResult<()> {
+        let got: Locked = sql_query("SELECT pg_try_advisory_lock($1) AS locked").bind::<BigInt, _>(key).get_result(conn)?;
+        if got.locked {
+            job(conn);
+            sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(key).execute(conn)?;
+        }
+        Ok(())
+    }"#;
+
+const DIESEL_ASYNC: &str = r#"take a Postgres advisory lock through diesel's `sql_query` (diesel-async) around the job body, on one connection:
+
+    use diesel::sql_types::{BigInt, Bool};
+    use diesel::{sql_query, QueryableByName};
+    use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+
+    async fn try_lock(conn: &mut AsyncPgConnection, key: i64) -> diesel::QueryResult<bool> {
+        let got: Locked = sql_query("SELECT pg_try_advisory_lock($1) AS locked").bind::<BigInt, _>(key).get_result(conn).await?;
+        Ok(got.locked)
+    }
+
+    // in the job, on one connection:
+    // if try_lock(conn, KEY).await? { run_job(conn).await; sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(KEY).execute(conn).await?; }"#;
+
+const TOKIO_POSTGRES: &str = r#"take a Postgres advisory lock (tokio-postgres) around the job body, on one connection:
+
+    let client = pool.get().await?;
+    let locked: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&JOB_KEY]).await?.get(0);
+    if locked {
+        run_job(&client).await;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&JOB_KEY]).await?;
+    } // else another instance runs it this tick"#;
+
+const REDIS: &str = r#"take a Redis lease (`SET key token NX PX ttl`) before the job body and release it only if it is still yours:
+
+    use redis::{AsyncCommands, ExistenceCheck, SetExpiry, SetOptions};
+
+    let token = uuid::Uuid::new_v4().to_string();
+    let opts = SetOptions::default().conditional_set(ExistenceCheck::NX).with_expiration(SetExpiry::PX(55_000));
+    let got: Option<String> = con.set_options("lock:jobs:cleanup", &token, opts).await?;
+    if got.is_some() {
+        run_job().await;
+        let _: i32 = redis::Script::new(r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end")
+            .key("lock:jobs:cleanup").arg(&token).invoke_async(&mut con).await?;
+    }"#;
+
+const SEA_ORM: &str = r#"take a Postgres advisory lock through sea-orm around the job body, in one transaction:
+
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+
+    let txn = db.begin().await?;
+    let row = txn.query_one(Statement::from_sql_and_values(DbBackend::Postgres,
+        "SELECT pg_try_advisory_xact_lock($1) AS locked", [JOB_KEY.into()])).await?;
+    if row.map(|r| r.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false) {
+        run_job(&txn).await?;
+    }
+    txn.commit().await?; // releases the lock"#;

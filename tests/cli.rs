@@ -1,0 +1,417 @@
+//! The command line, run as a user runs it: the real binaries on real files.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn scalelint() -> Command {
+    let mut cmd = Command::cargo_bin("scalelint").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A one-crate project in a temp folder.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\naxum = \"0.8\"\n";
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const POOL_50: &str = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+const POOL_40: &str = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(40).connect(url).await;\n}\n";
+
+#[test]
+fn exit_codes_follow_findings() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (code, _, _) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 1, "findings exit 1");
+    let (code, _, _) = stdout_of(scalelint().arg(dir.path()).arg("--exit-zero"));
+    assert_eq!(code, 0, "--exit-zero");
+    let clean = project(&[("src/lib.rs", "pub fn f() {}\n")]);
+    let (code, out, _) = stdout_of(scalelint().arg(clean.path()));
+    assert_eq!(code, 0, "no findings exit 0: {out}");
+}
+
+#[test]
+fn a_missing_path_is_a_one_line_error() {
+    let (code, out, err) = stdout_of(scalelint().arg("no/such/place"));
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no/such/place"), "{err}");
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        ("scalelint.toml", "instances = 2\nbogus-key = 1\n"),
+    ]);
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scalelint.toml:2:"), "{err}");
+    assert!(err.contains("bogus-key"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        ("scalelint.toml", "instances = \"four\"\n"),
+    ]);
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scalelint.toml:1:"), "{err}");
+
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        (
+            "scalelint.toml",
+            "[rules.no-such-rule]\nlevel = \"allow\"\n",
+        ),
+    ]);
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-such-rule"), "{err}");
+}
+
+#[test]
+fn the_config_file_sets_the_budget_and_the_command_line_wins() {
+    // 40 connections: over (100 − 10) ÷ 4 = 22, within (100 − 10) ÷ 2 = 45.
+    let dir = project(&[("src/lib.rs", POOL_40)]);
+    assert_eq!(stdout_of(scalelint().arg(dir.path())).0, 1);
+    assert_eq!(
+        stdout_of(scalelint().arg(dir.path()).args(["--instances", "2"])).0,
+        0
+    );
+    assert_eq!(
+        stdout_of(
+            scalelint()
+                .arg(dir.path())
+                .args(["--db-max-connections", "400"])
+        )
+        .0,
+        0
+    );
+
+    let dir = project(&[
+        ("src/lib.rs", POOL_40),
+        ("scalelint.toml", "instances = 2\n"),
+    ]);
+    assert_eq!(stdout_of(scalelint().arg(dir.path())).0, 0);
+    assert_eq!(
+        stdout_of(scalelint().arg(dir.path()).args(["--instances", "8"])).0,
+        1
+    );
+
+    let dir = project(&[("src/lib.rs", POOL_40)]);
+    let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace(
+        "[dependencies]",
+        "[package.metadata.scalelint]\ninstances = 2\n\n[dependencies]",
+    );
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    assert_eq!(
+        stdout_of(scalelint().arg(dir.path())).0,
+        0,
+        "[package.metadata.scalelint]"
+    );
+}
+
+#[test]
+fn rule_levels_from_config() {
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        (
+            "scalelint.toml",
+            "[rules.oversized-pool]\nlevel = \"allow\"\n",
+        ),
+    ]);
+    assert_eq!(stdout_of(scalelint().arg(dir.path())).0, 0);
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        (
+            "scalelint.toml",
+            "[rules.oversized-pool]\nlevel = \"deny\"\n",
+        ),
+    ]);
+    let (code, out, _) = stdout_of(scalelint().arg(dir.path()).args(["--format", "json"]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"][0]["severity"], "error");
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (_, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "json"]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "oversized-pool");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["path"], "src/lib.rs");
+    assert_eq!(d["line"], 2);
+    assert_eq!(d["column"], 66);
+    assert_eq!(d["end_column"], 68);
+    assert!(d["message"].as_str().unwrap().contains("50 connections"));
+    assert!(
+        d["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("4 instances × 50 connections = 200")
+    );
+    assert_eq!(d["fix"]["applicability"], "machine");
+    assert_eq!(d["fix"]["edits"][0]["replacement"], "22");
+    assert_eq!(d["fix"]["edits"][0]["path"], "src/lib.rs");
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["findings"], 1);
+    assert_eq!(v["summary"]["parse_errors"], 0);
+}
+
+#[test]
+fn short_and_human_formats() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (_, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(
+        out,
+        "src/lib.rs:2:66: oversized-pool: sqlx pool of 50 connections per instance exceeds its share of the database (22)\n"
+    );
+    let (_, out, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--color", "never"]),
+    );
+    assert!(out.contains("warning[oversized-pool]"), "{out}");
+    assert!(out.contains("┌─ src/lib.rs:2:66"), "{out}");
+    assert!(
+        out.contains("= note: 4 instances × 50 connections"),
+        "{out}"
+    );
+    assert!(err.contains("1 finding in 1 file checked"), "{err}");
+    let (_, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--color", "always"]),
+    );
+    assert!(out.contains("\u{1b}["), "colors when asked");
+}
+
+#[test]
+fn cargo_subcommand_behaves_like_the_binary() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let direct = scalelint()
+        .current_dir(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let cargo = Command::cargo_bin("cargo-scalelint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scalelint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(direct.stdout, cargo.stdout);
+    assert_eq!(direct.status.code(), cargo.status.code());
+    let plain = Command::cargo_bin("cargo-scalelint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        direct.stdout, plain.stdout,
+        "usable without the leading word too"
+    );
+}
+
+#[test]
+fn suppressions_silence_and_stale_ones_are_reported() {
+    let text = "pub async fn connect(url: &str) {\n    // scalelint: allow(oversized-pool) the reports database allows 500\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+    let dir = project(&[("src/lib.rs", text)]);
+    assert_eq!(stdout_of(scalelint().arg(dir.path())).0, 0);
+
+    let text = "pub fn f() {} // scalelint: allow(oversized-pool) nothing here\n// scalelint: allow(no-such-rule)\npub fn g() {}\n";
+    let dir = project(&[("src/lib.rs", text)]);
+    let (code, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("src/lib.rs:1:35: unused-allow: `allow(oversized-pool)` silences nothing"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "src/lib.rs:2:21: unused-allow: `allow(no-such-rule)` names no scalelint rule"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_files_become_parse_errors_and_the_run_goes_on() {
+    let dir = project(&[("src/lib.rs", POOL_50), ("src/broken.rs", "fn broken( {\n")]);
+    std::fs::write(dir.path().join("src/latin1.rs"), b"// caf\xe9\nfn f() {}\n").unwrap();
+    let deep = format!(
+        "fn f() {{ let _ = {}1{}; }}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    std::fs::write(dir.path().join("src/deep.rs"), deep).unwrap();
+    let (code, out, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("src/broken.rs:1:"), "{out}");
+    assert!(
+        out.contains("src/latin1.rs:1:1: parse-error: not UTF-8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("src/deep.rs:1:1: parse-error: nesting deeper than"),
+        "{out}"
+    );
+    assert!(
+        out.contains("src/lib.rs:2:66: oversized-pool"),
+        "the other files are still checked: {out}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_malformed_manifest_is_reported_and_its_files_still_checked() {
+    let dir = project(&[(
+        "src/lib.rs",
+        &format!("use sqlx::postgres::PgPoolOptions;\n{POOL_50}"),
+    )]);
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\nversion = 1\n",
+    )
+    .unwrap();
+    let (code, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("Cargo.toml:2:"), "{out}");
+    assert!(
+        out.contains("parse-error: cannot read the manifest"),
+        "{out}"
+    );
+    assert!(out.contains("src/lib.rs:3:66: oversized-pool"), "{out}");
+}
+
+#[test]
+fn explain_rules_and_init() {
+    let (code, out, _) = stdout_of(scalelint().args(["explain", "oversized-pool"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# oversized-pool"), "{out}");
+    let (code, _, err) = stdout_of(scalelint().args(["explain", "nope"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule `nope`"));
+
+    let (code, out, _) = stdout_of(scalelint().arg("rules"));
+    assert_eq!(code, 0);
+    for id in [
+        "oversized-pool",
+        "host-sized-pool",
+        "parse-error",
+        "unused-allow",
+    ] {
+        assert!(out.lines().any(|l| l.starts_with(id)), "{id} listed: {out}");
+    }
+
+    let dir = project(&[("src/lib.rs", POOL_40)]);
+    let (code, _, _) = stdout_of(scalelint().current_dir(dir.path()).arg("init"));
+    assert_eq!(code, 0);
+    assert!(dir.path().join("scalelint.toml").is_file());
+    let (code, _, err) = stdout_of(scalelint().current_dir(dir.path()).arg("init"));
+    assert_eq!(code, 2, "does not overwrite: {err}");
+    // The file it writes is valid and holds the defaults.
+    let (code, _, err) = stdout_of(scalelint().current_dir(dir.path()).arg("."));
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn unknown_rule_in_select_is_a_usage_error() {
+    let (code, _, err) = stdout_of(scalelint().args(["fixtures", "--select", "no-such-rule"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-rule"));
+}
+
+#[test]
+fn stdin_is_checked_as_the_named_file() {
+    let dir = project(&[("src/lib.rs", "pub fn f() {}\n")]);
+    let (code, out, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["-", "--stdin-filename", "src/lib.rs", "--format", "short"])
+            .write_stdin(POOL_50),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with("src/lib.rs:2:66: oversized-pool"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        "pub fn f() {}\n",
+        "nothing written"
+    );
+}
+
+#[test]
+fn output_is_identical_run_to_run_and_across_thread_counts() {
+    let run = |jobs: &str| {
+        scalelint()
+            .args(["fixtures", "--format", "json", "--jobs", jobs])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("2"));
+}
+
+#[test]
+fn tests_and_examples_are_out_of_scope() {
+    let dir = project(&[
+        ("src/lib.rs", "pub fn f() {}\n"),
+        ("tests/it.rs", POOL_50),
+        ("examples/demo.rs", POOL_50),
+        ("benches/b.rs", POOL_50),
+        (
+            "src/inner.rs",
+            "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50); }\n}\n",
+        ),
+    ]);
+    let (code, out, _) = stdout_of(scalelint().arg(dir.path()).args(["--format", "short"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(Path::new(&dir.path().join("tests/it.rs")).is_file());
+}
