@@ -216,17 +216,48 @@ impl Rule for LogPayload {
                 .unwrap_or_default();
             let fam = ev.family.name.as_str();
             let level = ev.level.name();
-            let snippet = if fields.is_empty() {
-                format!(
-                    "{fam}::{level}!(request_id = %request_id, \"..\"); // log the fields that identify the request, not `{}`",
+            let is_request = matches!(whole.shown.as_str(), "req" | "request");
+            let snippet = match (fam, fields.is_empty()) {
+                // `log` has no `name = ?value` fields: format the identifying parts.
+                ("log", true) if is_request => format!(
+                    "log::{level}!(\"{{}} {{}}\", {0}.method(), {0}.uri()); // not the whole `{0}`",
                     whole.shown
-                )
-            } else {
-                let list: Vec<String> = fields
-                    .iter()
-                    .map(|f| format!("{f} = ?{}.{f}", whole.shown))
-                    .collect();
-                format!("{fam}::{level}!({}, \"..\");", list.join(", "))
+                ),
+                ("log", true) => format!(
+                    "log::{level}!(\"request {{}}\", request_id); // the fields that identify the request, not `{}`",
+                    whole.shown
+                ),
+                ("log", false) => {
+                    let shown: Vec<String> = fields.iter().map(|f| format!("{f}={{:?}}")).collect();
+                    let args: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{}.{f}", whole.shown))
+                        .collect();
+                    format!(
+                        "log::{level}!(\"{}\", {});",
+                        shown.join(" "),
+                        args.join(", ")
+                    )
+                }
+                (_, true) if whole.shown.contains("header") => format!(
+                    "{fam}::{level}!(user_agent = ?{0}.get(\"user-agent\"), \"..\"); // one header, not all of `{0}`",
+                    whole.shown
+                ),
+                (_, true) if is_request => format!(
+                    "{fam}::{level}!(method = %{0}.method(), uri = %{0}.uri(), \"..\"); // not the whole `{0}`",
+                    whole.shown
+                ),
+                (_, true) => format!(
+                    "{fam}::{level}!(request_id = %request_id, \"..\"); // the fields that identify the request, not `{}`",
+                    whole.shown
+                ),
+                (_, false) => {
+                    let list: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{f} = ?{}.{f}", whole.shown))
+                        .collect();
+                    format!("{fam}::{level}!({}, \"..\");", list.join(", "))
+                }
             };
             out.push(
                 Diagnostic::new(
