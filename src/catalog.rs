@@ -24,6 +24,10 @@ pub const FILES: &[(&str, &str)] = &[
         "side-effects.toml",
         include_str!("../rules/catalog/side-effects.toml"),
     ),
+    (
+        "logging.toml",
+        include_str!("../rules/catalog/logging.toml"),
+    ),
 ];
 
 /// A connection-pool library and how its size is written.
@@ -96,6 +100,156 @@ pub struct FrameworkEntry {
     pub crates: Vec<String>,
     #[serde(default)]
     pub kind: String,
+}
+
+/// A logging macro family (`tracing`, `log`): which macros are events and at what level.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogFamily {
+    pub name: String,
+    /// The crates (path roots) whose macros these are.
+    pub crates: Vec<String>,
+    /// Macros that are events at the level of their name (`info!`).
+    pub event_macros: Vec<String>,
+    /// Macros whose first argument is the level (`event!(Level::INFO, ..)`).
+    #[serde(default)]
+    pub leveled_macros: Vec<String>,
+    /// How level constants are spelled: "upper" (`Level::INFO`) or "camel" (`Level::Info`).
+    pub level_case: String,
+    pub source: String,
+}
+
+/// Macros that print to stdout/stderr.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PrintMacros {
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub stderr: Vec<String>,
+    /// Macros that return their argument (`dbg!`).
+    #[serde(default)]
+    pub value_macros: Vec<String>,
+}
+
+/// Methods whose closure runs once per item.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LoopAdaptors {
+    /// Methods that exist only on iterators and streams.
+    #[serde(default)]
+    pub always: Vec<String>,
+    /// Methods that count only on a chain that starts from an iterator or a stream.
+    #[serde(default)]
+    pub when_iterating: Vec<String>,
+    /// Methods that make a chain an iterator (`iter`, `into_iter`).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Calls that make a chain a stream (`stream::iter`).
+    #[serde(default)]
+    pub source_calls: Vec<String>,
+    /// A loop body that calls these waits between rounds: it is periodic, not per item.
+    #[serde(default)]
+    pub periodic_methods: Vec<String>,
+    #[serde(default)]
+    pub periodic_calls: Vec<String>,
+}
+
+/// What a whole request, body, payload or header map looks like.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PayloadShapes {
+    /// Extractor and request types (`Json`, `web::Json`, `HeaderMap`).
+    #[serde(default)]
+    pub extractor_types: Vec<String>,
+    /// Variable names that hold a whole payload.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Methods returning a whole part of a request (`req.headers()`).
+    #[serde(default)]
+    pub methods: Vec<String>,
+}
+
+/// A call that installs a logger or subscriber.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogInstaller {
+    pub name: String,
+    pub crates: Vec<String>,
+    /// Builder starts whose chain decides the format (`tracing_subscriber::fmt`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// One-call installers with the human format (`fmt::init`, `env_logger::init`).
+    #[serde(default)]
+    pub inits: Vec<String>,
+    /// Layers of a registry (`fmt::layer`).
+    #[serde(default)]
+    pub layer_calls: Vec<String>,
+    /// Chain methods that make it structured (`json`).
+    #[serde(default)]
+    pub structured_methods: Vec<String>,
+    /// Chain methods that choose a human format (`pretty`, `compact`).
+    #[serde(default)]
+    pub human_methods: Vec<String>,
+    /// The Cargo feature the structured format needs.
+    #[serde(default)]
+    pub json_feature: Option<String>,
+    /// The dependency name that carries the feature.
+    pub library: String,
+}
+
+/// Crates whose use means logs already leave the process structured.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StructuredLogs {
+    pub crates: Vec<String>,
+}
+
+/// Where default log filters are written.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogFilter {
+    #[serde(default)]
+    pub calls: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// The `or` of an environment lookup (`unwrap_or_else`).
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+    /// Environment lookups whose fallback is a default filter.
+    #[serde(default)]
+    pub env_lookups: Vec<String>,
+    /// Environment variables that hold a filter (`RUST_LOG`).
+    #[serde(default)]
+    pub env_vars: Vec<String>,
+    /// Types whose constants are levels (`Level`, `LevelFilter`).
+    #[serde(default)]
+    pub level_types: Vec<String>,
+    /// Levels that are too verbose for a default (`debug`, `trace`).
+    #[serde(default)]
+    pub verbose: Vec<String>,
+}
+
+/// A database layer that can log every statement.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SqlLogging {
+    pub library: String,
+    pub crates: Vec<String>,
+    /// Calls that start an options value (`ConnectOptions::new`).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Calls that connect with default options when given a URL (`Database::connect`).
+    #[serde(default)]
+    pub connects: Vec<String>,
+    /// The on/off method (`sqlx_logging`).
+    #[serde(default)]
+    pub switch: Option<String>,
+    /// The method that sets the statement level (`sqlx_logging_level`, `log_statements`).
+    pub level_method: String,
+    /// Statements are logged at `default_level` when nothing is set.
+    pub logs_by_default: bool,
+    pub default_level: String,
+    pub source: String,
 }
 
 /// A call shape that starts at `root` (a call path suffix, or a macro path ending in `!`) and
@@ -356,6 +510,22 @@ pub struct Catalog {
     pub pool_keys: Vec<PoolKeys>,
     #[serde(default)]
     pub framework: Vec<FrameworkEntry>,
+    #[serde(default)]
+    pub log_family: Vec<LogFamily>,
+    #[serde(default)]
+    pub print_macros: Vec<PrintMacros>,
+    #[serde(default)]
+    pub loop_adaptors: Vec<LoopAdaptors>,
+    #[serde(default)]
+    pub payload: Vec<PayloadShapes>,
+    #[serde(default)]
+    pub log_installer: Vec<LogInstaller>,
+    #[serde(default)]
+    pub structured_logs: Vec<StructuredLogs>,
+    #[serde(default)]
+    pub log_filter: Vec<LogFilter>,
+    #[serde(default)]
+    pub sql_logging: Vec<SqlLogging>,
     #[serde(default)]
     pub scheduler: Vec<SchedulerEntry>,
     #[serde(default)]

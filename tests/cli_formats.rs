@@ -306,9 +306,17 @@ fn rustc_json_is_what_cargo_metadata_reads() {
             for s in &child.spans {
                 if s.suggested_replacement.is_some() {
                     suggestions += 1;
-                    assert_eq!(
-                        s.suggestion_applicability,
-                        Some(cargo_metadata::diagnostic::Applicability::MachineApplicable)
+                    // `--fix` fixes are MachineApplicable, `--unsafe-fixes` ones MaybeIncorrect.
+                    assert!(
+                        matches!(
+                            s.suggestion_applicability,
+                            Some(
+                                cargo_metadata::diagnostic::Applicability::MachineApplicable
+                                    | cargo_metadata::diagnostic::Applicability::MaybeIncorrect
+                            )
+                        ),
+                        "{:?}",
+                        s.suggestion_applicability
                     );
                 }
             }

@@ -363,6 +363,10 @@ pub struct FileFacts {
     /// `use a::b::*` prefixes.
     pub globs: Vec<Path>,
     pub allows: Vec<AllowComment>,
+    /// Spans of macro statements followed in their block by `return`, `break` or `exit(..)`.
+    pub exit_macros: Vec<Span>,
+    /// Spans of macro statements followed in their block by a process `exit(..)`.
+    pub process_exit_macros: Vec<Span>,
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
 }

@@ -483,6 +483,42 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// Macro statements of a block that a later `return`, `break` or `exit(..)` of the same
+    /// block follows: they run at most once per pass through the enclosing loop. Those before
+    /// a process exit are also kept apart (a CLI's `--help`, a fatal startup error).
+    fn note_exits(&mut self, block: &syn::Block) {
+        let is_process_exit = |s: &syn::Stmt| match s {
+            syn::Stmt::Expr(syn::Expr::Call(c), _) => match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().is_some_and(|l| l.ident == "exit"),
+                _ => false,
+            },
+            _ => false,
+        };
+        let exits = |s: &syn::Stmt| {
+            is_process_exit(s)
+                || matches!(
+                    s,
+                    syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
+                )
+        };
+        let Some(last_exit) = block.stmts.iter().rposition(exits) else {
+            return;
+        };
+        let last_process_exit = block.stmts.iter().rposition(is_process_exit);
+        for (i, stmt) in block.stmts[..last_exit].iter().enumerate() {
+            let mac = match stmt {
+                syn::Stmt::Macro(m) => &m.mac,
+                syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
+                _ => continue,
+            };
+            let span = self.span(mac.span());
+            self.facts.exit_macros.push(span);
+            if last_process_exit.is_some_and(|p| i < p) {
+                self.facts.process_exit_macros.push(span);
+            }
+        }
+    }
+
     fn record_fn(
         &mut self,
         attrs: &[syn::Attribute],
@@ -526,6 +562,7 @@ impl<'a> Visitor<'a> {
         });
         let region = self.push_region(RegionKind::Fn(idx), self.span(block.span()), is_test);
         self.facts.fns[idx].body = region;
+        self.note_exits(block);
         for stmt in &block.stmts {
             self.visit_stmt(stmt);
         }
@@ -854,6 +891,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 let span = self.span(e.span());
                 let region = self.push_region(RegionKind::AsyncBlock, span, false);
                 self.body_regions.insert((span.start, span.end), region);
+                self.note_exits(&a.block);
                 visit::visit_block(self, &a.block);
                 self.pop_region(region);
             }
@@ -862,6 +900,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.visit_expr(&f.expr);
                 let region =
                     self.push_region(RegionKind::Loop(LoopKind::For), self.span(e.span()), false);
+                self.note_exits(&f.body);
                 visit::visit_block(self, &f.body);
                 self.pop_region(region);
             }
@@ -873,6 +912,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     false,
                 );
                 self.visit_expr(&w.cond);
+                self.note_exits(&w.body);
                 visit::visit_block(self, &w.body);
                 self.pop_region(region);
             }
@@ -880,6 +920,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.pending_arg_of = None;
                 let region =
                     self.push_region(RegionKind::Loop(LoopKind::Loop), self.span(e.span()), false);
+                self.note_exits(&l.body);
                 visit::visit_block(self, &l.body);
                 self.pop_region(region);
             }
@@ -969,4 +1010,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.note_exits(b);
+        visit::visit_block(self, b);
+    }
 }

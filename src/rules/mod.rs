@@ -1,13 +1,21 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
 mod host_sized_pool;
+mod instrument_all_args;
 pub mod locks;
+mod log_in_loop;
+pub mod log_macros;
+mod log_payload;
 pub mod matchers;
 mod oversized_pool;
 pub mod pool_sites;
+mod print_in_service;
 pub mod side_effects;
+mod sql_statement_logging;
 mod unlocked_migration;
 mod unlocked_scheduler;
+mod unstructured_logs;
+mod verbose_default_level;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{Project, Unit};
@@ -89,6 +97,13 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(unlocked_migration::UnlockedMigration),
         Box::new(oversized_pool::OversizedPool),
         Box::new(host_sized_pool::HostSizedPool),
+        Box::new(print_in_service::PrintInService),
+        Box::new(log_in_loop::LogInLoop),
+        Box::new(log_payload::LogPayload),
+        Box::new(instrument_all_args::InstrumentAllArgs),
+        Box::new(verbose_default_level::VerboseDefaultLevel),
+        Box::new(unstructured_logs::UnstructuredLogs),
+        Box::new(sql_statement_logging::SqlStatementLogging),
     ]
 }
 

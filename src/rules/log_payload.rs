@@ -1,0 +1,279 @@
+//! `log-payload`: an info-or-above event that formats a whole request, body, payload or
+//! header map with Debug or Display. Its size grows with the traffic and it carries
+//! whatever the client sent, secrets included.
+
+use super::log_macros::{Level, PlaceholderArg, events, format_parts, placeholders};
+use super::{Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::facts::{FnFact, MacroArg, Val};
+use crate::project::{Project, Unit};
+use crate::source::Span;
+
+pub struct LogPayload;
+
+static META: RuleMeta = RuleMeta {
+    id: "log-payload",
+    family: "logs",
+    default_severity: Severity::Warning,
+    fix: "manual",
+    summary: "an event that logs a whole request, body, payload or header map",
+    doc: include_str!("../../rules/docs/log-payload.md"),
+};
+
+/// Why a value is a whole payload: its name, its extractor type, or a method returning one.
+struct Whole {
+    shown: String,
+    why: String,
+    /// The type inside the extractor (`NewOrder` in `Json<NewOrder>`), to suggest fields.
+    inner_ty: Option<String>,
+    span: Span,
+}
+
+fn base_type(ty: &str) -> (String, Option<String>) {
+    let t: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t
+        .trim_start_matches('&')
+        .trim_start_matches("mut")
+        .to_string();
+    let (base, rest) = t.split_once('<').unwrap_or((&t, ""));
+    let inner = rest
+        .trim_end_matches('>')
+        .rsplit("::")
+        .next()
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .map(str::to_string);
+    (base.to_string(), inner)
+}
+
+fn whole_payload(project: &Project, f: Option<&FnFact>, v: &Val) -> Option<Whole> {
+    let shapes = &project.catalog.payload;
+    match v {
+        Val::Path { path, span } if path.len() == 1 => {
+            let name = &path[0];
+            if let Some(p) = f.and_then(|f| f.params.iter().find(|p| &p.name == name)) {
+                let (base, inner) = base_type(&p.ty);
+                let is_extractor = shapes.iter().any(|s| {
+                    s.extractor_types
+                        .iter()
+                        .any(|t| base == *t || base.ends_with(&format!("::{t}")))
+                });
+                // `Json(Req { id, .. })` binds a field of the payload, not the payload.
+                let destructured = inner.as_deref().is_some_and(|t| {
+                    project
+                        .units
+                        .iter()
+                        .flat_map(|u| u.facts.structs.iter())
+                        .any(|s| s.name == t && s.fields.iter().any(|f| &f.name == name))
+                });
+                if is_extractor && !destructured {
+                    return Some(Whole {
+                        shown: name.clone(),
+                        why: format!("bound from the `{base}` extractor"),
+                        inner_ty: inner,
+                        span: *span,
+                    });
+                }
+            }
+            if shapes.iter().any(|s| s.names.contains(name)) {
+                return Some(Whole {
+                    shown: name.clone(),
+                    why: "named like a whole request or body".into(),
+                    inner_ty: None,
+                    span: *span,
+                });
+            }
+            None
+        }
+        Val::Method {
+            recv,
+            name,
+            args,
+            span,
+            ..
+        } if args.is_empty() && shapes.iter().any(|s| s.methods.contains(name)) => {
+            let base = match &**recv {
+                Val::Path { path, .. } => path.join("::"),
+                _ => "..".into(),
+            };
+            Some(Whole {
+                shown: format!("{base}.{name}()"),
+                why: format!("every {} of the request", name.trim_end_matches('s')),
+                inner_ty: None,
+                span: *span,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Field names worth logging from a struct: identifiers first, never likely secrets.
+fn identifying_fields(project: &Project, ty: &str) -> Vec<String> {
+    const SECRET: &[&str] = &[
+        "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
+    ];
+    let Some(s) = project
+        .units
+        .iter()
+        .flat_map(|u| u.facts.structs.iter())
+        .find(|s| s.name == ty)
+    else {
+        return vec![];
+    };
+    let safe: Vec<&str> = s
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|n| !SECRET.iter().any(|x| n.to_ascii_lowercase().contains(x)))
+        .collect();
+    let ids: Vec<String> = safe
+        .iter()
+        .filter(|n| **n == "id" || n.ends_with("_id"))
+        .map(|n| n.to_string())
+        .collect();
+    if !ids.is_empty() {
+        return ids.into_iter().take(2).collect();
+    }
+    safe.into_iter().take(1).map(str::to_string).collect()
+}
+
+impl Rule for LogPayload {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        for ev in events(project, unit) {
+            if ev.level < Level::Info {
+                continue;
+            }
+            let f = unit.facts.enclosing_fn(ev.mac.region);
+            // (value, how it is formatted)
+            let mut formatted: Vec<(&Val, &'static str)> = vec![];
+            let mut implicit: Vec<(String, &'static str)> = vec![];
+            if let Some((fmt, _, rest)) = format_parts(ev.mac) {
+                let positional: Vec<&Val> = rest
+                    .iter()
+                    .filter_map(|a| match a {
+                        MacroArg::Expr(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect();
+                for ph in placeholders(fmt) {
+                    let how = if ph.debug { "Debug" } else { "Display" };
+                    match ph.arg {
+                        PlaceholderArg::Index(i) => {
+                            if let Some(v) = positional.get(i) {
+                                formatted.push((v, how));
+                            }
+                        }
+                        PlaceholderArg::Name(n) => {
+                            let named = rest.iter().find_map(|a| match a {
+                                MacroArg::Field {
+                                    name: Some(name),
+                                    value,
+                                    ..
+                                } if *name == n => Some(value),
+                                _ => None,
+                            });
+                            match named {
+                                Some(v) => formatted.push((v, how)),
+                                None => implicit.push((n, how)),
+                            }
+                        }
+                    }
+                }
+            }
+            for a in &ev.mac.args {
+                if let MacroArg::Field {
+                    sigil: Some(s),
+                    value,
+                    ..
+                } = a
+                {
+                    formatted.push((value, if *s == '?' { "Debug" } else { "Display" }));
+                }
+            }
+            let mut hits: Vec<(Whole, &str)> = formatted
+                .into_iter()
+                .filter_map(|(v, how)| whole_payload(project, f, v).map(|w| (w, how)))
+                .collect();
+            for (name, how) in implicit {
+                let v = Val::Path {
+                    path: vec![name],
+                    span: ev.mac.span,
+                };
+                if let Some(w) = whole_payload(project, f, &v) {
+                    hits.push((w, how));
+                }
+            }
+            let Some((whole, how)) = hits.into_iter().next() else {
+                continue;
+            };
+            let fields = whole
+                .inner_ty
+                .as_deref()
+                .map(|t| identifying_fields(project, t))
+                .unwrap_or_default();
+            let fam = ev.family.name.as_str();
+            let level = ev.level.name();
+            let is_request = matches!(whole.shown.as_str(), "req" | "request");
+            let snippet = match (fam, fields.is_empty()) {
+                // `log` has no `name = ?value` fields: format the identifying parts.
+                ("log", true) if is_request => format!(
+                    "log::{level}!(\"{{}} {{}}\", {0}.method(), {0}.uri()); // not the whole `{0}`",
+                    whole.shown
+                ),
+                ("log", true) => format!(
+                    "log::{level}!(\"request {{}}\", request_id); // the fields that identify the request, not `{}`",
+                    whole.shown
+                ),
+                ("log", false) => {
+                    let shown: Vec<String> = fields.iter().map(|f| format!("{f}={{:?}}")).collect();
+                    let args: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{}.{f}", whole.shown))
+                        .collect();
+                    format!(
+                        "log::{level}!(\"{}\", {});",
+                        shown.join(" "),
+                        args.join(", ")
+                    )
+                }
+                (_, true) if whole.shown.contains("header") => format!(
+                    "{fam}::{level}!(user_agent = ?{0}.get(\"user-agent\"), \"..\"); // one header, not all of `{0}`",
+                    whole.shown
+                ),
+                (_, true) if is_request => format!(
+                    "{fam}::{level}!(method = %{0}.method(), uri = %{0}.uri(), \"..\"); // not the whole `{0}`",
+                    whole.shown
+                ),
+                (_, true) => format!(
+                    "{fam}::{level}!(request_id = %request_id, \"..\"); // the fields that identify the request, not `{}`",
+                    whole.shown
+                ),
+                (_, false) => {
+                    let list: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{f} = ?{}.{f}", whole.shown))
+                        .collect();
+                    format!("{fam}::{level}!({}, \"..\");", list.join(", "))
+                }
+            };
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    unit.id,
+                    ev.mac.span,
+                    format!(
+                        "`{}` logs the whole of `{}` with {how} at {level} level: every field of every request, secrets included, on every instance",
+                        ev.shown(),
+                        whole.shown
+                    ),
+                )
+                .label(unit.id, whole.span, format!("`{}` is {}", whole.shown, whole.why))
+                .note("a whole payload grows with the traffic and with the client's input; at N instances the log store receives all of it N-fold, and whatever secrets it carries")
+                .fix(Fix::manual(snippet)),
+            );
+        }
+    }
+}

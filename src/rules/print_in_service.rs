@@ -1,0 +1,169 @@
+//! `print-in-service`: `println!`, `eprintln!`, `dbg!`.. in the code of a crate that is a
+//! service. Prints bypass the log pipeline: no level, no fields, no way to turn them down,
+//! and N instances write them all.
+
+use super::log_macros::crate_family;
+use super::{Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::facts::{MacroArg, Val};
+use crate::project::{Project, Unit};
+use crate::source::Span;
+
+pub struct PrintInService;
+
+/// A (secondary) binary of a service crate that is named as a command-line tool (`client`, `cli`, `ctl`):
+/// its prints are its output.
+fn is_tool_bin(unit: &Unit) -> bool {
+    unit.bin.as_deref().is_some_and(|b| {
+        let b = b.to_ascii_lowercase();
+        b.contains("client")
+            || b == "cli"
+            || b.ends_with("-cli")
+            || b.ends_with("_cli")
+            || b.ends_with("ctl")
+    })
+}
+
+/// Whether the function around `region` ends the process itself (`std::process::exit`):
+/// command-line handling, whose prints are its output.
+fn in_cli_fn(unit: &Unit, region: crate::facts::RegionId) -> bool {
+    let facts = &unit.facts;
+    let Some(f) = facts.enclosing_fn(region) else {
+        return false;
+    };
+    facts.calls_within(f.body).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Some(p) = v.call_path()
+                && p.last().is_some_and(|n| n == "exit")
+                && (p.len() == 1 || p.iter().any(|s| s == "process"))
+            {
+                hit = true;
+            }
+        });
+        hit
+    })
+}
+
+static META: RuleMeta = RuleMeta {
+    id: "print-in-service",
+    family: "logs",
+    default_severity: Severity::Warning,
+    fix: "machine",
+    summary: "println!/eprintln!/dbg! in a service instead of a log event",
+    doc: include_str!("../../rules/docs/print-in-service.md"),
+};
+
+impl Rule for PrintInService {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        let primary_bin = unit.bin.as_deref() == Some(project.crate_of(unit).name.as_str());
+        if !project.is_service_crate(unit) || (!primary_bin && is_tool_bin(unit)) {
+            return;
+        }
+        let catalog = &project.catalog;
+        let family = crate_family(project, unit);
+        for mac in &unit.facts.macros {
+            if !unit.is_service_region(mac.region) {
+                continue;
+            }
+            // `println!` or `std::println!`, not a macro of the same name from elsewhere.
+            let is_std = mac.path.len() == 1
+                || (mac.path.len() == 2 && (mac.path[0] == "std" || mac.path[0] == "core"));
+            let Some(name) = mac.path.last().filter(|_| is_std) else {
+                continue;
+            };
+            let Some(entry) = catalog.print_macros.iter().find(|p| p.names.contains(name)) else {
+                continue;
+            };
+            if unit.facts.process_exit_macros.contains(&mac.span) || in_cli_fn(unit, mac.region) {
+                // Output right before `exit(..)`, or in a function that ends the process:
+                // `--help`, `--version`, a subcommand, a fatal startup error.
+                continue;
+            }
+            let is_value = entry.value_macros.contains(name);
+            let stderr = entry.stderr.contains(name);
+            let level = if is_value {
+                "debug"
+            } else if stderr {
+                "error"
+            } else {
+                "info"
+            };
+            let message = if is_value {
+                format!(
+                    "`{name}!` left in service code: debug output with no level that every instance writes"
+                )
+            } else {
+                format!(
+                    "`{name}!` in a service bypasses the log pipeline: no level, no fields, and every instance writes it"
+                )
+            };
+            let path_span = Span::new(mac.span.start, mac.name_span.end);
+            let mut d = Diagnostic::new(META.id, unit.id, mac.span, message).note(
+                "the crate depends on a server or worker framework, so it runs as a service; \
+                 a command-line tool may print (set `service = false` in scalelint.toml if this crate is one)",
+            );
+            let fix = match family {
+                Some(fam) if is_value => {
+                    // `dbg!(x)` → `tracing::debug!(?x)` when the argument can name a field.
+                    let one_name = match mac.args.as_slice() {
+                        [MacroArg::Expr(v @ (Val::Path { .. } | Val::Field { .. }))] => {
+                            Some(v.span())
+                        }
+                        _ => None,
+                    };
+                    match one_name {
+                        Some(arg) if mac.parsed => Fix::maybe(
+                            format!(
+                                "replace `dbg!` with `{}::debug!(?..)`; `dbg!` returns its argument, so check it was not used as a value",
+                                fam.name
+                            ),
+                            vec![
+                                Edit {
+                                    file: unit.id,
+                                    span: path_span,
+                                    replacement: format!("{}::debug", fam.name),
+                                },
+                                Edit {
+                                    file: unit.id,
+                                    span: Span::new(arg.start, arg.start),
+                                    replacement: "?".into(),
+                                },
+                            ],
+                        ),
+                        _ => Fix::manual(format!(
+                            "{}::debug!(value = ?expr); // in place of dbg!(expr), or remove it",
+                            fam.name
+                        )),
+                    }
+                }
+                Some(fam) => {
+                    let has_message =
+                        matches!(mac.args.first(), Some(MacroArg::Expr(Val::Str { .. })));
+                    let desc = format!("use `{}::{level}!` with the same arguments", fam.name);
+                    let edit = vec![Edit {
+                        file: unit.id,
+                        span: path_span,
+                        replacement: format!("{}::{level}", fam.name),
+                    }];
+                    if mac.parsed && has_message {
+                        Fix::machine(desc, edit)
+                    } else {
+                        Fix::maybe(desc, edit)
+                    }
+                }
+                None => {
+                    d = d.help("the crate depends on neither `tracing` nor `log`; add one and install a subscriber");
+                    Fix::manual(format!(
+                        "tracing::{level}!(\"..\"); // with tracing = \"0.1\" in [dependencies] and a subscriber installed in main"
+                    ))
+                }
+            };
+            out.push(d.fix(fix));
+        }
+    }
+}

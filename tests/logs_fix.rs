@@ -1,0 +1,96 @@
+//! The log rules' fixes applied with `--fix --unsafe-fixes`: the result parses, the machine
+//! fixes clear their findings, and a second run changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const LOG_RULES: &str = "print-in-service,log-in-loop,log-payload,instrument-all-args,verbose-default-level,unstructured-logs,sql-statement-logging";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .args(args)
+        .args(["--select", LOG_RULES])
+        .current_dir(dir)
+        .output()
+        .expect("run scalelint")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn log_fixes_parse_and_settle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path();
+    copy_dir(
+        &root().join("fixtures/projects/sample-service"),
+        &work.join("sample-service"),
+    );
+    copy_dir(
+        &root().join("fixtures/projects/log-deploy"),
+        &work.join("log-deploy"),
+    );
+    for rule in [
+        "print-in-service",
+        "log-in-loop",
+        "instrument-all-args",
+        "verbose-default-level",
+        "unstructured-logs",
+        "sql-statement-logging",
+    ] {
+        copy_dir(&root().join("fixtures").join(rule), &work.join(rule));
+    }
+    let out = run(work, &["--fix", "--unsafe-fixes", "--exit-zero", "."]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut files = vec![];
+    rust_files(work, &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    let loops = std::fs::read_to_string(work.join("log-in-loop/loops.rs")).unwrap();
+    assert!(loops.contains("tracing::debug!(\"processing order {}\", order.id);"));
+    let main = std::fs::read_to_string(work.join("sample-service/src/main.rs")).unwrap();
+    assert!(main.contains("tracing_subscriber::fmt().json()"));
+    assert!(main.contains("EnvFilter::new(\"info\")"));
+    let docker = std::fs::read_to_string(work.join("sample-service/Dockerfile")).unwrap();
+    assert!(docker.contains("ENV RUST_LOG=info"));
+
+    let again = run(work, &["--diff", "--unsafe-fixes", "."]);
+    assert!(
+        again.stdout.is_empty(),
+        "a second run changes nothing:\n{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}
