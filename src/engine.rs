@@ -371,9 +371,13 @@ impl CratePlan {
         config: &Config,
         catalog: &Catalog,
     ) -> CratePlan {
-        let is_service = config
-            .service
-            .unwrap_or_else(|| catalog.service_crates().any(|c| krate.depends_on(c)));
+        let is_service_crate = |k: &crate::workspace::CrateInfo| {
+            config
+                .service
+                .unwrap_or_else(|| catalog.service_crates().any(|c| k.depends_on(c)))
+        };
+        let is_service = is_service_crate(krate);
+        let workspace_has_service = ws.crates.iter().any(is_service_crate);
         let mut wants = vec![];
         for rule in cx.selected {
             if config.level(rule.meta().id) == Some(Level::Allow) {
@@ -393,7 +397,8 @@ impl CratePlan {
             let applies = ws.loose
                 || krate.manifest_error.is_some()
                 || ((interest.crates.is_empty() || interest.crates.iter().any(depends))
-                    && (!interest.services_only || is_service));
+                    && (!interest.services_only || is_service)
+                    && (!interest.service_workspaces_only || workspace_has_service));
             if applies {
                 wants.push((interest.words, interest.workspace_wide));
             }

@@ -120,6 +120,18 @@ impl Project {
             .any(|c| self.uses_crate(unit, c))
     }
 
+    /// Whether the workspace holds a service: the log rules are about what a service's
+    /// instances write, so a workspace of libraries only is not their concern.
+    pub fn has_service(&self) -> bool {
+        if let Some(service) = self.config.service {
+            return service;
+        }
+        self.crates
+            .iter()
+            .any(|k| self.catalog.service_crates().any(|c| k.depends_on(c)))
+            || self.units.iter().any(|u| self.is_service_crate(u))
+    }
+
     pub fn fn_fact(&self, r: FnRef) -> &FnFact {
         &self.units[r.file].facts.fns[r.idx]
     }

@@ -325,3 +325,28 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Found on real code (nix, ring): `use super::super::super::x` once aborted the run.
+#[test]
+fn deep_relative_imports() {
+    let dir = crate_dir();
+    std::fs::create_dir_all(dir.path().join("src/a/b")).unwrap();
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub mod a;\npub fn helper() {}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("src/a/mod.rs"), "pub mod b;\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/a/b/mod.rs"),
+        format!(
+            "use super::super::super::super::helper;\nuse self::super::super::helper as h2;\npub fn f() {{ helper(); h2(); super::super::helper(); }}\n{POOL}"
+        ),
+    )
+    .unwrap();
+    let v = json_in(dir.path(), &["."]);
+    assert_eq!(
+        rules_at(&v),
+        [("src/a/b/mod.rs".into(), "oversized-pool".into(), 4, 88)]
+    );
+}

@@ -175,37 +175,54 @@ impl<'a> Visitor<'a> {
         let Some(first) = segments.first() else {
             return vec![];
         };
-        let mut out: Path = match first.as_str() {
-            "crate" => vec!["crate".into()],
-            "self" => std::iter::once("crate".to_string())
-                .chain(self.module.iter().cloned())
-                .collect(),
-            "super" => {
-                let mut m: Path = std::iter::once("crate".to_string())
-                    .chain(self.module.iter().cloned())
-                    .collect();
-                if m.len() > 1 {
-                    m.pop();
-                }
-                m
+        // An alias (`use a::b as c`) stands for its path; that path may itself be relative.
+        let expanded: Path = match self.aliases.get(first) {
+            Some(p) if !matches!(first.as_str(), "crate" | "self" | "super") => {
+                p.iter().chain(&segments[1..]).cloned().collect()
             }
-            _ => match self.aliases.get(first) {
-                Some(p) => p.clone(),
-                None => vec![first.clone()],
-            },
+            _ => segments.to_vec(),
         };
-        if segments.len() > 1 && first != "Self" {
-            self.crate_refs.insert(out[0].clone());
-        }
-        out.extend(segments[1..].iter().cloned());
-        // `super::super::x`: drop one more module per extra `super`.
-        while out.len() > 1 && out[1] == "super" {
-            out.remove(1);
-            if out.len() > 2 {
-                out.remove(out.len() - (segments.len() - 1));
-            }
+        let out = self.anchor(expanded);
+        if segments.len() > 1
+            && first != "Self"
+            && let Some(root) = out.first()
+        {
+            self.crate_refs.insert(root.clone());
         }
         out
+    }
+
+    /// Resolves leading `crate`, `self` and `super` segments against this file's module:
+    /// `super::super::x` in `crate::a::b` is `crate::x`.
+    fn anchor(&self, segments: Path) -> Path {
+        let here = || -> Path {
+            std::iter::once("crate".to_string())
+                .chain(self.module.iter().cloned())
+                .collect()
+        };
+        let mut base: Option<Path> = None;
+        let mut taken = 0;
+        for (i, seg) in segments.iter().enumerate() {
+            match seg.as_str() {
+                "crate" if i == 0 => base = Some(vec!["crate".into()]),
+                "self" if i == 0 => base = Some(here()),
+                "super" => {
+                    let b = base.get_or_insert_with(here);
+                    if b.len() > 1 {
+                        b.pop();
+                    }
+                }
+                _ => break,
+            }
+            taken = i + 1;
+        }
+        match base {
+            Some(mut b) => {
+                b.extend(segments.into_iter().skip(taken));
+                b
+            }
+            None => segments,
+        }
     }
 
     fn resolve_path(&mut self, path: &syn::Path) -> Path {

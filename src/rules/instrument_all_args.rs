@@ -78,7 +78,14 @@ impl Rule for InstrumentAllArgs {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(&["instrument"], false)
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         for f in &unit.facts.fns {
             if f.is_test || !unit.is_service_region(f.body) {
                 continue;

@@ -22,7 +22,14 @@ impl Rule for LogInLoop {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(super::LOG_EVENT_WORDS, false)
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         for ev in events(project, unit) {
             if ev.level < Level::Info {
                 continue;

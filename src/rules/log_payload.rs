@@ -141,7 +141,14 @@ impl Rule for LogPayload {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(super::LOG_EVENT_WORDS, true)
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         for ev in events(project, unit) {
             if ev.level < Level::Info {
                 continue;

@@ -39,6 +39,8 @@ pub struct Interest {
     pub crates: Vec<String>,
     /// Only crates that are services (a framework dependency or `service = true`).
     pub services_only: bool,
+    /// Only workspaces that hold a service crate (see `Project::has_service`).
+    pub service_workspaces_only: bool,
     /// The file's text must contain one of these words; empty: every file of the crate.
     pub words: Vec<String>,
     /// The rule follows calls and values across the whole workspace: once one file is
@@ -117,4 +119,18 @@ pub fn all_meta() -> Vec<&'static RuleMeta> {
 
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     all_meta().into_iter().find(|m| m.id == id)
+}
+
+/// The words that can start a `log` or `tracing` event, renamed imports included (their `use`
+/// item names the original).
+const LOG_EVENT_WORDS: &[&str] = &["info", "warn", "error", "event!", "log!"];
+
+/// What the log rules share: service workspaces, and files that can hold the rule's code.
+pub(crate) fn log_interest(words: &[&str], workspace_wide: bool) -> Interest {
+    Interest {
+        service_workspaces_only: true,
+        words: words.iter().map(|w| w.to_string()).collect(),
+        workspace_wide,
+        ..Interest::default()
+    }
 }

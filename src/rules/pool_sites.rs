@@ -455,5 +455,6 @@ pub fn interest(catalog: &crate::catalog::Catalog) -> super::Interest {
         services_only: false,
         words,
         workspace_wide: true,
+        ..Default::default()
     }
 }

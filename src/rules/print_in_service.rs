@@ -59,6 +59,12 @@ impl Rule for PrintInService {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        let mut interest = super::log_interest(&["print", "dbg!"], false);
+        interest.services_only = true;
+        interest
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
         let primary_bin = unit.bin.as_deref() == Some(project.crate_of(unit).name.as_str());
         if !project.is_service_crate(unit) || (!primary_bin && is_tool_bin(unit)) {

@@ -135,7 +135,22 @@ impl Rule for SqlStatementLogging {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(
+            &[
+                "ConnectOptions",
+                "Database",
+                "log_statements",
+                "sqlx_logging",
+            ],
+            false,
+        )
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         let facts = &unit.facts;
         let can_name_log = project.uses_crate(unit, "log");
         for entry in &project.catalog.sql_logging {

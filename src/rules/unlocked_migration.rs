@@ -65,6 +65,7 @@ impl Rule for UnlockedMigration {
             services_only: false,
             words,
             workspace_wide: true,
+            ..Default::default()
         }
     }
 

@@ -75,6 +75,7 @@ impl Rule for UnlockedScheduler {
             services_only: false,
             words,
             workspace_wide: true,
+            ..Default::default()
         }
     }
 

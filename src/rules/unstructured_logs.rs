@@ -110,7 +110,24 @@ impl Rule for UnstructuredLogs {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(
+            &[
+                "fmt",
+                "env_logger",
+                "simple_logger",
+                "json",
+                "Json",
+                "subscriber",
+            ],
+            false,
+        )
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         if !project.is_service_crate(unit) || !unit.is_service_source() {
             return;
         }

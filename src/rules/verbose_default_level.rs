@@ -376,7 +376,17 @@ impl Rule for VerboseDefaultLevel {
         &META
     }
 
+    fn interest(&self, _catalog: &crate::catalog::Catalog) -> super::Interest {
+        super::log_interest(
+            &["debug", "trace", "DEBUG", "TRACE", "Debug", "Trace"],
+            false,
+        )
+    }
+
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+        if !project.has_service() {
+            return;
+        }
         let facts = &unit.facts;
         for cfg in &project.catalog.log_filter {
             for c in &facts.calls {
