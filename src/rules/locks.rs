@@ -404,6 +404,20 @@ fn contains_any(lower: &str, sql: &[String]) -> bool {
 // closure passed to a function that takes one (`with_lock(&pool, || async { .. })`).
 // ---------------------------------------------------------------------------------------------
 
+/// Whether `val` may call a workspace function of the reach set.
+pub fn calls_into(
+    project: &Project,
+    unit_idx: usize,
+    val: &Val,
+    reach: &crate::facts::reach::Reach,
+) -> bool {
+    project
+        .fn_index
+        .callees_of_val(&project.facts(), unit_idx, val)
+        .into_iter()
+        .any(|f| reach.contains(f))
+}
+
 /// Whether `val` (a call or method chain) takes a cross-process lock that guards what follows it:
 /// a primitive in the call itself, a function named in `lock-functions`, or a workspace function
 /// that reaches one. Row claims do not count: they guard only their own statement.
@@ -411,12 +425,7 @@ pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
     let unit = &project.units[unit_idx];
     let facts = &unit.facts;
     let reach = lock_reach(project, Scope::Job);
-    if project
-        .fn_index
-        .callees_of_val(&project.facts(), unit_idx, val)
-        .into_iter()
-        .any(|f| reach.contains(f))
-    {
+    if calls_into(project, unit_idx, val, &reach) {
         return true;
     }
     let entries = entries(project, Scope::Job);
@@ -452,12 +461,7 @@ pub fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool 
                     .any(|l| l.method_name().is_some_and(|m| method_releases(project, m)))
             })
     });
-    if project
-        .fn_index
-        .callees_of_val(&project.facts(), unit_idx, val)
-        .into_iter()
-        .any(|f| reach.contains(f))
-    {
+    if calls_into(project, unit_idx, val, &reach) {
         return true;
     }
     let mut hit = false;

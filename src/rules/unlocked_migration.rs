@@ -935,12 +935,7 @@ fn val_runs_migrations(project: &Project, unit_idx: usize, val: &Val) -> bool {
             .position(|g| std::ptr::eq(g, f))
             .is_some_and(|idx| direct.contains(&(i, idx)))
     });
-    let facts = project.facts();
-    project
-        .fn_index
-        .callees_of_val(&facts, unit_idx, val)
-        .into_iter()
-        .any(|r| reach.contains(r))
+    locks::calls_into(project, unit_idx, val, &reach)
 }
 
 /// Why a site is not a finding: a lock before it, a dedicated migrate binary or subcommand, or
