@@ -433,6 +433,12 @@ pub struct LockEntry {
     /// The literal `"NX"` of a raw Redis `SET`.
     #[serde(default)]
     pub redis_nx_literal: bool,
+    /// Case-insensitive substrings of SQL text that release the lock (`pg_advisory_unlock`).
+    #[serde(default)]
+    pub release_sql: Vec<String>,
+    /// Methods that release it early (sqlx `PgAdvisoryLockGuard::release_now`).
+    #[serde(default)]
+    pub release_methods: Vec<String>,
     /// Type names (with `type-crates`) that name the lock in notes: `tokio::sync::Mutex`.
     #[serde(default)]
     pub types: Vec<String>,

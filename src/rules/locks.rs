@@ -10,7 +10,7 @@ use super::matchers::{code_strings, match_patterns};
 use crate::catalog::LockEntry;
 use crate::diagnostic::FileId;
 use crate::facts::reach::FnRef;
-use crate::facts::{FnFact, RegionId, Val, ends_with};
+use crate::facts::{FileFacts, FnFact, RegionId, Val, ends_with};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -76,9 +76,22 @@ impl LockVerdict {
     }
 }
 
+/// The locks that guard what follows them (for notes).
+macro_rules! held_locks {
+    () => {
+        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease"
+    };
+}
+
 /// What the note says was looked for.
-pub const LOOKED_FOR: &str = "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, \
-     a Kubernetes lease, a `FOR UPDATE SKIP LOCKED` claim, or a function named in `lock-functions`";
+pub const LOOKED_FOR: &str = concat!(
+    held_locks!(),
+    ", a `FOR UPDATE SKIP LOCKED` claim, or a function named in `lock-functions`"
+);
+
+/// What the note says was looked for when the lock must be held at a site (`held_at`).
+pub const LOOKED_FOR_HELD: &str =
+    concat!(held_locks!(), ", or a function named in `lock-functions`");
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
 /// A lock that guards a whole job is preferred over a row claim (`FOR UPDATE SKIP LOCKED`).
@@ -241,12 +254,12 @@ pub fn effect_outside_claims(
     }
     for (text, span) in code_strings(&unit.facts, region) {
         let lower = text.to_ascii_lowercase();
-        if project.catalog.lock.iter().any(|e| {
-            e.cross_process
-                && e.sql
-                    .iter()
-                    .any(|s| lower.contains(&s.to_ascii_lowercase()))
-        }) {
+        if project
+            .catalog
+            .lock
+            .iter()
+            .any(|e| e.cross_process && contains_any(&lower, &e.sql))
+        {
             guards.push(span);
         }
     }
@@ -306,16 +319,7 @@ pub fn direct_lock(
 
 fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -> Option<LockHit> {
     let facts = &unit.facts;
-    let entries: Vec<&LockEntry> = project
-        .catalog
-        .lock
-        .iter()
-        .filter(|e| match scope {
-            Scope::Job => e.cross_process && !e.claim_only,
-            Scope::Claim => e.cross_process && e.claim_only,
-            Scope::InProcess => !e.cross_process,
-        })
-        .collect();
+    let entries = entries(project, scope);
     let cross = scope != Scope::InProcess;
     let hit = |name: &str, evidence: String, span: Span| LockHit {
         name: name.to_string(),
@@ -326,20 +330,8 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
         claim_only: scope == Scope::Claim,
     };
     for (text, span) in code_strings(facts, region) {
-        let lower = text.to_ascii_lowercase();
-        for e in &entries {
-            if e.sql
-                .iter()
-                .any(|s| lower.contains(&s.to_ascii_lowercase()))
-            {
-                return Some(hit(&e.name, format!("{text:?}"), span));
-            }
-            if e.redis_nx_literal
-                && text.eq_ignore_ascii_case("nx")
-                && super::matchers::file_names_any(facts, &e.crates)
-            {
-                return Some(hit(&e.name, "\"NX\"".into(), span));
-            }
+        if let Some((e, evidence)) = text_lock(facts, text, &entries) {
+            return Some(hit(&e.name, evidence, span));
         }
     }
     let user = if scope == Scope::Job {
@@ -365,6 +357,204 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
         }
     }
     None
+}
+
+/// The catalog's lock primitives of a scope.
+fn entries(project: &Project, scope: Scope) -> Vec<&LockEntry> {
+    project
+        .catalog
+        .lock
+        .iter()
+        .filter(|e| match scope {
+            Scope::Job => e.cross_process && !e.claim_only,
+            Scope::Claim => e.cross_process && e.claim_only,
+            Scope::InProcess => !e.cross_process,
+        })
+        .collect()
+}
+
+/// The entry whose SQL a string literal holds (or the raw Redis `"NX"`), with the evidence.
+fn text_lock<'e>(
+    facts: &FileFacts,
+    text: &str,
+    entries: &[&'e LockEntry],
+) -> Option<(&'e LockEntry, String)> {
+    let lower = text.to_ascii_lowercase();
+    entries.iter().find_map(|e| {
+        if contains_any(&lower, &e.sql) {
+            Some((*e, format!("{text:?}")))
+        } else if e.redis_nx_literal
+            && text.eq_ignore_ascii_case("nx")
+            && super::matchers::file_names_any(facts, &e.crates)
+        {
+            Some((*e, "\"NX\"".into()))
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether lower-cased text contains one of the (case-insensitive) SQL substrings.
+fn contains_any(lower: &str, sql: &[String]) -> bool {
+    sql.iter().any(|s| lower.contains(&s.to_ascii_lowercase()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Held at a site: a lock taken before it in its function and not released in between, or a
+// closure passed to a function that takes one (`with_lock(&pool, || async { .. })`).
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `val` may call a workspace function of the reach set.
+pub fn calls_into(
+    project: &Project,
+    unit_idx: usize,
+    val: &Val,
+    reach: &crate::facts::reach::Reach,
+) -> bool {
+    project
+        .fn_index
+        .callees_of_val(&project.facts(), unit_idx, val)
+        .into_iter()
+        .any(|f| reach.contains(f))
+}
+
+/// Whether `val` (a call or method chain) takes a cross-process lock that guards what follows it:
+/// a primitive in the call itself, a function named in `lock-functions`, or a workspace function
+/// that reaches one. Row claims do not count: they guard only their own statement.
+pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    let unit = &project.units[unit_idx];
+    let facts = &unit.facts;
+    let reach = lock_reach(project, Scope::Job);
+    if calls_into(project, unit_idx, val, &reach) {
+        return true;
+    }
+    let entries = entries(project, Scope::Job);
+    if entries
+        .iter()
+        .any(|e| match_patterns(facts, val, e.patterns()).is_some())
+    {
+        return true;
+    }
+    let user = user_lock_paths(project);
+    if !user.is_empty() && user_lock_call(val, &user).is_some() {
+        return true;
+    }
+    let mut hit = false;
+    val.walk(&mut |v| {
+        if let Val::Str { value, .. } = v {
+            hit |= text_lock(facts, value, &entries).is_some();
+        }
+    });
+    hit
+}
+
+/// Whether `val` releases a cross-process lock (`pg_advisory_unlock`, `guard.release_now()`),
+/// itself or through a workspace function it calls.
+pub fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    let reach = project.reach("lock-release", |u, f| {
+        code_strings(&u.facts, f.body).any(|(t, _)| text_releases(project, t))
+            || u.facts.calls_within(f.body).any(|c| {
+                c.val
+                    .chain()
+                    .1
+                    .iter()
+                    .any(|l| l.method_name().is_some_and(|m| method_releases(project, m)))
+            })
+    });
+    if calls_into(project, unit_idx, val, &reach) {
+        return true;
+    }
+    let mut hit = false;
+    val.walk(&mut |v| match v {
+        Val::Method { name, .. } => hit |= method_releases(project, name),
+        Val::Str { value, .. } => hit |= text_releases(project, value),
+        _ => {}
+    });
+    hit
+}
+
+fn text_releases(project: &Project, text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    project
+        .catalog
+        .lock
+        .iter()
+        .any(|e| e.cross_process && contains_any(&lower, &e.release_sql))
+}
+
+fn method_releases(project: &Project, name: &str) -> bool {
+    project
+        .catalog
+        .lock
+        .iter()
+        .any(|e| e.cross_process && e.release_methods.iter().any(|m| m == name))
+}
+
+/// Whether the region runs inside a closure or async block passed to a call that takes a lock
+/// (`with_migration_lock(&client, || async { .. })`, `leader::run_exclusive(|| ..)`).
+pub fn in_lock_helper(project: &Project, unit_idx: usize, region: RegionId) -> bool {
+    let facts = &project.units[unit_idx].facts;
+    facts.ancestors(region).any(|(_, r)| {
+        let Some(arg_of) = &r.arg_of else {
+            return false;
+        };
+        // The call as a value with no arguments: only its callee matters.
+        let span = arg_of.call_span;
+        let v = if arg_of.method {
+            Val::Method {
+                recv: Box::new(Val::Other { span }),
+                name: arg_of.callee.last().cloned().unwrap_or_default(),
+                name_span: span,
+                args: vec![],
+                span,
+            }
+        } else {
+            Val::Call {
+                func: Box::new(Val::Path {
+                    path: arg_of.callee.clone(),
+                    span,
+                }),
+                args: vec![],
+                span,
+            }
+        };
+        val_takes_lock(project, unit_idx, &v)
+    })
+}
+
+/// Whether a cross-process lock is held at `site`: taken before it in `scope` (the enclosing
+/// function) and not released in between. A call that both takes and releases holds nothing
+/// afterwards, nor does one for which `scoped` says it holds its lock only while it runs.
+pub fn held_at(
+    project: &Project,
+    unit_idx: usize,
+    scope: RegionId,
+    site: Span,
+    scoped: impl Fn(&Val) -> bool,
+) -> bool {
+    let facts = &project.units[unit_idx].facts;
+    let job = entries(project, Scope::Job);
+    // Locks and unlocks before the site, in order: the last one must be a lock.
+    let mut events: Vec<(usize, bool)> = vec![];
+    for (text, span) in code_strings(facts, scope).filter(|(_, s)| s.start < site.start) {
+        if text_lock(facts, text, &job).is_some() {
+            events.push((span.start, true));
+        } else if text_releases(project, text) {
+            events.push((span.start, false));
+        }
+    }
+    for c in facts
+        .calls_within(scope)
+        .filter(|c| c.val.span().end <= site.start)
+    {
+        let locks = val_takes_lock(project, unit_idx, &c.val);
+        let unlocks = val_releases_lock(project, unit_idx, &c.val);
+        if locks != unlocks && !(locks && scoped(&c.val)) {
+            events.push((c.val.span().start, locks));
+        }
+    }
+    events.sort();
+    events.last().is_some_and(|(_, open)| *open)
 }
 
 /// A call of a configured lock function: `leader::run_exclusive(..)` or a method of that name.

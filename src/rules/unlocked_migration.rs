@@ -2,7 +2,7 @@
 //! serialising them — from code (diesel_migrations, refinery, sea-orm-migration, sqlx with
 //! locking off, ...) or from every replica's entrypoint, init container or start command.
 
-use super::{Rule, RuleMeta};
+use super::{Rule, RuleMeta, locks};
 use crate::catalog::{MigrationRunner, RunnerLocks, segments};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::reach::FnRef;
@@ -152,7 +152,8 @@ fn diagnostic(project: &Project, unit: &Unit, run: &Run) -> Diagnostic {
         ))
         .note(format!(
             "looked for a cross-instance lock taken before the run in {fn_name} and in every caller on the way to it \
-             (`pg_advisory_lock`, `pg_try_advisory_lock`, `GET_LOCK`, sqlx `PgAdvisoryLock`, your `lock-functions`): none found"
+             ({}): none found",
+            locks::LOOKED_FOR_HELD
         ));
     if let Some(mutex) = local_mutex_before(unit, run) {
         d = d
@@ -911,154 +912,23 @@ fn in_migrate_arm(project: &Project, unit: &Unit, span: Span) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Guard detection.
-//
-// TEMPORARY, FOR THE LEAD TO SWAP AT MERGE: this is a minimal, self-contained stand-in for the
-// shared "reaches a cross-process lock" machinery (`src/rules/locks.rs` + `rules/catalog/locks.toml`)
-// that the scheduler rule's branch builds. Everything lock-specific is behind `guarded_by_lock`
-// and `lock_reach`; replace those two with the shared ones.
+// Guard detection: the shared lock primitives (`locks.rs`, `rules/catalog/locks.toml`), with the
+// order that a migration needs: the lock is held when the run starts.
 // ---------------------------------------------------------------------------------------------
 
-/// SQL that takes a cross-process lock.
-const LOCK_SQL: &[&str] = &[
-    "pg_advisory_lock",
-    "pg_try_advisory_lock",
-    "pg_advisory_xact_lock",
-    "pg_try_advisory_xact_lock",
-    "get_lock(",
-];
-
-/// Calls that take one: sqlx's `PgAdvisoryLock`.
-const LOCK_CALLS: &[&str] = &["PgAdvisoryLock::new", "PgAdvisoryLock::with_key"];
-
-fn is_lock_sql(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    LOCK_SQL.iter().any(|k| lower.contains(k))
-}
-
-fn is_lock_function(project: &Project, path: &[String]) -> bool {
-    project.config.lock_functions.iter().any(|f| {
-        let segs = segments(f);
-        ends_with(path, &segs)
-    }) || LOCK_CALLS.iter().any(|c| ends_with(path, &segments(c)))
-}
-
-/// Functions of the workspace that take a lock or call (transitively) one that does.
-fn lock_reach(project: &Project) -> std::sync::Arc<crate::facts::reach::Reach> {
-    project.reach("unlocked-migration:lock", |u, f: &FnFact| {
-        u.facts
-            .strings_within(f.body)
-            .any(|s| is_lock_sql(&s.value))
-            || u.facts.calls_within(f.body).any(|c| {
-                let mut hit = false;
-                c.val.walk(&mut |v| {
-                    if let Val::Call { func, .. } = v
-                        && let Val::Path { path, .. } = &**func
-                        && is_lock_function(project, path)
-                    {
-                        hit = true;
-                    }
-                    if let Val::Method { name, .. } = v
-                        && is_lock_function(project, std::slice::from_ref(name))
-                    {
-                        hit = true;
-                    }
-                });
-                hit
-            })
-    })
-}
-
-/// Whether a call that may invoke a lock-taking function (or a lock function itself) is `val`.
-fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
-    let reach = lock_reach(project);
-    let facts = project.facts();
-    if project
-        .fn_index
-        .callees_of_val(&facts, unit_idx, val)
-        .into_iter()
-        .any(|r| reach.contains(r))
-    {
+/// Whether a cross-process lock is taken before `site` in its function and still held there, or
+/// the site runs inside a closure passed to a lock-taking function.
+fn guarded_by_lock(project: &Project, unit_idx: usize, site: Span, region: RegionId) -> bool {
+    if locks::in_lock_helper(project, unit_idx, region) {
         return true;
     }
-    let mut hit = false;
-    val.walk(&mut |v| match v {
-        Val::Call { func, .. } => {
-            if let Val::Path { path, .. } = &**func
-                && is_lock_function(project, path)
-            {
-                hit = true;
-            }
-        }
-        Val::Method { name, .. } => {
-            hit |= is_lock_function(project, std::slice::from_ref(name));
-        }
-        Val::Str { value, .. } if is_lock_sql(value) => hit = true,
-        _ => {}
-    });
-    hit
-}
-
-/// Whether a cross-process lock is taken before `site` in its function, or the site runs inside
-/// a closure passed to a lock-taking function.
-fn guarded_by_lock(project: &Project, unit_idx: usize, site: Span, region: RegionId) -> bool {
-    let unit = &project.units[unit_idx];
-    let facts = &unit.facts;
-    // Inside `with_lock(.., || async { run })`.
-    for (_, r) in facts.ancestors(region) {
-        if let Some(arg_of) = &r.arg_of {
-            let callee = Val::Call {
-                func: Box::new(Val::Path {
-                    path: arg_of.callee.clone(),
-                    span: arg_of.call_span,
-                }),
-                args: vec![],
-                span: arg_of.call_span,
-            };
-            let as_method = Val::Method {
-                recv: Box::new(Val::Other {
-                    span: arg_of.call_span,
-                }),
-                name: arg_of.callee.last().cloned().unwrap_or_default(),
-                name_span: arg_of.call_span,
-                args: vec![],
-                span: arg_of.call_span,
-            };
-            let v = if arg_of.method { as_method } else { callee };
-            if val_takes_lock(project, unit_idx, &v) {
-                return true;
-            }
-        }
-    }
-    let Some(scope) = enclosing_fn_region(facts, region) else {
+    let Some(scope) = enclosing_fn_region(&project.units[unit_idx].facts, region) else {
         return false;
     };
-    // Locks and unlocks before the site, in order: the lock must still be held at the site.
-    let mut events: Vec<(usize, bool)> = vec![];
-    for s in facts
-        .strings_within(scope)
-        .filter(|s| s.span.start < site.start)
-    {
-        if is_lock_sql(&s.value) {
-            events.push((s.span.start, true));
-        } else if is_unlock_sql(&s.value) {
-            events.push((s.span.start, false));
-        }
-    }
-    for c in facts
-        .calls_within(scope)
-        .filter(|c| c.val.span().end <= site.start)
-    {
-        let locks = val_takes_lock(project, unit_idx, &c.val);
-        let unlocks = val_releases_lock(project, unit_idx, &c.val);
-        // A helper that both takes and releases is scoped: it holds nothing afterwards; so is
-        // one that migrates under its own lock (its guard drops when it returns).
-        if locks != unlocks && !(locks && val_runs_migrations(project, unit_idx, &c.val)) {
-            events.push((c.val.span().start, locks));
-        }
-    }
-    events.sort();
-    events.last().is_some_and(|(_, open)| *open)
+    // A helper that migrates under its own lock holds nothing once it returns.
+    locks::held_at(project, unit_idx, scope, site, |v| {
+        val_runs_migrations(project, unit_idx, v)
+    })
 }
 
 /// Whether a call may invoke a workspace function that applies migrations.
@@ -1084,52 +954,7 @@ fn val_runs_migrations(project: &Project, unit_idx: usize, val: &Val) -> bool {
             .position(|g| std::ptr::eq(g, f))
             .is_some_and(|idx| direct.contains(&(i, idx)))
     });
-    let facts = project.facts();
-    project
-        .fn_index
-        .callees_of_val(&facts, unit_idx, val)
-        .into_iter()
-        .any(|r| reach.contains(r))
-}
-
-/// SQL and calls that release a cross-process lock.
-const UNLOCK_SQL: &[&str] = &["pg_advisory_unlock", "release_lock("];
-const UNLOCK_METHODS: &[&str] = &["release_now"];
-
-fn is_unlock_sql(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    UNLOCK_SQL.iter().any(|k| lower.contains(k))
-}
-
-fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
-    let reach = project.reach("unlocked-migration:unlock", |u, f: &FnFact| {
-        u.facts
-            .strings_within(f.body)
-            .any(|s| is_unlock_sql(&s.value))
-            || u.facts.calls_within(f.body).any(|c| {
-                c.val
-                    .chain()
-                    .1
-                    .iter()
-                    .any(|l| l.method_name().is_some_and(|m| UNLOCK_METHODS.contains(&m)))
-            })
-    });
-    let facts = project.facts();
-    if project
-        .fn_index
-        .callees_of_val(&facts, unit_idx, val)
-        .into_iter()
-        .any(|r| reach.contains(r))
-    {
-        return true;
-    }
-    let mut hit = false;
-    val.walk(&mut |v| match v {
-        Val::Method { name, .. } if UNLOCK_METHODS.contains(&name.as_str()) => hit = true,
-        Val::Str { value, .. } if is_unlock_sql(value) => hit = true,
-        _ => {}
-    });
-    hit
+    locks::calls_into(project, unit_idx, val, &reach)
 }
 
 /// Why a site is not a finding: a lock before it, a dedicated migrate binary or subcommand, or
