@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     id: "unlocked-migration",
     family: "migrations",
     default_severity: Severity::Warning,
-    fix: "maybe",
+    fix: "manual",
     summary: "migrations applied at startup by every instance with no cross-instance lock",
     doc: include_str!("../../rules/docs/unlocked-migration.md"),
 };
@@ -165,7 +165,7 @@ fn diagnostic(project: &Project, unit: &Unit, run: &Run) -> Diagnostic {
             "run migrations once per deploy instead: a `migrate` subcommand or binary run as a Kubernetes Job, \
              a Helm pre-install/pre-upgrade hook or a pipeline step (not in each replica's entrypoint or init container)",
         )
-        .fix(Fix::maybe(snippet(project, unit, run), vec![]));
+        .fix(Fix::manual(snippet(project, unit, run)));
     d
 }
 
@@ -1225,7 +1225,7 @@ mod deploy {
             project.config.instances
         ))
         .help("run migrations once per deploy, before the new replicas start")
-        .fix(Fix::maybe(
+        .fix(Fix::manual(
             format!(
                 "move `{}` out of the replica's start command into a one-off step:\n\n    \
                  # Kubernetes: a Job (or a Helm hook) run once per release\n    \
@@ -1238,7 +1238,6 @@ mod deploy {
                  `migrate` service the app `depends_on` with `condition: service_completed_successfully`",
                 hit.command, hit.command
             ),
-            vec![],
         ))
     }
 
