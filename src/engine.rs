@@ -637,6 +637,27 @@ fn analyse_workspace(
             && !opts.ignore.iter().any(|s| **s == *d.rule)
     });
 
+    // Texts were dropped after parsing; bring back those the findings point into.
+    let mut shown: Vec<usize> = diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.file)
+                .chain(d.labels.iter().map(|l| l.file))
+                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+        })
+        .filter(|id| (first..first + files.len()).contains(id))
+        .map(|id| id - first)
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    for i in shown {
+        if !files[i].has_text()
+            && let Ok(text) = read_text(&files[i].path, opts)
+        {
+            files[i].restore_text(text);
+        }
+    }
+
     // Suppressions, per reported Rust file.
     let is_known = |id: &str| cx.known.contains(&id);
     let check_unused = opts.select.is_empty()

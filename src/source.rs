@@ -59,6 +59,7 @@ impl SourceFile {
     /// Drops the text and keeps the line index: lines still resolve, columns need the text back.
     pub fn drop_text(&mut self) {
         self.text = String::new();
+        self.line_starts = vec![0];
     }
 
     pub fn has_text(&self) -> bool {
@@ -66,11 +67,7 @@ impl SourceFile {
     }
 
     pub fn restore_text(&mut self, text: String) {
-        if text.len() == self.len {
-            self.text = text;
-        } else {
-            *self = SourceFile::new(self.path.clone(), self.display.clone(), text);
-        }
+        *self = SourceFile::new(self.path.clone(), self.display.clone(), text);
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {

@@ -500,30 +500,25 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
     let mut roots: BTreeMap<PathBuf, Option<toml::Table>> = BTreeMap::new();
     let mut loose: Vec<PathBuf> = vec![];
     let mut loose_extra: Vec<(PathBuf, ExtraKind)> = vec![];
-    let mut pkg_cache: BTreeMap<PathBuf, Option<(PathBuf, CrateInfo)>> = BTreeMap::new();
+    // Caches: a folder's package (by folder), a package's crate and workspace root (by package).
+    let mut dir_pkg: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
+    type Root = (PathBuf, Option<toml::Table>);
+    let mut pkgs: BTreeMap<PathBuf, (CrateInfo, Root)> = BTreeMap::new();
     let mut manifests: Vec<PathBuf> = vec![];
 
     let mut classify = |path: PathBuf, extra: Option<ExtraKind>| {
         let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let pkg = pkg_cache
+        let pkg = dir_pkg
             .entry(parent.clone())
-            .or_insert_with(|| {
-                package_dir(&parent).map(|p| {
-                    let info = load_crate(&p, None);
-                    (p, info)
-                })
-            })
+            .or_insert_with(|| package_dir(&parent))
             .clone();
-        let owned = match &pkg {
-            Some((dir, info)) => match extra {
-                None => in_package_targets(dir, &path, info),
-                Some(_) => true,
-            },
-            None => false,
-        };
-        if owned {
-            let (dir, _) = pkg.unwrap();
-            let (root, ws) = workspace_root(&dir);
+        let owner = pkg.and_then(|dir| {
+            let (info, ws) = pkgs
+                .entry(dir.clone())
+                .or_insert_with(|| (load_crate(&dir, None), workspace_root(&dir)));
+            (extra.is_some() || in_package_targets(&dir, &path, info)).then(|| ws.clone())
+        });
+        if let Some((root, ws)) = owner {
             roots.entry(root).or_insert(ws);
             match extra {
                 None => reported_rs.insert(path),
