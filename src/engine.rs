@@ -374,7 +374,7 @@ impl CratePlan {
         let is_service_crate = |k: &crate::workspace::CrateInfo| {
             config
                 .service
-                .unwrap_or_else(|| catalog.service_crates().any(|c| k.depends_on(c)))
+                .unwrap_or_else(|| catalog.service_crates().any(|c| k.always_depends_on(c)))
         };
         let is_service = is_service_crate(krate);
         let workspace_has_service = ws.crates.iter().any(is_service_crate);

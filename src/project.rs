@@ -115,9 +115,15 @@ impl Project {
         if let Some(service) = self.config.service {
             return service;
         }
-        self.catalog
-            .service_crates()
-            .any(|c| self.uses_crate(unit, c))
+        // A framework behind an optional feature (a library's `nats` storage) does not make a service.
+        let krate = self.crate_of(unit);
+        self.catalog.service_crates().any(|c| {
+            if krate.loose || krate.manifest_error.is_some() {
+                self.uses_crate(unit, c)
+            } else {
+                krate.always_depends_on(c)
+            }
+        })
     }
 
     /// Whether the workspace holds a service: the log rules are about what a service's
@@ -126,10 +132,11 @@ impl Project {
         if let Some(service) = self.config.service {
             return service;
         }
-        self.crates
-            .iter()
-            .any(|k| self.catalog.service_crates().any(|c| k.depends_on(c)))
-            || self.units.iter().any(|u| self.is_service_crate(u))
+        self.crates.iter().any(|k| {
+            self.catalog
+                .service_crates()
+                .any(|c| k.always_depends_on(c))
+        }) || self.units.iter().any(|u| self.is_service_crate(u))
     }
 
     pub fn fn_fact(&self, r: FnRef) -> &FnFact {

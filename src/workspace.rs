@@ -21,6 +21,8 @@ pub struct Dependency {
     pub default_features: bool,
     /// Only a dev- or build-dependency.
     pub dev_only: bool,
+    /// Behind a feature (`optional = true`): the crate may be built without it.
+    pub optional: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +49,13 @@ pub struct ManifestError {
 impl CrateInfo {
     pub fn depends_on(&self, lib: &str) -> bool {
         self.deps.get(lib).is_some_and(|d| !d.dev_only)
+    }
+
+    /// A dependency the crate always builds with: not dev-only, not behind a feature.
+    pub fn always_depends_on(&self, lib: &str) -> bool {
+        self.deps
+            .get(lib)
+            .is_some_and(|d| !d.dev_only && !d.optional)
     }
 
     pub fn features_of(&self, lib: &str) -> Option<&BTreeSet<String>> {
@@ -180,6 +189,9 @@ fn read_deps(
                     if let Some(toml::Value::Boolean(false)) = s.get("default-features") {
                         dep.default_features = false;
                     }
+                    if let Some(toml::Value::Boolean(true)) = s.get("optional") {
+                        dep.optional = true;
+                    }
                 }
             };
             if let toml::Value::Table(s) = spec
@@ -194,6 +206,7 @@ fn read_deps(
                 Some(existing) => {
                     existing.features.extend(dep.features);
                     existing.dev_only &= dep.dev_only;
+                    existing.optional &= dep.optional;
                 }
                 None => {
                     deps.insert(lib, dep);
