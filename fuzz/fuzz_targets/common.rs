@@ -1,6 +1,6 @@
 //! A small crate on disk whose manifest depends on every stack the rules know, so all rules run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const MANIFEST: &str = r#"[package]
 name = "fuzzed-service"
@@ -64,9 +64,4 @@ pub fn render_all(report: &scalelint::engine::Report) {
         serde_json::from_str::<serde_json::Value>(line)
             .expect("--format rustc-json: a line is not JSON");
     }
-}
-
-#[allow(dead_code)]
-pub fn exists(p: &Path) -> bool {
-    p.exists()
 }
