@@ -1,0 +1,11 @@
+//! An operator's tool: it runs once per invocation, not once per replica.
+use diesel::{Connection, PgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut conn = PgConnection::establish(&std::env::var("DATABASE_URL")?)?;
+    conn.run_pending_migrations(MIGRATIONS)?;
+    Ok(())
+}

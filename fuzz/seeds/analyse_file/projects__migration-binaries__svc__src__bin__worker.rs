@@ -1,0 +1,12 @@
+mod embedded {
+    refinery::embed_migrations!("worker-migrations");
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut client, connection) =
+        tokio_postgres::connect(&std::env::var("DATABASE_URL")?, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    embedded::migrations::runner().run_async(&mut client).await?;
+    Ok(())
+}

@@ -1,0 +1,2 @@
+//! What the worker binary runs.
+pub mod worker_jobs;
