@@ -18,6 +18,13 @@ status=0
 for target in "${targets[@]}"; do
     # A fresh working corpus each run, grown from the seeds (the seeds themselves are never written).
     mkdir -p "corpus/$target" "artifacts/$target"
+    if [ "$target" = analyse_file ]; then
+        # The fixtures are seeds too: copied into the working corpus, not kept twice in the repo.
+        find ../fixtures -name '*.rs' -print0 | while IFS= read -r -d '' f; do
+            rel=${f#../fixtures/}
+            cp "$f" "corpus/$target/${rel//\//__}"
+        done
+    fi
     echo "fuzz: $target for ${seconds} s"
     # -detect_leaks=0: LeakSanitizer flags glibc's thread-exit list of the engine's worker threads
     # (64 bytes from __cxa_thread_atexit_impl), which is no bug; crashes and hangs still fail.

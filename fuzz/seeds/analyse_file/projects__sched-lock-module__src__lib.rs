@@ -1,2 +1,0 @@
-//! What the worker binary runs.
-pub mod worker_jobs;
