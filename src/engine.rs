@@ -57,6 +57,9 @@ impl From<ConfigError> for RunError {
 /// Nesting deeper than this is reported as a parse error instead of risking the stack.
 const MAX_NESTING: usize = 256;
 const PARSE_STACK: usize = 64 * 1024 * 1024;
+/// Workspaces with at most this many Rust files are analysed each on one thread, in batches.
+const SMALL_WORKSPACE: usize = 16;
+const BATCH: usize = 64;
 
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
@@ -236,19 +239,6 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         .filter(|r| !opts.ignore.iter().any(|s| s == r.meta().id))
         .collect();
 
-    // File ids are fixed before any work, so output does not depend on scheduling.
-    let mut first_id = vec![];
-    let mut next = 0;
-    for ws in &workspaces {
-        first_id.push(next);
-        next += ws.sources.len()
-            + ws.extras.len()
-            + ws.crates
-                .iter()
-                .filter(|c| c.manifest_error.is_some())
-                .count();
-    }
-
     let threads = opts
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -264,45 +254,43 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         selected: &selected,
         known: &known,
     };
-    let results: Vec<WorkspaceResult> = pool.install(|| {
-        workspaces
-            .into_par_iter()
-            .zip(settings)
-            .zip(first_id)
-            .map(|((ws, (config, catalog)), first)| {
-                analyse_workspace(&cx, ws, config, catalog, first)
-            })
-            .collect()
-    });
-
     let mut files = vec![];
     let mut diagnostics = vec![];
     let mut summary = Summary::default();
-    for r in results {
+    let mut add = |r: WorkspaceResult| {
+        let first = files.len();
         files.extend(r.files);
-        diagnostics.extend(r.diagnostics);
+        for mut d in r.diagnostics {
+            renumber_files(&mut d, |id| first + id);
+            diagnostics.push(d);
+        }
         summary.files += r.summary.files;
         summary.parse_errors += r.summary.parse_errors;
-    }
-    // Texts were dropped after parsing; bring back those the report shows.
-    let mut wanted: Vec<FileId> = diagnostics
-        .iter()
-        .flat_map(|d| {
-            std::iter::once(d.file)
-                .chain(d.labels.iter().map(|l| l.file))
-                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
-        })
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    for id in wanted {
-        let f: &mut SourceFile = &mut files[id];
-        if !f.has_text()
-            && let Ok(text) = read_text(&f.path, opts)
-        {
-            f.restore_text(text);
+    };
+    // A large workspace is analysed alone, its files spread over the threads; small ones in
+    // batches, one workspace per thread. Either way only a few workspaces are in memory at a
+    // time (a thread waiting inside one workspace would otherwise steal and start another).
+    let mut work = workspaces.into_iter().zip(settings).peekable();
+    pool.install(|| {
+        while let Some((ws, (config, catalog))) = work.next() {
+            if ws.sources.len() > SMALL_WORKSPACE {
+                add(analyse_workspace(&cx, ws, config, catalog, true));
+                continue;
+            }
+            let mut batch = vec![(ws, config, catalog)];
+            while batch.len() < BATCH
+                && let Some(next) = work.next_if(|(w, _)| w.sources.len() <= SMALL_WORKSPACE)
+            {
+                let (ws, (config, catalog)) = next;
+                batch.push((ws, config, catalog));
+            }
+            let results: Vec<WorkspaceResult> = batch
+                .into_par_iter()
+                .map(|(ws, config, catalog)| analyse_workspace(&cx, ws, config, catalog, false))
+                .collect();
+            results.into_iter().for_each(&mut add);
         }
-    }
+    });
 
     diagnostics.sort_by(|a, b| {
         let fa = &files[a.file];
@@ -346,12 +334,26 @@ struct WorkspaceResult {
     summary: Summary,
 }
 
-/// What one source file gave: its line index, its allow comments and, if it was parsed, its facts.
+/// What one source file gave: its allow comments and, if it was parsed, its facts.
 struct Loaded {
-    file: SourceFile,
     allows: Vec<crate::facts::AllowComment>,
     parsed: Option<Parsed>,
     error: Option<String>,
+    /// A workspace-wide rule wants this file: every file of the workspace is to be parsed.
+    wide: bool,
+}
+
+/// Maps `f` over `items`, on the worker pool or on this thread.
+fn map_each<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    if parallel {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
+    }
 }
 
 /// The rules that apply to a crate, and the words a file must contain for each to need it.
@@ -446,12 +448,15 @@ impl CratePlan {
     }
 }
 
+/// Analyses one workspace. File ids are local to it: its sources, then its extras, then its
+/// unreadable manifests. The result keeps only the files its findings point into, renumbered in
+/// that order, so memory does not grow with the number of files checked.
 fn analyse_workspace(
     cx: &RunCx,
     ws: Workspace,
     config: Config,
     catalog: Arc<Catalog>,
-    first: FileId,
+    parallel: bool,
 ) -> WorkspaceResult {
     let opts = cx.opts;
     let mut summary = Summary::default();
@@ -462,61 +467,56 @@ fn analyse_workspace(
         .map(|k| CratePlan::new(cx, &ws, k, &config, &catalog))
         .collect();
 
-    // Read every source once; decide from its text whether any rule needs it parsed.
-    let texts: Vec<(Result<String, String>, bool, bool)> = ws
-        .sources
-        .par_iter()
-        .map(|s| match read_text(&s.path, opts) {
+    // Each source is read once and parsed if a rule wants its text; the text is dropped then.
+    let mut loaded: Vec<Loaded> =
+        map_each(&ws.sources, parallel, |s| match read_text(&s.path, opts) {
+            Err(e) => Loaded {
+                allows: vec![],
+                parsed: None,
+                error: Some(e),
+                wide: false,
+            },
             Ok(text) => {
-                let (want, wide) = if opts.no_prefilter {
+                let (want, wide) = if opts.no_prefilter || ws.loose {
                     (true, true)
                 } else {
                     plans[s.krate].wanted(&text)
                 };
-                (Ok(text), want, wide)
-            }
-            Err(e) => (Err(e), false, false),
-        })
-        .collect();
-    let parse_all = ws.loose || texts.iter().any(|(_, _, wide)| *wide);
-    let loaded: Vec<Loaded> = ws
-        .sources
-        .par_iter()
-        .zip(texts)
-        .map(|(s, (text, want, _))| {
-            let display = display_path(&s.path);
-            match text {
-                Err(e) => Loaded {
-                    file: SourceFile::new(s.path.clone(), display, String::new()),
-                    allows: vec![],
-                    parsed: None,
-                    error: Some(e),
-                },
-                Ok(text) => {
-                    let parsed = (want || parse_all).then(|| parse_one(&text, s.module.clone()));
-                    let allows = if s.reported {
+                Loaded {
+                    allows: if s.reported {
                         crate::suppress::allow_comments(&text)
                     } else {
                         vec![]
-                    };
-                    let mut file = SourceFile::new(s.path.clone(), display, text);
-                    file.drop_text();
-                    Loaded {
-                        file,
-                        allows,
-                        parsed,
-                        error: None,
-                    }
+                    },
+                    parsed: want.then(|| parse_one(&text, s.module.clone())),
+                    error: None,
+                    wide,
                 }
             }
-        })
-        .collect();
+        });
+    // A workspace-wide rule follows calls into any file: parse the files skipped above too
+    // (read a second time rather than all kept in memory meanwhile).
+    if loaded.iter().any(|l| l.wide) {
+        let skipped: Vec<usize> = (0..loaded.len())
+            .filter(|&i| loaded[i].parsed.is_none() && loaded[i].error.is_none())
+            .collect();
+        let parsed = map_each(&skipped, parallel, |&i| {
+            let s = &ws.sources[i];
+            read_text(&s.path, opts).map(|text| parse_one(&text, s.module.clone()))
+        });
+        for (i, p) in skipped.into_iter().zip(parsed) {
+            match p {
+                Ok(p) => loaded[i].parsed = Some(p),
+                Err(e) => loaded[i].error = Some(e),
+            }
+        }
+    }
 
-    let mut files = vec![];
+    // Every file's path, by local id.
+    let mut paths: Vec<PathBuf> = ws.sources.iter().map(|s| s.path.clone()).collect();
     let mut units = vec![];
     let mut allows: Vec<(FileId, Vec<crate::facts::AllowComment>)> = vec![];
-    for (i, (s, l)) in ws.sources.iter().zip(loaded).enumerate() {
-        let id = first + i;
+    for (id, (s, l)) in ws.sources.iter().zip(loaded).enumerate() {
         if s.reported {
             summary.files += 1;
             allows.push((id, l.allows));
@@ -545,12 +545,11 @@ fn analyse_workspace(
             }
             (None, None) => {}
         }
-        files.push(l.file);
     }
     let mut extras = vec![];
-    for (i, e) in ws.extras.iter().enumerate() {
-        let id = first + ws.sources.len() + i;
-        let display = display_path(&e.path);
+    for e in &ws.extras {
+        let id = paths.len();
+        paths.push(e.path.clone());
         match read_text(&e.path, opts) {
             Ok(text) => {
                 if e.reported {
@@ -561,9 +560,8 @@ fn analyse_workspace(
                     path: e.path.clone(),
                     kind: e.kind,
                     reported: e.reported,
-                    text: text.clone(),
+                    text,
                 });
-                files.push(SourceFile::new(e.path.clone(), display, text));
             }
             Err(message) => {
                 if e.reported {
@@ -571,23 +569,17 @@ fn analyse_workspace(
                     summary.parse_errors += 1;
                     diagnostics.push(parse_error(id, Span::new(0, 0), message));
                 }
-                files.push(SourceFile::new(e.path.clone(), display, String::new()));
             }
         }
     }
     for krate in &ws.crates {
         if let (Some(err), Some(manifest)) = (&krate.manifest_error, &krate.manifest) {
-            let id = first + files.len();
-            let text = std::fs::read_to_string(manifest).unwrap_or_default();
+            let id = paths.len();
+            paths.push(manifest.clone());
             let span = err
                 .span
                 .clone()
                 .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
-            files.push(SourceFile::new(
-                manifest.clone(),
-                display_path(manifest),
-                text,
-            ));
             summary.parse_errors += 1;
             diagnostics.push(
                 parse_error(
@@ -607,18 +599,14 @@ fn analyse_workspace(
         .copied()
         .filter(|r| project.config.level(r.meta().id) != Some(Level::Allow))
         .collect();
-    let per_unit: Vec<Vec<Diagnostic>> = project
-        .units
-        .par_iter()
-        .filter(|u| u.reported)
-        .map(|unit| {
-            let mut out = vec![];
-            for rule in &active {
-                rule.check_unit(&project, unit, &mut out);
-            }
-            out
-        })
-        .collect();
+    let reported: Vec<&Unit> = project.units.iter().filter(|u| u.reported).collect();
+    let per_unit: Vec<Vec<Diagnostic>> = map_each(&reported, parallel, |unit| {
+        let mut out = vec![];
+        for rule in &active {
+            rule.check_unit(&project, unit, &mut out);
+        }
+        out
+    });
     diagnostics.extend(per_unit.into_iter().flatten());
     for rule in &active {
         rule.check_project(&project, &mut diagnostics);
@@ -637,26 +625,19 @@ fn analyse_workspace(
             && !opts.ignore.iter().any(|s| **s == *d.rule)
     });
 
-    // Texts were dropped after parsing; bring back those the findings point into.
-    let mut shown: Vec<usize> = diagnostics
-        .iter()
-        .flat_map(|d| {
-            std::iter::once(d.file)
-                .chain(d.labels.iter().map(|l| l.file))
-                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
-        })
-        .filter(|id| (first..first + files.len()).contains(id))
-        .map(|id| id - first)
-        .collect();
-    shown.sort_unstable();
-    shown.dedup();
-    for i in shown {
-        if !files[i].has_text()
-            && let Ok(text) = read_text(&files[i].path, opts)
-        {
-            files[i].restore_text(text);
+    // The texts of the files the findings point into, read again (and kept for the report).
+    let mut shown: std::collections::BTreeMap<FileId, SourceFile> = Default::default();
+    let show = |shown: &mut std::collections::BTreeMap<FileId, SourceFile>,
+                diagnostics: &[Diagnostic]| {
+        for id in diagnostics.iter().flat_map(files_of) {
+            shown.entry(id).or_insert_with(|| {
+                let path = &paths[id];
+                let text = read_text(path, opts).unwrap_or_default();
+                SourceFile::new(path.clone(), display_path(path), text)
+            });
         }
-    }
+    };
+    show(&mut shown, &diagnostics);
 
     // Suppressions, per reported Rust file.
     let is_known = |id: &str| cx.known.contains(&id);
@@ -665,22 +646,56 @@ fn analyse_workspace(
         && project.config.level(rules::UNUSED_ALLOW.id) != Some(Level::Allow);
     let mut unused = vec![];
     for (id, file_allows) in &allows {
-        let found = crate::suppress::apply(
-            *id,
-            &files[*id - first],
-            file_allows,
-            &is_known,
-            &mut diagnostics,
-        );
+        if file_allows.is_empty() {
+            continue;
+        }
+        let text_less;
+        let source = match shown.get(id) {
+            Some(f) => f,
+            // No finding in this file: only its allow comments can be reported.
+            None => {
+                text_less = SourceFile::new(paths[*id].clone(), String::new(), String::new());
+                &text_less
+            }
+        };
+        let found = crate::suppress::apply(*id, source, file_allows, &is_known, &mut diagnostics);
         if check_unused {
             unused.extend(found);
         }
     }
+    show(&mut shown, &unused);
     diagnostics.extend(unused);
+
+    // Keep the files shown, numbered in order; findings point at the new numbers.
+    let renumber: std::collections::BTreeMap<FileId, FileId> = shown
+        .keys()
+        .enumerate()
+        .map(|(new, &old)| (old, new))
+        .collect();
+    for d in &mut diagnostics {
+        renumber_files(d, |id| renumber[&id]);
+    }
     WorkspaceResult {
-        files,
+        files: shown.into_values().collect(),
         diagnostics,
         summary,
+    }
+}
+
+/// Every file a finding points into: its own, its labels', its edits'.
+fn files_of(d: &Diagnostic) -> impl Iterator<Item = FileId> + '_ {
+    std::iter::once(d.file)
+        .chain(d.labels.iter().map(|l| l.file))
+        .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+}
+
+fn renumber_files(d: &mut Diagnostic, new_id: impl Fn(FileId) -> FileId) {
+    d.file = new_id(d.file);
+    for l in &mut d.labels {
+        l.file = new_id(l.file);
+    }
+    for e in d.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+        e.file = new_id(e.file);
     }
 }
 

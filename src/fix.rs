@@ -619,6 +619,23 @@ mod tests {
     }
 
     /// A temporary folder with two loose files, each with one oversized sqlx pool.
+    /// The id of the analysed file named `name`, added to the report if no finding is in it.
+    fn file_id(report: &mut Report, o: &Options, name: &str) -> FileId {
+        if let Some(id) = report.files.iter().position(|f| f.path.ends_with(name)) {
+            return id;
+        }
+        let path = o.paths[0].join(name);
+        let text = o
+            .overlay
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| std::fs::read_to_string(&path).unwrap());
+        report
+            .files
+            .push(crate::source::SourceFile::new(path, name.into(), text));
+        report.files.len() - 1
+    }
+
     fn two_pools() -> (PathBuf, Options) {
         let dir = std::env::temp_dir().join(format!(
             "scalelint-fix-compute-{}-{:?}",
@@ -670,11 +687,7 @@ mod tests {
         // Every analysis asks to insert one more comment line at the top of a.rs.
         let mut analyse = |o: &Options| {
             let mut report = engine::run(o)?;
-            let file = report
-                .files
-                .iter()
-                .position(|f| f.path.ends_with("a.rs"))
-                .unwrap();
+            let file = file_id(&mut report, o, "a.rs");
             report.diagnostics.push(
                 Diagnostic::new("oversized-pool", file, Span::new(0, 0), "again").fix(
                     crate::diagnostic::Fix::machine(
@@ -706,11 +719,7 @@ mod tests {
         // A fix that inserts two comment lines, written with `\n`, until they are there.
         let mut analyse = |o: &Options| {
             let mut report = engine::run(o)?;
-            let file = report
-                .files
-                .iter()
-                .position(|f| f.path.ends_with("a.rs"))
-                .unwrap();
+            let file = file_id(&mut report, o, "a.rs");
             let current = o
                 .overlay
                 .get(&report.files[file].path)
