@@ -140,15 +140,20 @@ fn read_text(path: &Path, opts: &Options) -> Result<String, String> {
     })
 }
 
-fn config_for(ws: &Workspace, opts: &Options, known: &[&str]) -> Result<Config, RunError> {
-    let root = if ws.loose {
+fn config_for(
+    pending: &workspace::Pending,
+    opts: &Options,
+    known: &[&str],
+) -> Result<Config, RunError> {
+    let root = if let workspace::Pending::Cargo { root, .. } = pending {
+        Some(root.clone())
+    } else {
         // A loose file: the nearest scalelint.toml above it, if any.
-        ws.root
+        pending
+            .folder()
             .ancestors()
             .find(|d| d.join("scalelint.toml").is_file() || d.join(".scalelint.toml").is_file())
             .map(Path::to_path_buf)
-    } else {
-        Some(ws.root.clone())
     };
     Ok(Config::load(
         root.as_deref(),
@@ -156,6 +161,22 @@ fn config_for(ws: &Workspace, opts: &Options, known: &[&str]) -> Result<Config, 
         &opts.overrides,
         known,
     )?)
+}
+
+/// Leaves out the files the configuration excludes.
+fn exclude(ws: &mut Workspace, config: &Config) {
+    if config.exclude_patterns.is_empty() {
+        return;
+    }
+    let base = config
+        .source
+        .as_ref()
+        .and_then(|p| p.parent())
+        .unwrap_or(&ws.root)
+        .to_path_buf();
+    let excluded = |p: &Path| config.exclude.is_match(p.strip_prefix(&base).unwrap_or(p));
+    ws.sources.retain(|s| !excluded(&s.path));
+    ws.extras.retain(|e| !excluded(&e.path));
 }
 
 pub fn run(opts: &Options) -> Result<Report, RunError> {
@@ -172,11 +193,9 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     } else {
         opts.paths.clone()
     };
-    let (mut workspaces, mut notes) = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
+    let discovery = workspace::discover(&paths).map_err(|e| RunError(e.0))?;
     if let Some((stdin_path, _)) = &opts.stdin
-        && workspaces
-            .iter()
-            .all(|w| w.sources.iter().all(|s| &s.path != stdin_path))
+        && !discovery.checks_source(stdin_path)
     {
         return Err(RunError(format!(
             "{}: --stdin-filename must name a Rust file",
@@ -184,21 +203,11 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         )));
     }
 
+    // Every workspace's settings first: a bad configuration stops the run before any work.
     let builtin: Arc<Catalog> = Arc::new(Catalog::builtin());
     let mut settings = vec![];
-    for ws in &mut workspaces {
-        let config = config_for(ws, opts, &known)?;
-        if !config.exclude_patterns.is_empty() {
-            let base = config
-                .source
-                .as_ref()
-                .and_then(|p| p.parent())
-                .unwrap_or(&ws.root)
-                .to_path_buf();
-            let excluded = |p: &Path| config.exclude.is_match(p.strip_prefix(&base).unwrap_or(p));
-            ws.sources.retain(|s| !excluded(&s.path));
-            ws.extras.retain(|e| !excluded(&e.path));
-        }
+    for pending in &discovery.pending {
+        let config = config_for(pending, opts, &known)?;
         let catalog = match &config.catalog {
             Some(additions) => Arc::new(Catalog::with_additions(Some(additions)).map_err(|e| {
                 RunError(format!(
@@ -212,23 +221,6 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
             None => builtin.clone(),
         };
         settings.push((config, catalog));
-    }
-    let loose = workspaces
-        .iter()
-        .filter(|w| w.loose && !w.sources.is_empty())
-        .count();
-    if loose > 0 {
-        notes.push(format!(
-            "{loose} file(s) belong to no crate; they were analysed with the dependencies their `use` items name and default settings"
-        ));
-    }
-    for ws in &workspaces {
-        for member in &ws.missing_members {
-            notes.push(format!(
-                "{}: workspace member `{member}` does not exist",
-                display_path(&ws.root.join("Cargo.toml"))
-            ));
-        }
     }
 
     let all_rules = rules::all();
@@ -270,27 +262,69 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     // A large workspace is analysed alone, its files spread over the threads; small ones in
     // batches, one workspace per thread. Either way only a few workspaces are in memory at a
     // time (a thread waiting inside one workspace would otherwise steal and start another).
-    let mut work = workspaces.into_iter().zip(settings).peekable();
+    let mut loose = 0;
+    let mut missing_members = vec![];
+    let mut settings = settings.into_iter();
+    let mut pending = discovery.pending.iter();
     pool.install(|| {
-        while let Some((ws, (config, catalog))) = work.next() {
-            if ws.sources.len() > SMALL_WORKSPACE {
-                add(analyse_workspace(&cx, ws, config, catalog, true));
-                continue;
-            }
-            let mut batch = vec![(ws, config, catalog)];
-            while batch.len() < BATCH
-                && let Some(next) = work.next_if(|(w, _)| w.sources.len() <= SMALL_WORKSPACE)
-            {
-                let (ws, (config, catalog)) = next;
-                batch.push((ws, config, catalog));
-            }
-            let results: Vec<WorkspaceResult> = batch
-                .into_par_iter()
-                .map(|(ws, config, catalog)| analyse_workspace(&cx, ws, config, catalog, false))
+        loop {
+            // The next workspaces, listed in parallel.
+            let chunk: Vec<_> = pending
+                .by_ref()
+                .take(BATCH)
+                .zip(settings.by_ref())
                 .collect();
-            results.into_iter().for_each(&mut add);
+            if chunk.is_empty() {
+                break;
+            }
+            let listed: Vec<Workspace> = chunk
+                .par_iter()
+                .map(|(p, (config, _))| {
+                    let mut ws = discovery.load(p);
+                    exclude(&mut ws, config);
+                    ws
+                })
+                .collect();
+            for ws in &listed {
+                loose += usize::from(ws.loose && !ws.sources.is_empty());
+                missing_members.extend(ws.missing_members.iter().map(|m| {
+                    format!(
+                        "{}: workspace member `{m}` does not exist",
+                        display_path(&ws.root.join("Cargo.toml"))
+                    )
+                }));
+            }
+            let mut work = listed
+                .into_iter()
+                .zip(chunk)
+                .map(|(ws, (_, settings))| (ws, settings))
+                .peekable();
+            while let Some((ws, (config, catalog))) = work.next() {
+                if ws.sources.len() > SMALL_WORKSPACE {
+                    add(analyse_workspace(&cx, ws, config, catalog, true));
+                    continue;
+                }
+                let mut batch = vec![(ws, config, catalog)];
+                while let Some((ws, (config, catalog))) =
+                    work.next_if(|(w, _)| w.sources.len() <= SMALL_WORKSPACE)
+                {
+                    batch.push((ws, config, catalog));
+                }
+                let results: Vec<WorkspaceResult> = batch
+                    .into_par_iter()
+                    .map(|(ws, config, catalog)| analyse_workspace(&cx, ws, config, catalog, false))
+                    .collect();
+                results.into_iter().for_each(&mut add);
+            }
         }
     });
+    let mut notes = discovery.notes;
+    if loose > 0 {
+        notes.push(format!(
+            "{loose} file(s) belong to no crate; they were analysed with the dependencies their `use` items name and default settings"
+        ));
+    }
+    notes.extend(missing_members);
 
     diagnostics.sort_by(|a, b| {
         let fa = &files[a.file];

@@ -287,16 +287,8 @@ fn is_package_manifest(path: &Path) -> bool {
     read_manifest(path).map_or(true, |t| t.contains_key("package"))
 }
 
-/// The nearest folder at or above `start` whose `Cargo.toml` declares a package.
-fn package_dir(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|d| d.join("Cargo.toml").is_file() && is_package_manifest(&d.join("Cargo.toml")))
-        .map(Path::to_path_buf)
-}
-
 /// Whether a file belongs to the package rooted at `pkg`: it is one of its targets' sources.
-fn in_package_targets(pkg: &Path, file: &Path, crate_info: &CrateInfo) -> bool {
+fn in_package_targets(pkg: &Path, file: &Path, bins: &[(String, PathBuf)]) -> bool {
     let Ok(rel) = file.strip_prefix(pkg) else {
         return false;
     };
@@ -307,7 +299,7 @@ fn in_package_targets(pkg: &Path, file: &Path, crate_info: &CrateInfo) -> bool {
         .unwrap_or("");
     matches!(first, "src" | "tests" | "benches" | "examples")
         || rel == Path::new("build.rs")
-        || crate_info.bins.iter().any(|(_, p)| {
+        || bins.iter().any(|(_, p)| {
             rel.starts_with(p.parent().unwrap_or(Path::new("")))
                 && rel.extension().is_some_and(|e| e == "rs")
                 && p.parent().is_some_and(|d| d != Path::new(""))
@@ -495,7 +487,7 @@ fn walk_package(
         }
         let path = entry.into_path();
         if path.extension().is_some_and(|e| e == "rs") {
-            if crate_info.is_some_and(|c| in_package_targets(dir, &path, c)) {
+            if crate_info.is_some_and(|c| in_package_targets(dir, &path, &c.bins)) {
                 found(path, None);
             }
         } else if let Some(kind) = extra_kind(&path) {
@@ -504,47 +496,120 @@ fn walk_package(
     }
 }
 
-/// Groups the files under the given paths into workspaces, each with its full context.
-/// Returns the workspaces and remarks about what was skipped (unreadable folders, dangling links).
-pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), DiscoverError> {
-    let mut notes: Vec<String> = vec![];
-    let mut reported_rs: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut reported_extra: BTreeSet<PathBuf> = BTreeSet::new();
+/// A workspace found by [`discover`], loaded (its crates and files listed) by [`Discovery::load`]
+/// when its turn comes, so the files of only a few workspaces are listed at a time.
+#[derive(Clone, Debug)]
+pub enum Pending {
+    /// A cargo workspace or lone package, with its `[workspace]` table if it has one.
+    Cargo {
+        root: PathBuf,
+        table: Option<toml::Table>,
+    },
+    /// A Rust file that belongs to no crate.
+    LooseSource(PathBuf),
+    /// A config or deploy file that belongs to no crate.
+    LooseExtra(PathBuf, ExtraKind),
+}
+
+/// The paths given to check: a file is reported when it is one of them or under one of them.
+#[derive(Debug, Default)]
+struct Inputs {
+    files: BTreeSet<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// Whether the walk of the inputs reaches `path`: it is an input, or under an input folder
+    /// and below it in no folder the walk skips.
+    fn reach(&self, path: &Path) -> bool {
+        self.files.contains(path)
+            || self.folders.iter().any(|dir| {
+                path.strip_prefix(dir).is_ok_and(|rel| {
+                    let mut folders = rel.iter();
+                    folders.next_back();
+                    !folders.any(|name| skip_dir(&name.to_string_lossy()))
+                })
+            })
+    }
+}
+
+/// What [`discover`] found: the workspaces to analyse, in order.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub pending: Vec<Pending>,
+    inputs: Inputs,
+    /// Remarks about what was skipped (unreadable folders, dangling links).
+    pub notes: Vec<String>,
+}
+
+/// The nearest package at or above each folder of the current walk: walks are depth-first,
+/// so remembering the folders above the current one answers nearly every question.
+#[derive(Default)]
+struct PackageOf {
+    chain: Vec<(PathBuf, Option<PathBuf>)>,
+}
+
+impl PackageOf {
+    fn get(&mut self, dir: &Path) -> Option<PathBuf> {
+        while let Some((top, _)) = self.chain.last() {
+            if dir.starts_with(top) {
+                break;
+            }
+            self.chain.pop();
+        }
+        if let Some((top, pkg)) = self.chain.last()
+            && top == dir
+        {
+            return pkg.clone();
+        }
+        let manifest = dir.join("Cargo.toml");
+        let pkg = if manifest.is_file() && is_package_manifest(&manifest) {
+            Some(dir.to_path_buf())
+        } else {
+            match dir.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => self.get(parent),
+                _ => None,
+            }
+        };
+        self.chain.push((dir.to_path_buf(), pkg.clone()));
+        pkg
+    }
+}
+
+/// Finds the workspaces the given paths belong to (see [`Discovery::load`] for their files).
+pub fn discover(inputs: &[PathBuf]) -> Result<Discovery, DiscoverError> {
+    let mut found = Discovery::default();
     let mut roots: BTreeMap<PathBuf, Option<toml::Table>> = BTreeMap::new();
-    let mut loose: Vec<PathBuf> = vec![];
+    let mut loose: BTreeSet<PathBuf> = BTreeSet::new();
     let mut loose_extra: Vec<(PathBuf, ExtraKind)> = vec![];
-    // Caches: a folder's package (by folder), a package's crate and workspace root (by package).
-    let mut dir_pkg: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
-    type Root = (PathBuf, Option<toml::Table>);
-    let mut pkgs: BTreeMap<PathBuf, (CrateInfo, Root)> = BTreeMap::new();
-    let mut manifests: Vec<PathBuf> = vec![];
+    let mut package_of = PackageOf::default();
+    // Per package: its binaries (for its target folders) and its workspace root.
+    type Bins = Vec<(String, PathBuf)>;
+    let mut packages: BTreeMap<PathBuf, (Bins, PathBuf, Option<toml::Table>)> = BTreeMap::new();
 
     let mut classify = |path: PathBuf, extra: Option<ExtraKind>| {
         let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let pkg = dir_pkg
-            .entry(parent.clone())
-            .or_insert_with(|| package_dir(&parent))
-            .clone();
-        let owner = pkg.and_then(|dir| {
-            let (info, ws) = pkgs
-                .entry(dir.clone())
-                .or_insert_with(|| (load_crate(&dir, None), workspace_root(&dir)));
-            (extra.is_some() || in_package_targets(&dir, &path, info)).then(|| ws.clone())
-        });
-        if let Some((root, ws)) = owner {
-            roots.entry(root).or_insert(ws);
-            match extra {
-                None => reported_rs.insert(path),
-                Some(_) => reported_extra.insert(path),
-            };
-        } else {
-            match extra {
-                None => loose.push(path),
-                Some(kind) => loose_extra.push((path, kind)),
+        let owned = package_of.get(&parent).is_some_and(|dir| {
+            let (bins, root, table) = packages.entry(dir.clone()).or_insert_with(|| {
+                let (root, table) = workspace_root(&dir);
+                (load_crate(&dir, None).bins, root, table)
+            });
+            let owned = extra.is_some() || in_package_targets(&dir, &path, bins);
+            if owned && !roots.contains_key(root) {
+                roots.insert(root.clone(), table.clone());
             }
+            owned
+        });
+        match extra {
+            _ if owned => {}
+            None => {
+                loose.insert(path);
+            }
+            Some(kind) => loose_extra.push((path, kind)),
         }
     };
 
+    let mut manifests: Vec<PathBuf> = vec![];
     for input in inputs {
         let meta = std::fs::metadata(input)
             .map_err(|e| DiscoverError(format!("{}: {}", input.display(), io_reason(&e))))?;
@@ -553,15 +618,18 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
         let input = normalize(&input);
         if meta.is_file() {
             if input.extension().is_some_and(|e| e == "rs") {
+                found.inputs.files.insert(input.clone());
                 classify(input, None);
             } else if input.file_name().is_some_and(|n| n == "Cargo.toml") {
                 manifests.push(input.parent().unwrap().to_path_buf());
             } else if let Some(kind) = extra_kind(&input) {
+                found.inputs.files.insert(input.clone());
                 classify(input, Some(kind));
             }
             continue;
         }
         // A folder: every Rust, config and deploy file under it.
+        found.inputs.folders.push(input.clone());
         let walker = walkdir::WalkDir::new(&input)
             .follow_links(false)
             .into_iter()
@@ -578,7 +646,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
                         .path()
                         .map_or_else(|| input.display().to_string(), |p| p.display().to_string());
                     let why = e.io_error().map_or_else(|| e.to_string(), io_reason);
-                    notes.push(format!("skipped {at}: {why}"));
+                    found.notes.push(format!("skipped {at}: {why}"));
                     continue;
                 }
             };
@@ -590,7 +658,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
                 if entry_is_file(&path) {
                     classify(path, None);
                 } else if !path.is_dir() {
-                    notes.push(format!(
+                    found.notes.push(format!(
                         "skipped {}: a link to nothing, or not a regular file",
                         path.display()
                     ));
@@ -607,40 +675,119 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
         roots.entry(root).or_insert(ws);
     }
 
-    let mut out = vec![];
-    for (root, ws) in roots {
+    found.pending = roots
+        .into_iter()
+        .map(|(root, table)| Pending::Cargo { root, table })
+        .chain(loose.into_iter().map(Pending::LooseSource))
+        .chain(
+            loose_extra
+                .into_iter()
+                .map(|(path, kind)| Pending::LooseExtra(path, kind)),
+        )
+        .collect();
+    Ok(found)
+}
+
+impl Pending {
+    /// The workspace's folder; for a loose file, the folder holding it.
+    pub fn folder(&self) -> &Path {
+        match self {
+            Pending::Cargo { root, .. } => root,
+            Pending::LooseSource(path) | Pending::LooseExtra(path, _) => {
+                path.parent().unwrap_or(Path::new("."))
+            }
+        }
+    }
+}
+
+impl Discovery {
+    /// Whether `path` (a Rust file) is one of the files to check.
+    pub fn checks_source(&self, path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "rs") && self.inputs.reach(path)
+    }
+
+    /// Lists a found workspace's crates and files.
+    pub fn load(&self, pending: &Pending) -> Workspace {
+        match pending {
+            Pending::Cargo { root, table } => self.load_cargo(root, table.as_ref()),
+            Pending::LooseSource(path) => {
+                let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let info = CrateInfo {
+                    name: path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    dir: dir.clone(),
+                    manifest: None,
+                    deps: BTreeMap::new(),
+                    bins: vec![],
+                    loose: true,
+                    manifest_error: None,
+                };
+                Workspace {
+                    root: dir,
+                    loose: true,
+                    crates: vec![info],
+                    sources: vec![SourceEntry {
+                        path: path.clone(),
+                        krate: 0,
+                        role: Role::Service,
+                        module: vec![],
+                        bin: None,
+                        reported: true,
+                    }],
+                    extras: vec![],
+                    missing_members: vec![],
+                }
+            }
+            Pending::LooseExtra(path, kind) => Workspace {
+                root: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                loose: true,
+                crates: vec![],
+                sources: vec![],
+                extras: vec![ExtraEntry {
+                    path: path.clone(),
+                    kind: *kind,
+                    reported: true,
+                }],
+                missing_members: vec![],
+            },
+        }
+    }
+
+    fn load_cargo(&self, root: &Path, ws: Option<&toml::Table>) -> Workspace {
+        // A file is reported when the walk of the inputs reached it (a regular file).
+        let reported = |path: &Path| self.inputs.reach(path) && entry_is_file(path);
         let ws_deps = ws
-            .as_ref()
             .and_then(|w| w.get("dependencies"))
-            .and_then(|d| d.as_table())
-            .cloned();
-        let (member_dirs, missing) = match &ws {
-            Some(w) => ws_members(&root, w),
-            None => (vec![root.clone()], vec![]),
+            .and_then(|d| d.as_table());
+        let (member_dirs, missing) = match ws {
+            Some(w) => ws_members(root, w),
+            None => (vec![root.to_path_buf()], vec![]),
         };
         let mut workspace = Workspace {
-            root: root.clone(),
+            root: root.to_path_buf(),
             loose: false,
             crates: vec![],
             sources: vec![],
             extras: vec![],
             missing_members: missing,
         };
-        if !member_dirs.contains(&root) {
-            // A virtual manifest: its folder still holds deploy and config files.
-            walk_package(&root, None, |path, kind| {
+        if !member_dirs.iter().any(|d| d == root) {
+            // A virtual manifest: its folder still holds deploy and config files, read for
+            // context; they are reported as files of no crate.
+            walk_package(root, None, |path, kind| {
                 if let Some(kind) = kind {
-                    let reported = reported_extra.contains(&path);
                     workspace.extras.push(ExtraEntry {
+                        reported: false,
                         path,
                         kind,
-                        reported,
                     });
                 }
             });
         }
         for dir in member_dirs {
-            let info = load_crate(&dir, ws_deps.as_ref());
+            let info = load_crate(&dir, ws_deps);
             let krate = workspace.crates.len();
             let bins = info.bins.clone();
             let test_support = is_test_support_crate(&info.name);
@@ -651,7 +798,6 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
                     if bin.is_none() {
                         bin = bins.iter().find(|(_, p)| *p == rel).map(|(n, _)| n.clone());
                     }
-                    let reported = reported_rs.contains(&path);
                     workspace.sources.push(SourceEntry {
                         role: if test_support {
                             Role::Test
@@ -660,17 +806,16 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
                         },
                         module,
                         bin,
-                        reported,
+                        reported: reported(&path),
                         krate,
                         path,
                     });
                 }
                 Some(kind) => {
-                    let reported = reported_extra.contains(&path);
                     workspace.extras.push(ExtraEntry {
+                        reported: reported(&path),
                         path,
                         kind,
-                        reported,
                     });
                 }
             });
@@ -678,56 +823,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Workspace>, Vec<String>), Dis
         }
         workspace.sources.sort_by(|a, b| a.path.cmp(&b.path));
         workspace.extras.sort_by(|a, b| a.path.cmp(&b.path));
-        out.push(workspace);
+        workspace
     }
-    loose.sort();
-    loose.dedup();
-    for path in loose {
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let info = CrateInfo {
-            name: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            dir: dir.clone(),
-            manifest: None,
-            deps: BTreeMap::new(),
-            bins: vec![],
-            loose: true,
-            manifest_error: None,
-        };
-        out.push(Workspace {
-            root: dir,
-            loose: true,
-            crates: vec![info],
-            sources: vec![SourceEntry {
-                path,
-                krate: 0,
-                role: Role::Service,
-                module: vec![],
-                bin: None,
-                reported: true,
-            }],
-            extras: vec![],
-            missing_members: vec![],
-        });
-    }
-    for (path, kind) in loose_extra {
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        out.push(Workspace {
-            root: dir,
-            loose: true,
-            crates: vec![],
-            sources: vec![],
-            extras: vec![ExtraEntry {
-                path,
-                kind,
-                reported: true,
-            }],
-            missing_members: vec![],
-        });
-    }
-    Ok((out, notes))
 }
 
 fn entry_is_file(path: &Path) -> bool {

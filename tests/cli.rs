@@ -415,3 +415,86 @@ fn tests_and_examples_are_out_of_scope() {
     assert_eq!(code, 0, "{out}");
     assert!(Path::new(&dir.path().join("tests/it.rs")).is_file());
 }
+
+#[test]
+fn each_file_is_reported_once_and_only_under_the_paths_given() {
+    // A virtual workspace: its root folder holds a compose file but no crate.
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"jobs\"]\n"),
+        (
+            "docker-compose.yml",
+            "services:\n  api:\n    environment:\n      RUST_LOG: debug\n",
+        ),
+        (
+            "api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\naxum = \"0.8\"\n",
+        ),
+        ("api/src/main.rs", POOL_50),
+        (
+            "jobs/Cargo.toml",
+            "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\n",
+        ),
+        ("jobs/src/lib.rs", POOL_40),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let findings = |args: &[&str]| {
+        let (_, out, err) = stdout_of(scalelint().args(args).args(["--format", "json"]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        let mut paths: Vec<String> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let path = d["path"].as_str().unwrap();
+                path.rsplit_once(".tmp")
+                    .map_or(path, |(_, p)| p)
+                    .to_string()
+            })
+            .collect();
+        paths.sort();
+        (v["summary"]["files"].as_u64().unwrap(), paths)
+    };
+    let root = dir.path().to_str().unwrap();
+    let (files, all) = findings(&[root]);
+    assert_eq!(files, 3, "{all:?}");
+    assert_eq!(
+        all.iter()
+            .filter(|p| p.ends_with("docker-compose.yml"))
+            .count(),
+        1,
+        "{all:?}"
+    );
+    assert!(
+        all.iter().any(|p| p.ends_with("api/src/main.rs")),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().any(|p| p.ends_with("jobs/src/lib.rs")),
+        "{all:?}"
+    );
+
+    // One member: the other member and the root are read for context, not reported.
+    let api = dir.path().join("api");
+    let (files, some) = findings(&[api.to_str().unwrap()]);
+    assert_eq!(files, 1, "{some:?}");
+    assert!(
+        some.iter().all(|p| p.ends_with("api/src/main.rs")),
+        "{some:?}"
+    );
+    assert!(!some.is_empty());
+
+    // One file, and a manifest (its workspace analysed, nothing of it reported).
+    let lib = dir.path().join("jobs/src/lib.rs");
+    let manifest = dir.path().join("Cargo.toml");
+    let (files, some) = findings(&[lib.to_str().unwrap(), manifest.to_str().unwrap()]);
+    assert_eq!(files, 1, "{some:?}");
+    assert!(
+        some.iter().all(|p| p.ends_with("jobs/src/lib.rs")),
+        "{some:?}"
+    );
+}
