@@ -19,14 +19,18 @@ pub mod suppress;
 pub mod values;
 pub mod workspace;
 
-/// Makes glibc's allocator use one arena. Each worker thread parses files and frees their syntax
-/// trees; with an arena per thread, freed pages stay with the thread that freed them and the
-/// process's memory grows with the size of the tree checked (86 MiB instead of 62 MiB on the
-/// benchmark corpus, more on larger ones). Called first thing by both binaries.
+/// Caps glibc's malloc arenas at one per core. By default glibc allows eight per core, and
+/// the pages a worker thread frees stay with its arena; on the benchmark corpus the cap keeps peak
+/// memory at 56 MB instead of 58-62 MB and costs no time. One arena for all threads (tried
+/// before) saves little more and makes the workers queue on its lock: twice the run time.
+/// Called first thing by both binaries, before any thread starts.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; it is called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: mallopt only changes allocator parameters; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, cores.try_into().unwrap_or(i32::MAX));
+        }
     }
 }
