@@ -103,9 +103,9 @@ fn parse_one(text: &str, module: Vec<String>) -> Parsed {
     let result = match syn::parse_file(body) {
         Ok(file) => {
             let offsets = OffsetMap::new(body, bom);
-            let mut facts = crate::facts::visit::extract(&file, &offsets, module);
-            facts.allows = crate::suppress::allow_comments(text);
-            Parsed::Ok(Box::new(facts))
+            Parsed::Ok(Box::new(crate::facts::visit::extract(
+                &file, &offsets, module,
+            )))
         }
         Err(e) => {
             let offsets = OffsetMap::new(body, bom);

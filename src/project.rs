@@ -53,6 +53,8 @@ pub struct Project {
     pub catalog: Arc<Catalog>,
     pub fn_index: FnIndex,
     reach_cache: Mutex<HashMap<&'static str, Arc<Reach>>>,
+    /// See [`Project::has_service`]; asked by every log rule for every file.
+    has_service: bool,
 }
 
 impl Project {
@@ -75,7 +77,7 @@ impl Project {
             })
             .collect();
         let fn_index = FnIndex::build_with_crates(&facts, file_crates);
-        Project {
+        let mut project = Project {
             root,
             loose,
             crates,
@@ -85,7 +87,10 @@ impl Project {
             catalog,
             fn_index,
             reach_cache: Mutex::new(HashMap::new()),
-        }
+            has_service: false,
+        };
+        project.has_service = project.find_service();
+        project
     }
 
     pub fn facts(&self) -> Vec<&FileFacts> {
@@ -129,6 +134,10 @@ impl Project {
     /// Whether the workspace holds a service: the log rules are about what a service's
     /// instances write, so a workspace of libraries only is not their concern.
     pub fn has_service(&self) -> bool {
+        self.has_service
+    }
+
+    fn find_service(&self) -> bool {
         if let Some(service) = self.config.service {
             return service;
         }

@@ -10,6 +10,9 @@ const MARKER: &str = "scalelint: allow(";
 /// Finds the allow comments of a file's text (in `//` comments only).
 pub fn allow_comments(text: &str) -> Vec<AllowComment> {
     let mut out = vec![];
+    if !text.contains(MARKER) {
+        return out;
+    }
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;

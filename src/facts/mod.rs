@@ -362,7 +362,6 @@ pub struct FileFacts {
     pub crate_refs: Vec<String>,
     /// `use a::b::*` prefixes.
     pub globs: Vec<Path>,
-    pub allows: Vec<AllowComment>,
     /// Spans of macro statements followed in their block by `return`, `break` or `exit(..)`.
     pub exit_macros: Vec<Span>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
