@@ -2,6 +2,7 @@
 //! Rules read facts; they never see a syntax tree.
 
 pub mod reach;
+mod spans;
 
 pub mod visit;
 

@@ -1,5 +1,6 @@
 //! The one syntax-tree pass per file that produces its `FileFacts`.
 
+use super::spans;
 use super::*;
 use crate::source::OffsetMap;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -251,7 +252,7 @@ impl<'a> Visitor<'a> {
     }
 
     fn val(&mut self, e: &syn::Expr, depth: usize) -> Val {
-        let span = self.span(e.span());
+        let span = self.span(spans::expr(e));
         if depth > MAX_VAL_DEPTH {
             return Val::Other { span };
         }
@@ -392,7 +393,7 @@ impl<'a> Visitor<'a> {
                     syn::Expr::Path(p) => Some(self.resolve_path(&p.path)),
                     _ => None,
                 };
-                let call_span = self.span(c.span());
+                let call_span = self.span(spans::call(c));
                 for arg in &c.args {
                     self.pending_arg_of = callee.clone().map(|callee| ArgOf {
                         callee,
@@ -406,7 +407,7 @@ impl<'a> Visitor<'a> {
             other => self.visit_expr(other),
         }
         for m in links.iter().rev() {
-            let call_span = self.span(m.span());
+            let call_span = self.span(spans::method_call(m));
             for arg in &m.args {
                 self.pending_arg_of = Some(ArgOf {
                     callee: vec![m.method.to_string()],
@@ -577,7 +578,7 @@ impl<'a> Visitor<'a> {
             has_self,
             tail: None,
         });
-        let region = self.push_region(RegionKind::Fn(idx), self.span(block.span()), is_test);
+        let region = self.push_region(RegionKind::Fn(idx), self.span(spans::block(block)), is_test);
         self.facts.fns[idx].body = region;
         self.note_exits(block);
         for stmt in &block.stmts {
@@ -794,7 +795,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let test = m.attrs.iter().any(is_test_attr);
         let name = m.ident.to_string();
-        let region = self.push_region(RegionKind::Mod(name.clone()), self.span(m.span()), test);
+        let region = self.push_region(
+            RegionKind::Mod(name.clone()),
+            self.span(spans::item_mod(m)),
+            test,
+        );
         self.module.push(name);
         visit::visit_item_mod(self, m);
         self.module.pop();
@@ -811,7 +816,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             self.facts.impls.push(ImplFact {
                 self_ty: ty.clone(),
                 trait_path,
-                span: self.span(i.span()),
+                span: self.span(spans::item_impl(i)),
             });
         }
         let saved = std::mem::replace(&mut self.impl_ty, self_ty);
@@ -827,17 +832,19 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let saved = self.impl_ty.take();
-        self.record_fn(&f.attrs, &f.sig, &f.block, self.span(f.span()));
+        self.record_fn(&f.attrs, &f.sig, &f.block, self.span(spans::item_fn(f)));
         self.impl_ty = saved;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.record_fn(&f.attrs, &f.sig, &f.block, self.span(f.span()));
+        let span = self.span(spans::impl_item_fn(f));
+        self.record_fn(&f.attrs, &f.sig, &f.block, span);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
-            self.record_fn(&f.attrs, &f.sig, block, self.span(f.span()));
+            let span = self.span(spans::trait_item_fn(f, block));
+            self.record_fn(&f.attrs, &f.sig, block, span);
         }
     }
 
@@ -898,14 +905,14 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
         match e {
             syn::Expr::Call(_) | syn::Expr::MethodCall(_) => self.visit_chain(e),
             syn::Expr::Closure(c) => {
-                let span = self.span(e.span());
+                let span = self.span(spans::expr(e));
                 let region = self.push_region(RegionKind::Closure, span, false);
                 self.body_regions.insert((span.start, span.end), region);
                 self.visit_expr(&c.body);
                 self.pop_region(region);
             }
             syn::Expr::Async(a) => {
-                let span = self.span(e.span());
+                let span = self.span(spans::async_block(a));
                 let region = self.push_region(RegionKind::AsyncBlock, span, false);
                 self.body_regions.insert((span.start, span.end), region);
                 self.note_exits(&a.block);
@@ -915,8 +922,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             syn::Expr::ForLoop(f) => {
                 self.pending_arg_of = None;
                 self.visit_expr(&f.expr);
-                let region =
-                    self.push_region(RegionKind::Loop(LoopKind::For), self.span(e.span()), false);
+                let region = self.push_region(
+                    RegionKind::Loop(LoopKind::For),
+                    self.span(spans::for_loop(f)),
+                    false,
+                );
                 self.note_exits(&f.body);
                 visit::visit_block(self, &f.body);
                 self.pop_region(region);
@@ -925,7 +935,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.pending_arg_of = None;
                 let region = self.push_region(
                     RegionKind::Loop(LoopKind::While),
-                    self.span(e.span()),
+                    self.span(spans::while_loop(w)),
                     false,
                 );
                 self.visit_expr(&w.cond);
@@ -935,8 +945,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             }
             syn::Expr::Loop(l) => {
                 self.pending_arg_of = None;
-                let region =
-                    self.push_region(RegionKind::Loop(LoopKind::Loop), self.span(e.span()), false);
+                let region = self.push_region(
+                    RegionKind::Loop(LoopKind::Loop),
+                    self.span(spans::plain_loop(l)),
+                    false,
+                );
                 self.note_exits(&l.body);
                 visit::visit_block(self, &l.body);
                 self.pop_region(region);
