@@ -54,10 +54,6 @@ fn signature(sig: &syn::Signature) -> Span {
         .unwrap_or(sig.fn_token.span)
 }
 
-fn label(label: &Option<syn::Label>) -> Option<Span> {
-    label.as_ref().map(|l| l.name.apostrophe)
-}
-
 pub fn block(b: &syn::Block) -> Span {
     checked(b.brace_token.span.join(), b)
 }
@@ -105,25 +101,38 @@ pub fn item_impl(i: &syn::ItemImpl) -> Span {
     checked(join(first, i.brace_token.span.join()), i)
 }
 
+/// A loop: outer attributes, a label, its keyword, ..., its body.
+fn labelled_loop(
+    attrs: &[syn::Attribute],
+    label: &Option<syn::Label>,
+    keyword: Span,
+    body: &syn::Block,
+) -> Span {
+    let first = outer_attr(attrs)
+        .or_else(|| label.as_ref().map(|l| l.name.apostrophe))
+        .unwrap_or(keyword);
+    join(first, body.brace_token.span.join())
+}
+
 pub fn for_loop(e: &syn::ExprForLoop) -> Span {
-    let first = outer_attr(&e.attrs)
-        .or_else(|| label(&e.label))
-        .unwrap_or(e.for_token.span);
-    checked(join(first, e.body.brace_token.span.join()), e)
+    checked(
+        labelled_loop(&e.attrs, &e.label, e.for_token.span, &e.body),
+        e,
+    )
 }
 
 pub fn while_loop(e: &syn::ExprWhile) -> Span {
-    let first = outer_attr(&e.attrs)
-        .or_else(|| label(&e.label))
-        .unwrap_or(e.while_token.span);
-    checked(join(first, e.body.brace_token.span.join()), e)
+    checked(
+        labelled_loop(&e.attrs, &e.label, e.while_token.span, &e.body),
+        e,
+    )
 }
 
 pub fn plain_loop(e: &syn::ExprLoop) -> Span {
-    let first = outer_attr(&e.attrs)
-        .or_else(|| label(&e.label))
-        .unwrap_or(e.loop_token.span);
-    checked(join(first, e.body.brace_token.span.join()), e)
+    checked(
+        labelled_loop(&e.attrs, &e.label, e.loop_token.span, &e.body),
+        e,
+    )
 }
 
 pub fn async_block(e: &syn::ExprAsync) -> Span {
