@@ -326,15 +326,8 @@ pub fn compute_with(
             let mut texts = vec![];
             for (&file, edits) in &plan.edits {
                 let f = &report.files[file];
-                // The report keeps the texts of the files it shows; any other is read again.
-                let current = if f.has_text() {
-                    f.text.clone()
-                } else {
-                    match overlay.get(&f.path) {
-                        Some(text) => text.clone(),
-                        None => std::fs::read_to_string(&f.path).unwrap_or_else(|_| f.text.clone()),
-                    }
-                };
+                // The report holds the text of every file a finding points into.
+                let current = f.text.clone();
                 originals
                     .entry(f.path.clone())
                     .or_insert_with(|| current.clone());

@@ -36,8 +36,7 @@ pub struct SourceFile {
     /// The path as shown to users (relative to the current directory when possible).
     pub display: String,
     pub path: PathBuf,
-    /// The text; empty for a file whose findings (if any) have not needed it yet
-    /// (see `engine`, which keeps only line starts while analysing).
+    /// The text. The engine keeps a file (read again) only when a finding points into it.
     pub text: String,
     line_starts: Vec<usize>,
     len: usize,
@@ -54,20 +53,6 @@ impl SourceFile {
             line_starts,
             len,
         }
-    }
-
-    /// Drops the text and keeps the line index: lines still resolve, columns need the text back.
-    pub fn drop_text(&mut self) {
-        self.text = String::new();
-        self.line_starts = vec![0];
-    }
-
-    pub fn has_text(&self) -> bool {
-        self.text.len() == self.len
-    }
-
-    pub fn restore_text(&mut self, text: String) {
-        *self = SourceFile::new(self.path.clone(), self.display.clone(), text);
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
