@@ -43,6 +43,15 @@ pub struct Extra {
     pub text: String,
 }
 
+/// A call that may reach a function: where it is.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// Index in [`Project::units`].
+    pub unit: usize,
+    pub span: crate::source::Span,
+    pub region: RegionId,
+}
+
 pub struct Project {
     pub root: PathBuf,
     pub loose: bool,
@@ -55,6 +64,7 @@ pub struct Project {
     reach_cache: Mutex<HashMap<&'static str, Arc<Reach>>>,
     /// See [`Project::has_service`]; asked by every log rule for every file.
     has_service: bool,
+    callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
 }
 
 impl Project {
@@ -88,6 +98,7 @@ impl Project {
             fn_index,
             reach_cache: Mutex::new(HashMap::new()),
             has_service: false,
+            callers: std::sync::OnceLock::new(),
         };
         project.has_service = project.find_service();
         project
@@ -146,6 +157,31 @@ impl Project {
                 .service_crates()
                 .any(|c| k.always_depends_on(c))
         }) || self.units.iter().any(|u| self.is_service_crate(u))
+    }
+
+    /// The calls that may call `target` (resolved as [`FnIndex::callees_of_val`] does), in
+    /// file and call order. Built once, on first use, from every call of the workspace.
+    pub fn callers_of(&self, target: FnRef) -> &[Caller] {
+        let index = self.callers.get_or_init(|| {
+            let facts = self.facts();
+            let mut index: HashMap<FnRef, Vec<Caller>> = HashMap::new();
+            for (unit, u) in self.units.iter().enumerate() {
+                for call in &u.facts.calls {
+                    let mut callees = self.fn_index.callees_of_val(&facts, unit, &call.val);
+                    callees.sort_unstable();
+                    callees.dedup();
+                    for callee in callees {
+                        index.entry(callee).or_default().push(Caller {
+                            unit,
+                            span: call.val.span(),
+                            region: call.region,
+                        });
+                    }
+                }
+            }
+            index
+        });
+        index.get(&target).map_or(&[], Vec::as_slice)
     }
 
     pub fn fn_fact(&self, r: FnRef) -> &FnFact {

@@ -992,23 +992,13 @@ fn protected(
         // A cycle adds nothing.
         return Some("cycle");
     }
-    let facts = project.facts();
     let mut callers = vec![];
     let mut test_callers = 0;
-    for (i, u) in project.units.iter().enumerate() {
-        for c in &u.facts.calls {
-            if !project
-                .fn_index
-                .callees_of_val(&facts, i, &c.val)
-                .contains(&target)
-            {
-                continue;
-            }
-            if u.is_service_region(c.region) {
-                callers.push((i, c.val.span(), c.region));
-            } else {
-                test_callers += 1;
-            }
+    for c in project.callers_of(target) {
+        if project.units[c.unit].is_service_region(c.region) {
+            callers.push((c.unit, c.span, c.region));
+        } else {
+            test_callers += 1;
         }
     }
     if callers.is_empty() {
