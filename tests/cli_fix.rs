@@ -1,5 +1,7 @@
 //! `--fix`, `--unsafe-fixes` and `--diff` through the real binary, on temporary copies.
 
+mod common;
+use common::{copy_dir, rust_files};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,30 +27,6 @@ fn copy_of(rel: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
     let path = tmp.path().join(name);
     std::fs::copy(fixture(rel), &path).unwrap();
     (tmp, path)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]

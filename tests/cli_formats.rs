@@ -2,7 +2,9 @@
 //! GitHub workflow commands, SARIF against the official schema, rustc JSON through
 //! `cargo_metadata`'s `Diagnostic`, baselines, and `cargo scalelint`.
 
+mod common;
 use assert_cmd::Command;
+use common::copy_dir;
 use scalelint::diagnostic::{Diagnostic, Severity};
 use scalelint::engine::{Report, Summary};
 use scalelint::source::{SourceFile, Span};
@@ -326,19 +328,6 @@ fn rustc_json_is_what_cargo_metadata_reads() {
         suggestions > 0,
         "the sample's fixes are offered as suggestions"
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
