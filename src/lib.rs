@@ -1,8 +1,9 @@
 //! scalelint: finds what breaks when a Rust service runs as several instances.
 //!
-//! The pipeline: `workspace` (discovery) → `engine` (parse in parallel, `facts`, `rules`,
+//! The pipeline: `workspace` (discovery) → `engine` (parse in parallel, `facts`, `analysis`, `rules`,
 //! suppressions) → `render` (human, short, json).
 
+pub mod analysis;
 pub mod baseline;
 pub mod catalog;
 pub mod cli;
@@ -16,7 +17,6 @@ pub mod render;
 pub mod rules;
 pub mod source;
 pub mod suppress;
-pub mod values;
 pub mod workspace;
 
 /// Caps glibc's malloc arenas at one per core. By default glibc allows eight per core, and

@@ -1,9 +1,9 @@
 //! What rules see: one workspace's files with their facts, crates, config and catalog.
 
+use crate::analysis::call_graph::{FnIndex, FnRef, Reach};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::FileId;
-use crate::facts::reach::{FnIndex, FnRef, Reach};
 use crate::facts::{FileFacts, FnFact, RegionId};
 use crate::workspace::{CrateInfo, ExtraKind, Role};
 use std::collections::HashMap;

@@ -1,7 +1,6 @@
 //! Facts: small plain data extracted from one file in one syntax-tree pass.
 //! Rules read facts; they never see a syntax tree.
 
-pub mod reach;
 mod spans;
 
 pub mod visit;

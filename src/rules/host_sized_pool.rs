@@ -1,8 +1,8 @@
 //! `host-sized-pool`: a pool whose maximum is left to a default computed from the host's
 //! CPU count, so each machine the service lands on opens a different number of connections.
 
-use super::pool_sites::{Size, pool_sites};
 use super::{Rule, RuleMeta};
+use crate::analysis::pool_sites::{Size, pool_sites};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::project::{Project, Unit};
 use crate::source::Span;
@@ -24,7 +24,7 @@ impl Rule for HostSizedPool {
     }
 
     fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
-        super::pool_sites::interest(catalog)
+        crate::analysis::pool_sites::interest(catalog)
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {

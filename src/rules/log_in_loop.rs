@@ -1,8 +1,8 @@
 //! `log-in-loop`: an event at info level or above inside a loop body or a per-item closure.
 //! Its volume grows with the data, and N instances multiply it again.
 
-use super::log_macros::{Level, enclosing_loop, events};
 use super::{Rule, RuleMeta};
+use crate::analysis::log_macros::{Level, enclosing_loop, events};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::project::{Project, Unit};
 

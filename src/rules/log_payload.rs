@@ -2,8 +2,8 @@
 //! header map with Debug or Display. Its size grows with the traffic and it carries
 //! whatever the client sent, secrets included.
 
-use super::log_macros::{Level, PlaceholderArg, events, format_parts, placeholders};
 use super::{Rule, RuleMeta};
+use crate::analysis::log_macros::{Level, PlaceholderArg, events, format_parts, placeholders};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::{FnFact, MacroArg, Val};
 use crate::project::{Project, Unit};

@@ -2,15 +2,10 @@
 
 mod host_sized_pool;
 mod instrument_all_args;
-pub mod locks;
 mod log_in_loop;
-pub mod log_macros;
 mod log_payload;
-pub mod matchers;
 mod oversized_pool;
-pub mod pool_sites;
 mod print_in_service;
-pub mod side_effects;
 mod sql_statement_logging;
 mod unlocked_migration;
 mod unlocked_scheduler;

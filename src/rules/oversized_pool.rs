@@ -1,8 +1,8 @@
 //! `oversized-pool`: a pool whose maximum, times the instance count, exceeds what the
 //! database allows once operators' connections are kept free.
 
-use super::pool_sites::{Size, config_sizes, pool_sites};
 use super::{Rule, RuleMeta};
+use crate::analysis::pool_sites::{Size, config_sizes, pool_sites};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::project::{Project, Unit};
@@ -66,7 +66,7 @@ impl Rule for OversizedPool {
     }
 
     fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
-        super::pool_sites::interest(catalog)
+        crate::analysis::pool_sites::interest(catalog)
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {

@@ -2,8 +2,8 @@
 //! service. Prints bypass the log pipeline: no level, no fields, no way to turn them down,
 //! and N instances write them all.
 
-use super::log_macros::crate_family;
 use super::{Rule, RuleMeta};
+use crate::analysis::log_macros::crate_family;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::facts::{MacroArg, Val};
 use crate::project::{Project, Unit};

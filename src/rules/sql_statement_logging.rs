@@ -1,8 +1,8 @@
 //! `sql-statement-logging`: a database layer set to log every statement at info or above.
 //! sea-orm's `ConnectOptions` does so by default; sqlx's `log_statements(..)` can.
 
-use super::log_macros::{Level, level_of_path};
 use super::{Rule, RuleMeta};
+use crate::analysis::log_macros::{Level, level_of_path};
 use crate::catalog::{SqlLogging, segments};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::facts::{FileFacts, RegionId, Val, ends_with};

@@ -2,10 +2,11 @@
 //! serialising them — from code (diesel_migrations, refinery, sea-orm-migration, sqlx with
 //! locking off, ...) or from every replica's entrypoint, init container or start command.
 
-use super::{Rule, RuleMeta, locks};
+use super::{Rule, RuleMeta};
+use crate::analysis::call_graph::FnRef;
+use crate::analysis::locks;
 use crate::catalog::{MigrationRunner, RunnerLocks, segments};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::facts::reach::FnRef;
 use crate::facts::{FileFacts, FnFact, RegionId, RegionKind, Val, ends_with};
 use crate::project::{Extra, Project, Unit};
 use crate::source::Span;

@@ -1,13 +1,13 @@
 //! `unlocked-scheduler`: an in-process job (a scheduler crate's job, or a spawned timer loop
 //! with a shared side effect) that every instance runs, with no cross-process lock around it.
 
-use super::locks::{self, LockVerdict};
-use super::matchers::{file_names_any, path_is, path_of_crate};
-use super::side_effects::{Effect, reaches_effect};
 use super::{Rule, RuleMeta};
+use crate::analysis::call_graph::FnRef;
+use crate::analysis::locks::{self, LockVerdict};
+use crate::analysis::matchers::{file_names_any, path_is, path_of_crate};
+use crate::analysis::side_effects::{Effect, reaches_effect};
 use crate::catalog::SchedulerEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::facts::reach::FnRef;
 use crate::facts::{FileFacts, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;

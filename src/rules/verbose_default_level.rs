@@ -2,8 +2,8 @@
 //! configured, in code (`EnvFilter::new("debug")`, `with_max_level(Level::TRACE)`) or in the
 //! deploy files the repository ships (`ENV RUST_LOG=debug`).
 
-use super::log_macros::{Level, level_of_path};
 use super::{Rule, RuleMeta};
+use crate::analysis::log_macros::{Level, level_of_path};
 use crate::catalog::{LogFilter, segments};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::facts::{FileFacts, RegionId, Val, ends_with};

@@ -1,7 +1,7 @@
 //! The workspace-wide function map and "reaches X" propagated to a fixpoint:
 //! a job that calls `leader::run_exclusive(..)` is locked if that function takes a lock.
 
-use super::{FileFacts, FnIdx, RegionId, Val};
+use crate::facts::{FileFacts, FnIdx, RegionId, RegionKind, Val};
 use std::collections::HashMap;
 
 /// A function of the workspace: the file (index in the workspace's file list) and its index there.
@@ -56,7 +56,7 @@ impl FnIndex {
             let mut fn_of_region: Vec<Option<usize>> = Vec::with_capacity(facts.regions.len());
             for region in &facts.regions {
                 let own = match region.kind {
-                    super::RegionKind::Fn(idx) => index.position.get(&FnRef { file, idx }).copied(),
+                    RegionKind::Fn(idx) => index.position.get(&FnRef { file, idx }).copied(),
                     _ => None,
                 };
                 fn_of_region.push(own.or_else(|| {

@@ -1,10 +1,10 @@
 //! Where a file opens connection pools and how big each may grow, shared by the pool rules.
 
+use crate::analysis::values::{Written, resolve_int};
 use crate::catalog::PoolEntry;
 use crate::facts::{CallFact, FileFacts, RegionId, Val, ends_with};
 use crate::project::{Project, Unit};
 use crate::source::Span;
-use crate::values::{Written, resolve_int};
 
 pub enum Size {
     /// Set in code to a number we found where it is written.
@@ -431,7 +431,7 @@ pub fn config_sizes(
 
 /// The pool rules need a crate that depends on a pool library and a file that names a pool type;
 /// sizes are followed across the workspace.
-pub fn interest(catalog: &crate::catalog::Catalog) -> super::Interest {
+pub fn interest(catalog: &crate::catalog::Catalog) -> crate::rules::Interest {
     let mut crates = vec![];
     let mut words = vec!["max_connections".to_string()];
     for e in &catalog.pool {
@@ -450,7 +450,7 @@ pub fn interest(catalog: &crate::catalog::Catalog) -> super::Interest {
     crates.dedup();
     words.sort();
     words.dedup();
-    super::Interest {
+    crate::rules::Interest {
         crates,
         services_only: false,
         words,

@@ -7,9 +7,9 @@
 //! note can say that they do not count.
 
 use super::matchers::{code_strings, match_patterns};
+use crate::analysis::call_graph::FnRef;
 use crate::catalog::LockEntry;
 use crate::diagnostic::FileId;
-use crate::facts::reach::FnRef;
 use crate::facts::{FileFacts, FnFact, RegionId, Val, ends_with};
 use crate::project::{Project, Unit};
 use crate::source::Span;
@@ -155,7 +155,10 @@ pub fn fn_reaches_lock(project: &Project, f: FnRef) -> bool {
 
 /// Functions that reach a lock of the scope: `Job` (guards a whole job), `Claim` (any
 /// cross-process lock, row claims included), `InProcess`.
-fn lock_reach(project: &Project, scope: Scope) -> std::sync::Arc<crate::facts::reach::Reach> {
+fn lock_reach(
+    project: &Project,
+    scope: Scope,
+) -> std::sync::Arc<crate::analysis::call_graph::Reach> {
     let key = match scope {
         Scope::Job => "job-lock",
         Scope::Claim => "lock",
@@ -409,7 +412,7 @@ pub fn calls_into(
     project: &Project,
     unit_idx: usize,
     val: &Val,
-    reach: &crate::facts::reach::Reach,
+    reach: &crate::analysis::call_graph::Reach,
 ) -> bool {
     project
         .fn_index

@@ -1,0 +1,11 @@
+//! What several rules share, computed from the facts: the workspace call graph and reach sets,
+//! cross-process locks and claims, shared side effects, pool sites, log events, path matchers and
+//! expression values followed to where they are written.
+
+pub mod call_graph;
+pub mod locks;
+pub mod log_macros;
+pub mod matchers;
+pub mod pool_sites;
+pub mod side_effects;
+pub mod values;
