@@ -39,6 +39,12 @@ fn annotations(path: &Path, text: &str, display: &str, out: &mut Expectations) {
     }
 }
 
+/// The files that hold what scalelint is expected to produce, not input: `.fixed.rs` results,
+/// `.fixed.diff` project results and `.out` rendered reports.
+fn is_expected_output(name: &str) -> bool {
+    name.ends_with(".fixed.rs") || name.ends_with(".fixed.diff") || name.ends_with(".out")
+}
+
 fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -47,7 +53,7 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "target" {
                 fixture_files(&path, out);
             }
-        } else if !name.ends_with(".fixed.rs") {
+        } else if !is_expected_output(&name) {
             out.push(path);
         }
     }
