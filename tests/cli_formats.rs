@@ -529,3 +529,51 @@ fn cargo_scalelint_checks_the_workspace_from_any_folder() {
         "{help:?}"
     );
 }
+
+/// Baselines and code hosts store fingerprints: the value for a given finding never changes.
+/// (rule, path relative to the baseline's folder or the repository root, and the finding's
+/// source lines without whitespace, hashed with 64-bit FNV-1a.)
+#[test]
+fn fingerprints_keep_their_value() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         sqlx = { version = \"0.8\", features = [\"postgres\"] }\ntokio = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "#[tokio::main]\nasync fn main() {\n    let _pool = sqlx::postgres::PgPoolOptions::new()\n        \
+         .max_connections(40)\n        .connect(\"postgres://\")\n        .await;\n}\n",
+    )
+    .unwrap();
+    // FNV-1a of "oversized-pool\0src/main.rs\0.max_connections(40)", checked by hand.
+    const PINNED: &str = "46cf50a3877ef6a5";
+    let out = scalelint()
+        .current_dir(dir.path())
+        .args(["--write-baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let baseline: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
+            .unwrap();
+    let entry = &baseline["findings"][0];
+    assert_eq!(entry["rule"], "oversized-pool");
+    assert_eq!(entry["path"], "src/main.rs");
+    assert_eq!(entry["line"], 4);
+    assert_eq!(entry["fingerprint"], PINNED);
+    let sarif: Value = serde_json::from_str(&stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "sarif"]),
+    ))
+    .unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["partialFingerprints"]["scalelint/v1"],
+        PINNED
+    );
+}
