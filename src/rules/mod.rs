@@ -129,3 +129,33 @@ pub(crate) fn log_interest(words: &[&str], workspace_wide: bool) -> Interest {
         ..Interest::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each page (`rules/docs/<id>.md`, shown by `scalelint explain`) opens with its id and a
+    /// key line that says what `scalelint rules` says: family, default level and fix kind
+    /// (any detail after it in parentheses).
+    #[test]
+    fn every_page_header_matches_the_rule_metadata() {
+        let mut problems = vec![];
+        for m in super::all_meta() {
+            let mut lines = m.doc.lines();
+            let title = lines.next().unwrap_or_default();
+            if title != format!("# {}", m.id) {
+                problems.push(format!("{}: the page starts with {title:?}", m.id));
+            }
+            let key = lines.find(|l| !l.trim().is_empty()).unwrap_or_default();
+            let want = format!(
+                "**Family:** {} · **Default level:** {} · **Fix:** {}",
+                m.family,
+                m.default_severity.as_str(),
+                m.fix
+            );
+            let detail = key.strip_prefix(&want);
+            if !detail.is_some_and(|d| d.is_empty() || (d.starts_with(" (") && d.ends_with(')'))) {
+                problems.push(format!("{}: key line {key:?}, expected {want:?}", m.id));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
