@@ -151,14 +151,9 @@ pub fn syntax_error(path: &Path, text: &str) -> Option<String> {
 }
 
 fn applicable(d: &Diagnostic, opts: FixOptions) -> bool {
-    d.fix.as_ref().is_some_and(|f| {
-        !f.edits.is_empty()
-            && match f.applicability {
-                Applicability::Machine => true,
-                Applicability::Maybe => opts.unsafe_fixes,
-                Applicability::Manual => false,
-            }
-    })
+    d.fix
+        .as_ref()
+        .is_some_and(|f| !f.edits.is_empty() && f.applicability.applied_by_fix(opts.unsafe_fixes))
 }
 
 /// The edits one pass applies, per file, and the findings they fix.

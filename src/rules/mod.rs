@@ -12,7 +12,7 @@ mod unlocked_scheduler;
 mod unstructured_logs;
 mod verbose_default_level;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::project::{Project, Unit};
 
 pub struct RuleMeta {
@@ -20,8 +20,8 @@ pub struct RuleMeta {
     pub id: &'static str,
     pub family: &'static str,
     pub default_severity: Severity,
-    /// The kind of fix its findings carry: "machine", "maybe" or "manual" (the best it offers).
-    pub fix: &'static str,
+    /// The kind of fix its findings carry (the best it offers).
+    pub fix: Applicability,
     pub summary: &'static str,
     /// The rule's page (`rules/docs/<id>.md`).
     pub doc: &'static str,
@@ -73,7 +73,7 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     id: "parse-error",
     family: "engine",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: Applicability::Manual,
     summary: "a file that could not be read or parsed, so it was not checked",
     doc: include_str!("../../rules/docs/parse-error.md"),
 };
@@ -82,7 +82,7 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
     id: "unused-allow",
     family: "engine",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: Applicability::Machine,
     summary: "a `scalelint: allow(..)` comment that silences nothing, or names no rule",
     doc: include_str!("../../rules/docs/unused-allow.md"),
 };

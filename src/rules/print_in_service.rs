@@ -49,7 +49,7 @@ static META: RuleMeta = RuleMeta {
     id: "print-in-service",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "println!/eprintln!/dbg! in a service instead of a log event",
     doc: include_str!("../../rules/docs/print-in-service.md"),
 };

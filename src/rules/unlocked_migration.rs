@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     id: "unlocked-migration",
     family: "migrations",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: crate::diagnostic::Applicability::Manual,
     summary: "migrations applied at startup by every instance with no cross-instance lock",
     doc: include_str!("../../rules/docs/unlocked-migration.md"),
 };
