@@ -64,21 +64,10 @@ pub fn check_snapshot(path: &Path, got: Option<&str>, problems: &mut Vec<String>
     });
 }
 
-/// The lines that differ, `-` wanted and `+` got, for a failure message.
+/// What changed from the snapshot to what the run gave, as a unified diff.
 fn line_diff(want: &str, got: &str) -> String {
-    let want: Vec<&str> = want.lines().collect();
-    let got: Vec<&str> = got.lines().collect();
-    let mut out = String::new();
-    for i in 0..want.len().max(got.len()) {
-        let (w, g) = (want.get(i), got.get(i));
-        if w != g {
-            if let Some(w) = w {
-                out.push_str(&format!("{:>4} -{w}\n", i + 1));
-            }
-            if let Some(g) = g {
-                out.push_str(&format!("{:>4} +{g}\n", i + 1));
-            }
-        }
-    }
-    out
+    similar::TextDiff::from_lines(want, got)
+        .unified_diff()
+        .header("snapshot", "got")
+        .to_string()
 }
