@@ -113,3 +113,21 @@ fn every_fixture_renders_as_its_snapshot() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// The JSON report is an interface scripts read (README, "JSON output"): its field names,
+/// their order and its layout are pinned on the sample service, byte for byte.
+#[test]
+fn the_json_report_keeps_its_shape() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .current_dir(root())
+        .args(["fixtures/projects/sample-service", "--format", "json"])
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let got = String::from_utf8(out.stdout).unwrap();
+    let mut problems = vec![];
+    let snapshot = root().join("tests/snapshots/sample-service.json");
+    common::check_snapshot(&snapshot, Some(&got), &mut problems);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
