@@ -34,7 +34,8 @@ VERDICTS = ("tp", "fp", "debatable")
 # The issue that removes each kind of wrong finding (see README.md).
 KIND_ISSUE = {
     **dict.fromkeys(["one-shot-command", "test-only", "debug-only", "unreached", "not-a-service",
-                     "dev-deploy-file", "supervisor-duplicate", "method-resolved-by-name"], 15),
+                     "dev-deploy-file", "supervisor-duplicate", "method-resolved-by-name",
+                     "singleton-role"], 15),
     **dict.fromkeys(["queue-consumer", "ledger-claim", "leader-check", "own-dist-lock",
                      "per-instance-work", "idempotent-write", "lock-sql-not-followed"], 16),
     **dict.fromkeys(["bounded-loop", "loop-exits-after-log", "runtime-chosen-format",
