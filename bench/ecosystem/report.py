@@ -40,7 +40,7 @@ KIND_ISSUE = {
                      "per-instance-work", "idempotent-write", "lock-sql-not-followed"], 16),
     **dict.fromkeys(["bounded-loop", "loop-exits-after-log", "runtime-chosen-format",
                      "version-dependent-default", "wrong-type-by-name", "not-a-payload",
-                     "startup-banner"], 17),
+                     "startup-banner", "failure-only-log"], 17),
 }
 
 
