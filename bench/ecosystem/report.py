@@ -35,12 +35,14 @@ VERDICTS = ("tp", "fp", "debatable")
 KIND_ISSUE = {
     **dict.fromkeys(["one-shot-command", "test-only", "debug-only", "unreached", "not-a-service",
                      "dev-deploy-file", "supervisor-duplicate", "method-resolved-by-name",
-                     "singleton-role"], 15),
+                     "single-instance-by-design"], 15),
     **dict.fromkeys(["queue-consumer", "ledger-claim", "leader-check", "own-dist-lock",
-                     "per-instance-work", "idempotent-write", "lock-sql-not-followed"], 16),
+                     "per-instance-work", "idempotent-write", "lock-sql-not-followed",
+                     "config-gated"], 16),
     **dict.fromkeys(["bounded-loop", "loop-exits-after-log", "runtime-chosen-format",
                      "version-dependent-default", "wrong-type-by-name", "not-a-payload",
-                     "startup-banner", "failure-only-log"], 17),
+                     "startup-banner", "before-logger", "per-item-error", "per-event",
+                     "instances-assumed"], 17),
 }
 
 
