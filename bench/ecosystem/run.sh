@@ -58,17 +58,19 @@ import sys, tomllib
 services = tomllib.load(open(sys.argv[1], "rb"))["service"]
 chosen = [s for s in services if sys.argv[2] in ("", s["name"])]
 if not chosen:
-    sys.exit(f"no service named {sys.argv[2]!r} in services.toml")
+    print(f"run.sh: no service named {sys.argv[2]!r} in services.toml", file=sys.stderr)
+    sys.exit(2)
 for s in chosen:
     print("\t".join([s["name"], s["repo"], s["commit"], s.get("root", ".")]))
 EOF
 
-python3 "$here/keyed.py" --new-results "$out" "$label" "$bin"
+# Every checkout first, so a wrong commit stops the run before anything is measured.
 while IFS=$'\t' read -r name repo commit root; do
     dir=$src/$name
     if [ ! -d "$dir" ]; then
         echo "== $name: cloning https://github.com/$repo into $dir"
-        git clone -q "https://github.com/$repo" "$dir"
+        git clone -q "https://github.com/$repo" "$dir" ||
+            { echo "run.sh: cannot clone $repo; put a checkout at $dir (or use --src)" >&2; exit 2; }
         git -C "$dir" checkout -q "$commit"
     fi
     head=$(git -C "$dir" rev-parse HEAD)
@@ -76,6 +78,11 @@ while IFS=$'\t' read -r name repo commit root; do
         echo "run.sh: $dir is at $head, not at the pinned $commit; check out the pinned commit or pin the new one in services.toml" >&2
         exit 2
     fi
+done <"$tmp/services.tsv"
+
+python3 "$here/keyed.py" --new-results "$out" "$label" "$bin"
+while IFS=$'\t' read -r name repo commit root; do
+    dir=$src/$name
     echo "== $name ($repo @ ${commit:0:12}, root $root)"
     status=0
     (cd "$dir/$root" && /usr/bin/time -v -o "$tmp/$name.time" \
@@ -83,6 +90,7 @@ while IFS=$'\t' read -r name repo commit root; do
     if [ "$status" -ne 0 ]; then
         echo "run.sh: scalelint exited $status on $name:" >&2
         cat "$tmp/$name.err" >&2
+        rm -f "$out"
         exit 2
     fi
     python3 "$here/keyed.py" --record "$out" "$name" "$repo" "$commit" "$root" "$dir/$root" \
