@@ -121,7 +121,7 @@ def in_scope(row, triage):
 
 
 def judge(rows, triage):
-    """Count one service: {scope: counts}, plus its new and lost findings."""
+    """Count one service: {scope: counts}; its new, lost and gone findings; its wrong kinds."""
     counts = {}
 
     def bump(rule, what):
@@ -204,7 +204,10 @@ def main(argv):
     services = load_services()
     results, runs, source = load_results(argv, services)
     overall, per_service, all_new, all_lost, all_gone, all_kinds = {}, [], [], [], [], []
-    untriaged, not_run = [], []
+    untriaged, not_run, stale = [], [], []
+    names = {s["name"] for s in services}
+    unknown = [os.path.basename(p)[:-5] for p in glob.glob(os.path.join(HERE, "triage", "*.toml"))
+               if os.path.basename(p)[:-5] not in names]
     for s in services:
         name = s["name"]
         if name not in results:
@@ -214,13 +217,16 @@ def main(argv):
         if triage is None:
             untriaged.append(f"{name} ({len(results[name])} findings)")
             continue
+        if triage.get("commit") != s["commit"]:
+            stale.append(f"{name} (triaged at {str(triage.get('commit'))[:12]}, "
+                         f"pinned at {s['commit'][:12]})")
         counts, new, lost, gone, kinds = judge(results[name], triage)
-        all_gone += [(name, v) for v in gone]
         for scope, c in counts.items():
             add(overall.setdefault(scope, {}), c)
         per_service.append((name, counts))
         all_new += [(name, r, note) for r, note in new]
         all_lost += [(name, v) for v in lost]
+        all_gone += [(name, v) for v in gone]
         all_kinds += kinds
 
     empty = dict.fromkeys(["tp", "fp", "debatable", "fn", "new", "unread"], 0)
@@ -231,6 +237,10 @@ def main(argv):
         out.append(f"untriaged (left out): {', '.join(untriaged)}\n")
     if not_run:
         out.append(f"not in the results: {', '.join(not_run)}\n")
+    if stale:
+        out.append(f"triaged at another commit (re-triage what changed): {', '.join(stale)}\n")
+    if unknown:
+        out.append(f"triage files of no service in services.toml: {', '.join(sorted(unknown))}\n")
     if runs:
         head = ["service", "deploy", "files", "findings", "wall (s)", "peak RSS (MiB)"]
         body = [[s["name"], s["deploy"]] + [str(runs[s["name"]][k]) for k in
@@ -253,7 +263,10 @@ def main(argv):
              f"issue {KIND_ISSUE[k]}" if k in KIND_ISSUE else "–"] for k, t in krows]
     out.append(plain("Wrong and debatable findings per kind", head, body, md, "lrrll"))
     print("\n".join(out))
-    if not md:
+    if md:
+        print(f"New: {len(all_new)}, lost: {len(all_lost)}, gone: {len(all_gone)} "
+              "(`report.py` without `--markdown` lists them).")
+    else:
         print(f"NEW: {len(all_new)} finding(s) in a triaged scope with no verdict")
         for name, r, note in all_new:
             print(f"  {name}: {r['rule']} {r['path']}:{r['line']} occurrence {r['occurrence']}: "
