@@ -104,7 +104,7 @@ def toml_str(s):
 def new_results(path, label, binary):
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
     doc = {"label": label, "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-           "scalelint": version.strip(), "services": {}}
+           "scalelint": version.strip(), "binary": binary, "services": {}}
     write_json(path, doc)
 
 
