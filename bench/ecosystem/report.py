@@ -42,6 +42,7 @@ KIND_ISSUE = {
     **dict.fromkeys(["bounded-loop", "loop-exits-after-log", "runtime-chosen-format",
                      "version-dependent-default", "wrong-type-by-name", "not-a-payload",
                      "startup-banner", "before-logger", "per-item-error", "per-event",
+                     "per-event-loop", "audit-event", "span-fields-not-logged",
                      "instances-assumed"], 17),
 }
 
