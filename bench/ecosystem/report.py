@@ -8,13 +8,14 @@ Reads a results file written by run.sh (default: the newest in results/), or wit
 findings itself by running BIN over each service's checkout in --src (default /work/eco/src, else
 the cache folder run.sh uses), and the verdicts in triage/<name>.toml. Prints, counts first:
 
+  - the runs: files, findings, wall time and peak memory per service (from a results file);
   - per family and per log rule, overall and per service: tp, fp, debatable, fn (missed hazards
     plus triaged tp no longer reported), precision tp/(tp+fp) leaving debatable out, the same with
     debatable counted as wrong, and recall tp/(tp+fn);
   - fp and debatable counts per kind, with the issue meant to remove each kind;
   - every NEW finding (no verdict, in a triaged scope: any scheduler/migration/pool finding of a
     triaged service, a log finding in one of its read_files) and every LOST one (a triaged tp no
-    longer reported).
+    longer reported); triaged fp/debatable findings no longer reported are counted as gone.
 
 Exits 1 when NEW or LOST is non-empty, 2 on a malformed triage file. Services without a triage
 file are listed as untriaged and left out of the ratios. --markdown prints the tables as Markdown
