@@ -3,6 +3,7 @@
 
 usage: report.py [RESULTS.json] [--markdown]
        report.py --run BIN [--src DIR] [--markdown]
+       report.py --diff BEFORE.json AFTER.json
 
 Reads a results file written by run.sh (default: the newest in results/), or with --run keys the
 findings itself by running BIN over each service's checkout in --src (default /work/eco/src, else
@@ -16,6 +17,9 @@ the cache folder run.sh uses), and the verdicts in triage/<name>.toml. Prints, c
   - every NEW finding (no verdict, in a triaged scope: any scheduler/migration/pool finding of a
     triaged service, a log finding in one of its read_files) and every LOST one (a triaged tp no
     longer reported); triaged fp/debatable findings no longer reported are counted as gone.
+
+--diff lists, per service, every finding AFTER adds to BEFORE or removes from it, triaged or
+not (clippy's lintcheck shows the same), with the verdict of those that have one.
 
 Exits 1 when NEW or LOST is non-empty, 2 on a malformed triage file. Services without a triage
 file are listed as untriaged and left out of the ratios. --markdown prints the tables as Markdown
@@ -201,7 +205,37 @@ def add(total, c):
         total[k] = total.get(k, 0) + n
 
 
+def diff(before_path, after_path):
+    """Every finding added or removed between two results files, with its verdict if any."""
+    runs = []
+    for path in (before_path, after_path):
+        with open(path) as f:
+            runs.append(json.load(f)["services"])
+    before, after = runs
+    changed = 0
+    for name in [n for n in after if n in before]:
+        triage = load_triage(name) or {"finding": []}
+        verdicts = {key(v): v["verdict"] for v in triage["finding"]}
+        old = {key(r): r for r in before[name]["rows"]}
+        new = {key(r): r for r in after[name]["rows"]}
+        lines = [("+", new[k]) for k in new.keys() - old.keys()]
+        lines += [("-", old[k]) for k in old.keys() - new.keys()]
+        lines.sort(key=lambda x: (x[1]["rule"], x[1]["path"], x[1]["line"]))
+        if lines:
+            print(f"{name}: {sum(s == '+' for s, _ in lines)} added, "
+                  f"{sum(s == '-' for s, _ in lines)} removed")
+        for sign, r in lines:
+            print(f"  {sign} {r['rule']} {r['path']}:{r['line']} [{verdicts.get(key(r), 'untriaged')}]"
+                  f" {r['line_text']}")
+        changed += len(lines)
+    print(f"{changed} finding(s) changed")
+    return 0
+
+
 def main(argv):
+    if "--diff" in argv:
+        i = argv.index("--diff")
+        return diff(argv[i + 1], argv[i + 2])
     md = "--markdown" in argv
     services = load_services()
     results, runs, source = load_results(argv, services)
