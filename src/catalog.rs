@@ -28,6 +28,10 @@ pub const FILES: &[(&str, &str)] = &[
         "logging.toml",
         include_str!("../rules/catalog/logging.toml"),
     ),
+    (
+        "entry-points.toml",
+        include_str!("../rules/catalog/entry-points.toml"),
+    ),
 ];
 
 /// A connection-pool library and how its size is written.
@@ -100,6 +104,22 @@ pub struct FrameworkEntry {
     pub crates: Vec<String>,
     #[serde(default)]
     pub kind: String,
+}
+
+/// A call that starts serving or consuming (`rules/catalog/entry-points.toml`): the code path a
+/// replica runs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeEntry {
+    pub framework: String,
+    pub crates: Vec<String>,
+    #[serde(default)]
+    pub calls: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    pub source: String,
 }
 
 /// A logging macro family (`tracing`, `log`): which macros are events and at what level.
@@ -516,6 +536,8 @@ pub struct Catalog {
     pub pool_keys: Vec<PoolKeys>,
     #[serde(default)]
     pub framework: Vec<FrameworkEntry>,
+    #[serde(default)]
+    pub serve: Vec<ServeEntry>,
     #[serde(default)]
     pub log_family: Vec<LogFamily>,
     #[serde(default)]

@@ -65,6 +65,7 @@ pub struct Project {
     /// See [`Project::has_service`]; asked by every log rule for every file.
     has_service: bool,
     callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
+    roles: std::sync::OnceLock<crate::analysis::roles::Roles>,
 }
 
 impl Project {
@@ -99,9 +100,27 @@ impl Project {
             reach_cache: Mutex::new(HashMap::new()),
             has_service: false,
             callers: std::sync::OnceLock::new(),
+            roles: std::sync::OnceLock::new(),
         };
         project.has_service = project.find_service();
         project
+    }
+
+    /// What every replica runs: the roles of the workspace's functions, computed on first use.
+    pub fn roles(&self) -> &crate::analysis::roles::Roles {
+        self.roles
+            .get_or_init(|| crate::analysis::roles::Roles::build(self))
+    }
+
+    /// Whether the code at `span` (in `region` of `unit`) runs on every replica: server code,
+    /// not a one-shot command, a test helper, a debug-only branch or unreached code.
+    pub fn runs_on_replicas(
+        &self,
+        unit: &Unit,
+        region: RegionId,
+        span: crate::source::Span,
+    ) -> bool {
+        self.roles().runs_on_replicas(self, unit, region, span)
     }
 
     pub fn facts(&self) -> Vec<&FileFacts> {

@@ -73,7 +73,8 @@ impl Rule for PrintInService {
         let catalog = &project.catalog;
         let family = crate_family(project, unit);
         for mac in &unit.facts.macros {
-            if !unit.is_service_region(mac.region) {
+            // Only code a replica runs: a one-shot command's output is its interface.
+            if !project.runs_on_replicas(unit, mac.region, mac.span) {
                 continue;
             }
             // `println!` or `std::println!`, not a macro of the same name from elsewhere.

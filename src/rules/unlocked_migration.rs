@@ -83,7 +83,7 @@ impl Rule for UnlockedMigration {
         }
         let unit_idx = project.unit_index(unit);
         for run in find_runs(project, unit) {
-            if !unit.is_service_region(run.region) {
+            if !project.runs_on_replicas(unit, run.region, run.span) {
                 continue;
             }
             if is_sqlite(project, unit, run.region) {

@@ -390,7 +390,7 @@ impl Rule for VerboseDefaultLevel {
         let facts = &unit.facts;
         for cfg in &project.catalog.log_filter {
             for c in &facts.calls {
-                if !unit.is_service_region(c.region) {
+                if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                     continue;
                 }
                 if writes_to_tests(&c.val) {
