@@ -532,7 +532,7 @@ fn analyse_workspace(
     // (read a second time rather than all kept in memory meanwhile).
     // Roles (what every replica runs) walk the call graph from each binary's `main`: once any
     // file is parsed in a workspace with a binary, every file is.
-    let has_bin = ws.crates.iter().any(|k| !k.bins.is_empty());
+    let has_bin = ws.sources.iter().any(|s| s.bin.is_some());
     if loaded
         .iter()
         .any(|l| l.wide || (has_bin && l.parsed.is_some()))

@@ -123,6 +123,12 @@ impl Project {
         self.roles().runs_on_replicas(self, unit, region, span)
     }
 
+    /// Whether a deploy file is what ships: not a CI, test, e2e, federation or development
+    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`).
+    pub fn ships(&self, extra: &Extra) -> bool {
+        !dev_file(&self.root, &extra.path)
+    }
+
     pub fn facts(&self) -> Vec<&FileFacts> {
         self.units.iter().map(|u| &u.facts).collect()
     }
@@ -248,4 +254,48 @@ impl Project {
             .position(|u| std::ptr::eq(u, unit))
             .unwrap_or(0)
     }
+}
+
+/// A deploy file of a CI, test or development setup, by its folders and name.
+fn dev_file(root: &std::path::Path, path: &std::path::Path) -> bool {
+    let path = path.strip_prefix(root).unwrap_or(path);
+    let parent = path.parent().unwrap_or(path);
+    let dev_dir = parent.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        matches!(
+            c.as_str(),
+            ".github"
+                | ".circleci"
+                | "ci"
+                | "test"
+                | "tests"
+                | "testing"
+                | "e2e"
+                | "integration-tests"
+                | "dev"
+                | "development"
+                | "local"
+                | "federation"
+                | "example"
+                | "examples"
+        ) || c.starts_with(".gitlab-ci")
+            || c.starts_with("dev-")
+            || c.ends_with("-dev")
+            || c.ends_with("_dev")
+            || c.ends_with("-test")
+            || c.ends_with("-tests")
+            || c.ends_with("-e2e")
+    });
+    if dev_dir {
+        return true;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [
+        "dev", "test", "local", "debug", "example", "sample", "template", "e2e",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }

@@ -60,6 +60,9 @@ struct Site {
     targets: Vec<usize>,
     /// Only a name links it to its targets (another crate's method): they may be reached.
     weak: bool,
+    /// The syntax names the targets (a path, a method of a type the function names): what
+    /// decides whether code serves follows only these.
+    precise: bool,
 }
 
 pub struct Roles {
@@ -115,7 +118,9 @@ impl Roles {
                 .iter()
                 .any(|a| a.start <= span.start && span.end <= a.end);
         }
-        b & MAYBE_SERVER != 0 && b & (ONE_SHOT | TEST | DEBUG) == 0
+        // Reached from server code through a call only a name links: kept (doubt keeps the
+        // server role).
+        b & MAYBE_SERVER != 0
     }
 
     /// The roles of the function around `region`, for notes.
@@ -225,15 +230,30 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    /// Methods a method call may run: same-named methods of the caller's crate (strong), of a
-    /// type the caller names (strong), or of another crate by name alone (weak).
+    /// Free functions of the file named like the path's last segment.
+    fn same_file_fn(&self, file: usize, path: &[String]) -> Vec<usize> {
+        let Some(name) = path.last() else {
+            return vec![];
+        };
+        self.project
+            .fn_index
+            .named(name)
+            .iter()
+            .filter(|r| r.file == file && !self.facts[r.file].fns[r.idx].is_method)
+            .filter_map(|r| self.position.get(r).copied())
+            .collect()
+    }
+
+    /// Methods a method call may run: of a type the caller names (typed), same-named methods of
+    /// the caller's crate (by name), or of another crate by name alone (weak).
     fn resolve_method(
         &self,
         file: usize,
         name: &str,
         mentions: &HashSet<String>,
-    ) -> (Vec<usize>, Vec<usize>) {
+    ) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
         let from = self.krate(file);
+        let mut typed_out = vec![];
         let mut strong = vec![];
         let mut weak = vec![];
         let cands = self.project.fn_index.named(name);
@@ -250,13 +270,15 @@ impl<'a> Builder<'a> {
             let typed = self.impl_ty[p]
                 .as_ref()
                 .is_some_and(|t| mentions.contains(t));
-            if to == from || (typed && self.can_name(from, to)) {
+            if typed && self.can_name(from, to) {
+                typed_out.push(p);
+            } else if to == from {
                 strong.push(p);
             } else if elsewhere <= MAX_NAME_CANDIDATES {
                 weak.push(p);
             }
         }
-        (strong, weak)
+        (typed_out, strong, weak)
     }
 
     fn is_serve_call(&self, file: usize, v: &Val) -> bool {
@@ -383,17 +405,25 @@ impl<'a> Builder<'a> {
                 let owner = fn_of_region[file].get(region).copied().flatten();
                 let empty = HashSet::new();
                 let ments = owner.map_or(&empty, |p| &mentions[p]);
+                let mut precise = vec![];
                 let mut strong = vec![];
                 let mut weak = vec![];
                 v.walk(&mut |x| match x {
                     Val::Call { func, .. } => {
                         if let Val::Path { path, .. } = &**func {
-                            strong.extend(self.resolve_path(file, path));
+                            let found = self.resolve_path(file, path);
+                            if found.is_empty() {
+                                // `use` items are read file-wide: `use diesel::update;` in a test
+                                // module must not hide the file's own `update(..)`. Reach kept.
+                                strong.extend(self.same_file_fn(file, path));
+                            }
+                            precise.extend(found);
                         }
                     }
-                    Val::Path { path, .. } => strong.extend(self.resolve_path(file, path)),
+                    Val::Path { path, .. } => precise.extend(self.resolve_path(file, path)),
                     Val::Method { name, .. } => {
-                        let (s, w) = self.resolve_method(file, name, ments);
+                        let (t, s, w) = self.resolve_method(file, name, ments);
+                        precise.extend(t);
                         strong.extend(s);
                         weak.extend(w);
                     }
@@ -401,23 +431,23 @@ impl<'a> Builder<'a> {
                 });
                 match owner {
                     Some(p) => {
-                        if !strong.is_empty() {
-                            sites[p].push(Site {
-                                span,
-                                targets: strong,
-                                weak: false,
-                            });
-                        }
-                        if !weak.is_empty() {
-                            sites[p].push(Site {
-                                span,
-                                targets: weak,
-                                weak: true,
-                            });
+                        for (targets, weak, precise) in [
+                            (precise, false, true),
+                            (strong, false, false),
+                            (weak, true, false),
+                        ] {
+                            if !targets.is_empty() {
+                                sites[p].push(Site {
+                                    span,
+                                    targets,
+                                    weak,
+                                    precise,
+                                });
+                            }
                         }
                     }
                     None => {
-                        for t in strong.into_iter().chain(weak) {
+                        for t in precise.into_iter().chain(strong).chain(weak) {
                             named_outside[t] = true;
                         }
                     }
@@ -497,6 +527,7 @@ impl<'a> Builder<'a> {
                             span,
                             targets,
                             weak: false,
+                            precise: false,
                         });
                     }
                 }
@@ -528,24 +559,31 @@ impl<'a> Builder<'a> {
                 serve_spans[i].push(f.span);
             }
         }
-        let mut serves: Vec<bool> = serve_spans.iter().map(|s| !s.is_empty()).collect();
-        let mut callers: Vec<Vec<usize>> = vec![vec![]; n];
-        for (p, ss) in sites.iter().enumerate() {
-            for s in ss.iter().filter(|s| !s.weak) {
-                for &t in &s.targets {
-                    callers[t].push(p);
+        // Whether each function serves, through calls the syntax names (`serves`), and through
+        // any call at all, same-named methods included (`may_serve`).
+        let reach_serve = |follow: &dyn Fn(&Site) -> bool| {
+            let mut serves: Vec<bool> = serve_spans.iter().map(|s| !s.is_empty()).collect();
+            let mut callers: Vec<Vec<usize>> = vec![vec![]; n];
+            for (p, ss) in sites.iter().enumerate() {
+                for s in ss.iter().filter(|s| follow(s)) {
+                    for &t in &s.targets {
+                        callers[t].push(p);
+                    }
                 }
             }
-        }
-        let mut queue: VecDeque<usize> = (0..n).filter(|&i| serves[i]).collect();
-        while let Some(t) = queue.pop_front() {
-            for &c in &callers[t] {
-                if !serves[c] {
-                    serves[c] = true;
-                    queue.push_back(c);
+            let mut queue: VecDeque<usize> = (0..n).filter(|&i| serves[i]).collect();
+            while let Some(t) = queue.pop_front() {
+                for &c in &callers[t] {
+                    if !serves[c] {
+                        serves[c] = true;
+                        queue.push_back(c);
+                    }
                 }
             }
-        }
+            serves
+        };
+        let serves = reach_serve(&|s: &Site| s.precise);
+        let may_serve = reach_serve(&|_: &Site| true);
         let any_serve = serve_spans.iter().any(|s| !s.is_empty());
 
         // Command-line matches: arms that do not serve, beside one that does, are one-shot.
@@ -571,7 +609,9 @@ impl<'a> Builder<'a> {
                     .map(|a| {
                         serve_spans[p].iter().any(|s| within(a.body, *s))
                             || sites[p].iter().any(|s| {
-                                within(a.body, s.span) && s.targets.iter().any(|&t| serves[t])
+                                s.precise
+                                    && within(a.body, s.span)
+                                    && s.targets.iter().any(|&t| serves[t])
                             })
                     })
                     .collect();
@@ -601,8 +641,9 @@ impl<'a> Builder<'a> {
                 || self.serve_attr(*r)
             {
                 active = true;
-                if serves[i] || !any_serve {
-                    // No serve call anywhere: the server starts where the graph cannot see.
+                if may_serve[i] || !any_serve {
+                    // Serving through a call only a name links, or no serve call anywhere (the
+                    // server starts where the graph cannot see): kept as server.
                     SERVER
                 } else {
                     ONE_SHOT
@@ -616,6 +657,51 @@ impl<'a> Builder<'a> {
                 queue.push_back(i);
             }
         }
+        let propagate = |bits: &mut Vec<u8>,
+                         via: &mut Vec<Option<usize>>,
+                         queue: &mut VecDeque<usize>,
+                         only_unreached: bool| {
+            while let Some(p) = queue.pop_front() {
+                let facts = self.facts[self.fns[p].file];
+                let b = bits[p];
+                for s in &sites[p] {
+                    let mut sb = b;
+                    if sb & SERVER != 0
+                        && one_shot_arms[p]
+                            .iter()
+                            .any(|a| a.start <= s.span.start && s.span.end <= a.end)
+                    {
+                        sb = (sb & !SERVER) | ONE_SHOT;
+                    }
+                    if facts.in_debug_only(s.span) && sb & (SERVER | ONE_SHOT | MAYBE_SERVER) != 0 {
+                        sb = (sb & !(SERVER | ONE_SHOT | MAYBE_SERVER)) | DEBUG;
+                    }
+                    if s.weak {
+                        // A name alone: what a server reaches this way may be server code.
+                        sb = if sb & (SERVER | MAYBE_SERVER) != 0 {
+                            MAYBE_SERVER
+                        } else {
+                            0
+                        };
+                    }
+                    for &t in &s.targets {
+                        if only_unreached && bits[t] & !MAYBE_SERVER != 0 {
+                            continue;
+                        }
+                        if bits[t] | sb != bits[t] {
+                            bits[t] |= sb;
+                            if via[t].is_none() {
+                                via[t] = via[p];
+                            }
+                            queue.push_back(t);
+                        }
+                    }
+                }
+            }
+        };
+        propagate(&mut bits, &mut via, &mut queue, false);
+        // What no known path reaches but something names where the graph cannot follow (a
+        // `static`'s value, a macro's tokens, a registering attribute) may be server code.
         for (i, named) in named_outside.iter().enumerate() {
             let f = &self.facts[self.fns[i].file].fns[self.fns[i].idx];
             let registered = f.attrs.iter().any(|a| {
@@ -627,45 +713,11 @@ impl<'a> Builder<'a> {
                         .is_some_and(|l| INERT_ATTRS.contains(&l.as_str()))
             });
             if (*named || registered) && bits[i] == 0 {
-                bits[i] |= MAYBE_SERVER;
+                bits[i] = MAYBE_SERVER;
                 queue.push_back(i);
             }
         }
-        while let Some(p) = queue.pop_front() {
-            let (file, _) = (self.fns[p].file, ());
-            let facts = self.facts[file];
-            let b = bits[p];
-            for s in &sites[p] {
-                let mut sb = b;
-                if sb & SERVER != 0
-                    && one_shot_arms[p]
-                        .iter()
-                        .any(|a| a.start <= s.span.start && s.span.end <= a.end)
-                {
-                    sb = (sb & !SERVER) | ONE_SHOT;
-                }
-                if facts.in_debug_only(s.span) && sb & (SERVER | ONE_SHOT | MAYBE_SERVER) != 0 {
-                    sb = (sb & !(SERVER | ONE_SHOT | MAYBE_SERVER)) | DEBUG;
-                }
-                if s.weak {
-                    // A name alone: what a server reaches this way may be server code.
-                    sb = if sb & (SERVER | MAYBE_SERVER) != 0 {
-                        MAYBE_SERVER
-                    } else {
-                        0
-                    };
-                }
-                for &t in &s.targets {
-                    if bits[t] | sb != bits[t] {
-                        bits[t] |= sb;
-                        if via[t].is_none() {
-                            via[t] = via[p];
-                        }
-                        queue.push_back(t);
-                    }
-                }
-            }
-        }
+        propagate(&mut bits, &mut via, &mut queue, true);
         // Only keep `via` for server reach (the note names the serving entry).
         for i in 0..n {
             if bits[i] & SERVER == 0 {
@@ -674,14 +726,16 @@ impl<'a> Builder<'a> {
         }
 
         // A library crate that no binary of the workspace can name is judged as before.
-        let bin_crates: Vec<usize> = (0..project.crates.len())
-            .filter(|&k| !project.crates[k].bins.is_empty())
+        let mut bin_crates: Vec<usize> = project
+            .units
+            .iter()
+            .filter(|u| u.bin.is_some())
+            .map(|u| u.krate)
             .collect();
+        bin_crates.sort_unstable();
+        bin_crates.dedup();
         let outside_crate: Vec<bool> = (0..project.crates.len())
-            .map(|k| {
-                project.crates[k].bins.is_empty()
-                    && !bin_crates.iter().any(|&b| self.can_name(b, k))
-            })
+            .map(|k| !bin_crates.iter().any(|&b| self.can_name(b, k)))
             .collect();
         let outside = self
             .fns
@@ -689,6 +743,31 @@ impl<'a> Builder<'a> {
             .map(|r| outside_crate[self.krate(r.file)])
             .collect();
 
+        if let Ok(want) = std::env::var("SCALELINT_DEBUG_ROLES") {
+            for (i, r) in self.fns.iter().enumerate() {
+                let u = &project.units[r.file];
+                if u.path.to_string_lossy().contains(&want) {
+                    let f = &self.facts[r.file].fns[r.idx];
+                    eprintln!(
+                        "{} {} bits={} serves={} arms={:?} sites={}",
+                        u.path.display(),
+                        f.path.join("::"),
+                        bits[i],
+                        serves[i],
+                        one_shot_arms[i].len(),
+                        sites[i].len()
+                    );
+                    for st in &sites[i] {
+                        for &t in &st.targets {
+                            if serves[t] || std::env::var("SCALELINT_DEBUG_ALL").is_ok() {
+                                let tf = &self.facts[self.fns[t].file].fns[self.fns[t].idx];
+                                eprintln!("   -> {} weak={}", tf.path.join("::"), st.weak);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         Roles {
             active,
             fns: self.fns,

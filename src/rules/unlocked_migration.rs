@@ -1157,7 +1157,11 @@ mod deploy {
 
     pub(super) fn check(project: &Project, out: &mut Vec<Diagnostic>) {
         let scripts = referenced_scripts(project);
-        for extra in project.extras.iter().filter(|e| e.reported) {
+        for extra in project
+            .extras
+            .iter()
+            .filter(|e| e.reported && project.ships(e))
+        {
             let hits = match extra.kind {
                 ExtraKind::Dockerfile => dockerfile(project, &extra.text),
                 ExtraKind::Shell => {
