@@ -548,6 +548,15 @@ impl<'a> Builder<'a> {
                 }
             }
             for &lp in &facts.endless_loops {
+                // A loop in a task or closure handed to a call (`tokio::spawn(async { loop .. })`)
+                // runs beside the code that started it: it does not keep a command running.
+                let handed_off = facts
+                    .ancestors(lp)
+                    .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
+                    .any(|(_, r)| r.arg_of.is_some());
+                if handed_off {
+                    continue;
+                }
                 if let Some(p) = fn_of_region[file].get(lp).copied().flatten() {
                     serve_spans[p].push(facts.regions[lp].span);
                 }
@@ -598,7 +607,8 @@ impl<'a> Builder<'a> {
                 let Some(p) = fn_of_region[file].get(m.region).copied().flatten() else {
                     continue;
                 };
-                if !is_cli_match(facts, m, &cli_types) {
+                let kind = cli_match(facts, m, &cli_types);
+                if kind == CliMatch::No {
                     continue;
                 }
                 let within =
@@ -615,12 +625,41 @@ impl<'a> Builder<'a> {
                             })
                     })
                     .collect();
-                if arm_serves.iter().any(|s| *s) {
+                // Beside an arm that serves, the others are commands. On a command line this
+                // function parsed itself, every named command that does not serve is one.
+                let parsed = kind == CliMatch::Parsed;
+                if parsed || arm_serves.iter().any(|s| *s) {
                     for (a, s) in m.arms.iter().zip(&arm_serves) {
-                        if !s {
+                        if !s && !(parsed && catch_all(&a.pat)) {
                             one_shot_arms[p].push(a.body);
                         }
                     }
+                }
+            }
+        }
+
+        // `if name == "command" { .. }` after this function parsed its command line: a command.
+        for (file, facts) in self.facts.iter().enumerate() {
+            for si in &facts.string_ifs {
+                let Some(p) = fn_of_region[file].get(si.region).copied().flatten() else {
+                    continue;
+                };
+                let Some(f) = facts.enclosing_fn(si.region) else {
+                    continue;
+                };
+                let parsed_here = facts
+                    .calls_within(f.body)
+                    .any(|c| parses_cli(&c.val, &cli_types));
+                let within =
+                    |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+                let serves_here = serve_spans[p].iter().any(|s| within(si.then_span, *s))
+                    || sites[p].iter().any(|s| {
+                        s.precise
+                            && within(si.then_span, s.span)
+                            && s.targets.iter().any(|&t| serves[t])
+                    });
+                if parsed_here && !serves_here {
+                    one_shot_arms[p].push(si.then_span);
                 }
             }
         }
@@ -781,18 +820,61 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether a `match` chooses among command-line commands: its arms name variants of a type that
-/// derives a parser (`Command::Migrate`), or it matches on what a parser returned (clap's
-/// `matches.subcommand()`, `std::env::args()`).
-fn is_cli_match(facts: &FileFacts, m: &crate::facts::MatchFact, cli_types: &HashSet<&str>) -> bool {
-    let names_cli_type = m.arms.iter().any(|a| {
-        let toks: Vec<&str> = a.pat.split_whitespace().collect();
-        toks.windows(2)
-            .any(|w| w[1] == "::" && cli_types.contains(w[0]))
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CliMatch {
+    No,
+    /// Its arms name variants of a command-line type (`Command::Migrate`): perhaps a value the
+    /// program built itself, so only an arm that serves beside it makes the others commands.
+    ByType,
+    /// It matches on what a parser returned in this function (`Cli::parse().command`, clap's
+    /// `matches.subcommand()`, `std::env::args()`, or string commands after `get_matches()`).
+    Parsed,
+}
+
+/// `_`, `None` or a plain binding: the arm for "no command", which goes on to serve.
+fn catch_all(pat: &str) -> bool {
+    let p = pat.trim();
+    p == "_"
+        || p == "None"
+        || (!p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && p.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+}
+
+/// Which command-line calls show that a function parsed its command line.
+fn parses_cli(v: &Val, cli_types: &HashSet<&str>) -> bool {
+    let mut hit = false;
+    v.walk(&mut |x| match x {
+        Val::Method { name, .. } => {
+            hit |= matches!(
+                name.as_str(),
+                "subcommand" | "subcommand_name" | "remove_subcommand" | "get_matches"
+            );
+        }
+        Val::Call { func, .. } => {
+            if let Val::Path { path, .. } = &**func {
+                let last = path.last().map(String::as_str).unwrap_or("");
+                hit |= matches!(last, "args" | "args_os") && path.iter().any(|s| s == "env");
+                hit |= path.len() >= 2
+                    && cli_types.contains(path[path.len() - 2].as_str())
+                    && matches!(
+                        last,
+                        "parse" | "try_parse" | "parse_from" | "from_args" | "from_env"
+                    );
+            }
+        }
+        _ => {}
     });
-    if names_cli_type {
-        return true;
-    }
+    hit
+}
+
+/// Whether a `match` chooses among command-line commands, and how sure that is.
+fn cli_match(
+    facts: &FileFacts,
+    m: &crate::facts::MatchFact,
+    cli_types: &HashSet<&str>,
+) -> CliMatch {
+    // What the scrutinee was computed from, following `let` bindings of this function.
     let mut seen = 0;
     let mut vals = vec![&m.scrutinee];
     while let Some(v) = vals.pop() {
@@ -800,38 +882,47 @@ fn is_cli_match(facts: &FileFacts, m: &crate::facts::MatchFact, cli_types: &Hash
         if seen > 8 {
             break;
         }
-        let mut hit = false;
-        let mut roots = vec![];
-        v.walk(&mut |x| match x {
-            Val::Method { name, .. } => {
-                hit |= matches!(
-                    name.as_str(),
-                    "subcommand" | "subcommand_name" | "remove_subcommand" | "get_matches"
-                );
-            }
-            Val::Call { func, .. } => {
-                if let Val::Path { path, .. } = &**func {
-                    let last = path.last().map(String::as_str).unwrap_or("");
-                    hit |= matches!(last, "args" | "args_os") && path.iter().any(|s| s == "env");
-                    hit |= path.len() >= 2
-                        && cli_types.contains(path[path.len() - 2].as_str())
-                        && matches!(
-                            last,
-                            "parse" | "try_parse" | "parse_from" | "from_args" | "from_env"
-                        );
-                }
-            }
-            Val::Path { path, .. } if path.len() == 1 => roots.push(path[0].clone()),
-            _ => {}
-        });
-        if hit {
-            return true;
+        if parses_cli(v, cli_types) {
+            return CliMatch::Parsed;
         }
+        let mut roots = vec![];
+        v.walk(&mut |x| {
+            if let Val::Path { path, .. } = x
+                && path.len() == 1
+            {
+                roots.push(path[0].clone());
+            }
+        });
         for r in roots {
             if let Some(b) = facts.binding(&r, m.region) {
                 vals.push(&b.init);
             }
         }
     }
-    false
+    // String commands (`"reset" => ..`) in a function that parsed its command line.
+    let string_arms = m
+        .arms
+        .iter()
+        .filter(|a| {
+            a.pat.trim_start().starts_with('"') || a.pat.contains("(\"") || a.pat.contains("( \"")
+        })
+        .count();
+    if string_arms > 0
+        && let Some(f) = facts.enclosing_fn(m.region)
+        && facts
+            .calls_within(f.body)
+            .any(|c| parses_cli(&c.val, cli_types))
+    {
+        return CliMatch::Parsed;
+    }
+    let names_cli_type = m.arms.iter().any(|a| {
+        let toks: Vec<&str> = a.pat.split_whitespace().collect();
+        toks.windows(2)
+            .any(|w| w[1] == "::" && cli_types.contains(w[0]))
+    });
+    if names_cli_type {
+        CliMatch::ByType
+    } else {
+        CliMatch::No
+    }
 }

@@ -388,6 +388,17 @@ pub struct FileFacts {
     pub endless_loops: Vec<RegionId>,
     /// Identifiers inside macro calls whose arguments are not expressions (they may name functions).
     pub macro_idents: Vec<String>,
+    /// `if name == "command" { .. }`: the block that runs for one string command.
+    pub string_ifs: Vec<StringIf>,
+}
+
+/// An `if` whose condition compares a value to a string literal.
+#[derive(Clone, Debug)]
+pub struct StringIf {
+    /// The variable compared (`name` in `name == "reset"` or `name.as_str() == "reset"`).
+    pub var: String,
+    pub then_span: Span,
+    pub region: RegionId,
 }
 
 impl FileFacts {

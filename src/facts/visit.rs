@@ -699,6 +699,42 @@ impl<'a> Visitor<'a> {
     }
 }
 
+/// `name == "lit"` (either side, through `.as_str()`, `&`, `*`): the variable's name.
+fn string_compare(cond: &syn::Expr) -> Option<String> {
+    let syn::Expr::Binary(b) = cond else {
+        return None;
+    };
+    if !matches!(b.op, syn::BinOp::Eq(_)) {
+        return None;
+    }
+    fn var(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+            syn::Expr::MethodCall(m) if m.args.is_empty() => var(&m.receiver),
+            syn::Expr::Reference(r) => var(&r.expr),
+            syn::Expr::Unary(u) => var(&u.expr),
+            syn::Expr::Paren(p) => var(&p.expr),
+            _ => None,
+        }
+    }
+    let is_str = |e: &syn::Expr| {
+        matches!(
+            e,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            })
+        )
+    };
+    if is_str(&b.right) {
+        var(&b.left)
+    } else if is_str(&b.left) {
+        var(&b.right)
+    } else {
+        None
+    }
+}
+
 fn label_of(label: &Option<syn::Label>) -> Option<String> {
     label.as_ref().map(|l| l.name.ident.to_string())
 }
@@ -1151,6 +1187,14 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                         }
                     }
                     None => {}
+                }
+                if let Some(var) = string_compare(&i.cond) {
+                    let then_span = self.span(spans::block(&i.then_branch));
+                    self.facts.string_ifs.push(StringIf {
+                        var,
+                        then_span,
+                        region: self.region,
+                    });
                 }
                 visit::visit_expr(self, e)
             }
