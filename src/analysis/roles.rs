@@ -135,7 +135,7 @@ impl Roles {
         let bin = eu.bin.clone().unwrap_or_else(|| "?".into());
         let f = project.fn_fact(self.fns[pos]);
         Some(format!(
-            "`{}` runs on every replica: binary `{bin}` reaches it from `{}`, which serves",
+            "`{}` runs on every replica: the `{}` of binary `{bin}` reaches it on the path that serves",
             f.path.join("::"),
             project.fn_fact(e).name
         ))
@@ -692,7 +692,9 @@ impl<'a> Builder<'a> {
             };
             if seed != 0 {
                 bits[i] |= seed;
-                via[i] = Some(i);
+                if seed == SERVER {
+                    via[i] = Some(i);
+                }
                 queue.push_back(i);
             }
         }
@@ -729,7 +731,7 @@ impl<'a> Builder<'a> {
                         }
                         if bits[t] | sb != bits[t] {
                             bits[t] |= sb;
-                            if via[t].is_none() {
+                            if via[t].is_none() && sb & SERVER != 0 {
                                 via[t] = via[p];
                             }
                             queue.push_back(t);
@@ -782,31 +784,6 @@ impl<'a> Builder<'a> {
             .map(|r| outside_crate[self.krate(r.file)])
             .collect();
 
-        if let Ok(want) = std::env::var("SCALELINT_DEBUG_ROLES") {
-            for (i, r) in self.fns.iter().enumerate() {
-                let u = &project.units[r.file];
-                if u.path.to_string_lossy().contains(&want) {
-                    let f = &self.facts[r.file].fns[r.idx];
-                    eprintln!(
-                        "{} {} bits={} serves={} arms={:?} sites={}",
-                        u.path.display(),
-                        f.path.join("::"),
-                        bits[i],
-                        serves[i],
-                        one_shot_arms[i].len(),
-                        sites[i].len()
-                    );
-                    for st in &sites[i] {
-                        for &t in &st.targets {
-                            if serves[t] || std::env::var("SCALELINT_DEBUG_ALL").is_ok() {
-                                let tf = &self.facts[self.fns[t].file].fns[self.fns[t].idx];
-                                eprintln!("   -> {} weak={}", tf.path.join("::"), st.weak);
-                            }
-                        }
-                    }
-                }
-            }
-        }
         Roles {
             active,
             fns: self.fns,

@@ -114,6 +114,9 @@ impl Rule for PrintInService {
                 "the crate depends on a server or worker framework, so it runs as a service; \
                  a command-line tool may print (set `service = false` in scalelint.toml if this crate is one)",
             );
+            if let Some(reach) = project.roles().describe(project, unit, mac.region) {
+                d = d.note(reach);
+            }
             let fix = match family {
                 Some(fam) if is_value => {
                     // `dbg!(x)` → `tracing::debug!(?x)` when the argument can name a field.
