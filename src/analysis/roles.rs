@@ -223,8 +223,21 @@ impl<'a> Builder<'a> {
             .into_iter()
             .filter(|r| {
                 let to = self.krate(r.file);
-                to == from
-                    || (path.len() > 1 && path[0] == self.libs[to] && self.can_name(from, to))
+                // The caller's crate depends on the target's: a re-export (`pub use dep::logs`)
+                // may name it by a local path.
+                if to == from || (path.len() > 1 && self.can_name(from, to)) {
+                    return true;
+                }
+                // `other_crate::..::f`, or a re-export through a crate of the workspace
+                // (`core::db::kv::watch` for the `db` crate's `kv::watch`).
+                let Some(via) = path
+                    .first()
+                    .filter(|_| path.len() > 1)
+                    .and_then(|first| self.libs.iter().position(|l| l == first))
+                else {
+                    return false;
+                };
+                via == to || (self.can_name(from, via) && self.can_name(via, to))
             })
             .filter_map(|r| self.position.get(&r).copied())
             .collect()
@@ -630,7 +643,8 @@ impl<'a> Builder<'a> {
                 let parsed = kind == CliMatch::Parsed;
                 if parsed || arm_serves.iter().any(|s| *s) {
                     for (a, s) in m.arms.iter().zip(&arm_serves) {
-                        if !s && !(parsed && catch_all(&a.pat)) {
+                        let stays = *s || (parsed && catch_all(&a.pat));
+                        if !stays {
                             one_shot_arms[p].push(a.body);
                         }
                     }
@@ -753,7 +767,16 @@ impl<'a> Builder<'a> {
                         .last()
                         .is_some_and(|l| INERT_ATTRS.contains(&l.as_str()))
             });
-            if (*named || registered) && bits[i] == 0 {
+            // A trait method may be called through a generic (`launch::<Postgres>()`), which the
+            // graph does not follow.
+            let r = self.fns[i];
+            let trait_method = f.is_method
+                && self.facts[r.file].impls.iter().any(|im| {
+                    im.trait_path.is_some()
+                        && im.span.start <= f.span.start
+                        && f.span.end <= im.span.end
+                });
+            if (*named || registered || trait_method) && bits[i] == 0 {
                 bits[i] = MAYBE_SERVER;
                 queue.push_back(i);
             }

@@ -1251,6 +1251,8 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
+            // A `macro_rules!` body may call functions by name (`$name::handle_input(..)`).
+            collect_idents(m.mac.tokens.clone(), &mut self.macro_idents);
             self.facts.macro_defs.push(MacroDefFact {
                 name: name.to_string(),
                 body,
