@@ -258,7 +258,13 @@ impl Project {
 
 /// A deploy file of a CI, test or development setup, by its folders and name.
 fn dev_file(root: &std::path::Path, path: &std::path::Path) -> bool {
-    let path = path.strip_prefix(root).unwrap_or(path);
+    // A loose deploy file's root is its own folder: judge its folders as discovered then.
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let path = if rel.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+        path
+    } else {
+        rel
+    };
     let parent = path.parent().unwrap_or(path);
     let dev_dir = parent.components().any(|c| {
         let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
