@@ -34,6 +34,10 @@ pub const FILES: &[(&str, &str)] = &[
         "logging.toml",
         include_str!("../rules/catalog/logging.toml"),
     ),
+    (
+        "entry-points.toml",
+        include_str!("../rules/catalog/entry-points.toml"),
+    ),
 ];
 
 /// A connection-pool library and how its size is written.
@@ -101,6 +105,22 @@ pub struct PoolKeys {
 pub struct FrameworkEntry {
     pub(crate) name: String,
     pub(crate) crates: Vec<String>,
+}
+
+/// A call that starts serving or consuming (`rules/catalog/entry-points.toml`): the code path a
+/// replica runs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeEntry {
+    pub(crate) framework: String,
+    pub(crate) crates: Vec<String>,
+    #[serde(default)]
+    pub(crate) calls: Vec<String>,
+    #[serde(default)]
+    pub(crate) methods: Vec<String>,
+    #[serde(default)]
+    pub(crate) attributes: Vec<String>,
+    pub(crate) source: String,
 }
 
 /// A logging macro family (`tracing`, `log`): which macros are events and at what level.
@@ -518,6 +538,8 @@ pub struct Catalog {
     #[serde(default)]
     pub(crate) framework: Vec<FrameworkEntry>,
     #[serde(default)]
+    pub(crate) serve: Vec<ServeEntry>,
+    #[serde(default)]
     pub(crate) log_family: Vec<LogFamily>,
     #[serde(default)]
     pub(crate) print_macros: Vec<PrintMacros>,
@@ -625,6 +647,11 @@ impl Catalog {
                 self.database_driver
                     .iter()
                     .map(|e| ("database-driver", &unnamed, &e.source)),
+            )
+            .chain(
+                self.serve
+                    .iter()
+                    .map(|e| ("serve", &e.framework, &e.source)),
             );
         for (section, name, source) in entries {
             if source.trim().is_empty() {

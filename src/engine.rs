@@ -530,7 +530,13 @@ fn analyse_workspace(
         });
     // A workspace-wide rule follows calls into any file: parse the files skipped above too
     // (read a second time rather than all kept in memory meanwhile).
-    if loaded.iter().any(|l| l.wide) {
+    // Roles (what every replica runs) walk the call graph from each binary's `main`: once any
+    // file is parsed in a workspace with a binary, every file is.
+    let has_bin = ws.sources.iter().any(|s| s.bin.is_some());
+    if loaded
+        .iter()
+        .any(|l| l.wide || (has_bin && l.parsed.is_some()))
+    {
         let skipped: Vec<usize> = (0..loaded.len())
             .filter(|&i| loaded[i].parsed.is_none() && loaded[i].error.is_none())
             .collect();

@@ -65,6 +65,7 @@ pub struct Project {
     /// See [`Project::has_service`]; asked by every log rule for every file.
     has_service: bool,
     callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
+    roles: std::sync::OnceLock<crate::analysis::roles::Roles>,
 }
 
 impl Project {
@@ -99,9 +100,33 @@ impl Project {
             reach_cache: Mutex::new(HashMap::new()),
             has_service: false,
             callers: std::sync::OnceLock::new(),
+            roles: std::sync::OnceLock::new(),
         };
         project.has_service = project.find_service();
         project
+    }
+
+    /// What every replica runs: the roles of the workspace's functions, computed on first use.
+    pub fn roles(&self) -> &crate::analysis::roles::Roles {
+        self.roles
+            .get_or_init(|| crate::analysis::roles::Roles::build(self))
+    }
+
+    /// Whether the code at `span` (in `region` of `unit`) runs on every replica: server code,
+    /// not a one-shot command, a test helper, a debug-only branch or unreached code.
+    pub fn runs_on_replicas(
+        &self,
+        unit: &Unit,
+        region: RegionId,
+        span: crate::source::Span,
+    ) -> bool {
+        self.roles().runs_on_replicas(self, unit, region, span)
+    }
+
+    /// Whether a deploy file is what ships: not a CI, test, e2e, federation or development
+    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`).
+    pub fn ships(&self, extra: &Extra) -> bool {
+        !dev_file(&self.root, &extra.path)
     }
 
     pub fn facts(&self) -> Vec<&FileFacts> {
@@ -238,4 +263,54 @@ impl Project {
             .position(|u| std::ptr::eq(u, unit))
             .unwrap_or(0)
     }
+}
+
+/// A deploy file of a CI, test or development setup, by its folders and name.
+fn dev_file(root: &std::path::Path, path: &std::path::Path) -> bool {
+    // A loose deploy file's root is its own folder: judge its folders as discovered then.
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let path = if rel.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+        path
+    } else {
+        rel
+    };
+    let parent = path.parent().unwrap_or(path);
+    let dev_dir = parent.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        matches!(
+            c.as_str(),
+            ".github"
+                | ".circleci"
+                | "ci"
+                | "test"
+                | "tests"
+                | "testing"
+                | "e2e"
+                | "integration-tests"
+                | "dev"
+                | "development"
+                | "local"
+                | "federation"
+                | "example"
+                | "examples"
+        ) || c.starts_with(".gitlab-ci")
+            || c.starts_with("dev-")
+            || c.ends_with("-dev")
+            || c.ends_with("_dev")
+            || c.ends_with("-test")
+            || c.ends_with("-tests")
+            || c.ends_with("-e2e")
+    });
+    if dev_dir {
+        return true;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [
+        "dev", "test", "local", "debug", "example", "sample", "template", "e2e",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }

@@ -88,6 +88,11 @@ impl FnIndex {
         index
     }
 
+    /// Every function of the workspace with this name.
+    pub fn named(&self, name: &str) -> &[FnRef] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
     /// Functions of the workspace that a call (or any call in its chain and arguments) may invoke.
     pub fn callees_of_val(&self, files: &[&FileFacts], file: usize, val: &Val) -> Vec<FnRef> {
         let mut out = vec![];

@@ -160,7 +160,7 @@ pub fn events<'a>(project: &'a Project, unit: &'a Unit) -> impl Iterator<Item = 
     unit.facts
         .macros
         .iter()
-        .filter(|m| unit.is_service_region(m.region))
+        .filter(|m| project.runs_on_replicas(unit, m.region, m.span))
         .filter_map(move |m| event(project, unit, m))
 }
 

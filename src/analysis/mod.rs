@@ -1,5 +1,5 @@
 //! What several rules share, computed from the facts: the workspace call graph and reach sets,
-//! cross-process locks and claims, shared side effects, pool sites, log events, path matchers and
+//! what every replica runs (roles), cross-process locks and claims, shared side effects, pool sites, log events, path matchers and
 //! expression values followed to where they are written.
 
 pub mod call_graph;
@@ -7,5 +7,6 @@ pub mod locks;
 pub mod log_macros;
 pub mod matchers;
 pub mod pool_sites;
+pub mod roles;
 pub mod side_effects;
 pub mod values;

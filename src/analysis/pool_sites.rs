@@ -235,7 +235,7 @@ pub fn pool_sites<'a>(project: &'a Project, unit: &Unit) -> Vec<PoolSite<'a>> {
         for call in facts
             .calls
             .iter()
-            .filter(|c| unit.is_service_region(c.region))
+            .filter(|c| project.runs_on_replicas(unit, c.region, c.val.span()))
         {
             let (root, links) = call.val.chain();
             if let Some(path) = root.call_path() {

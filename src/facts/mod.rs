@@ -342,6 +342,16 @@ pub struct MacroDefFact {
     pub span: Span,
 }
 
+/// A `match` expression: what it matches on and its arms (for splitting a CLI's `main` into
+/// the commands it runs).
+#[derive(Clone, Debug)]
+pub struct MatchFact {
+    pub scrutinee: Val,
+    pub arms: Vec<ArmFact>,
+    pub span: Span,
+    pub region: RegionId,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// Module path of the file within its crate (`src/jobs/mod.rs` → `["jobs"]`).
@@ -368,6 +378,27 @@ pub struct FileFacts {
     pub process_exit_macros: Vec<Span>,
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
+    pub matches: Vec<MatchFact>,
+    /// Types deriving a command-line parser (`#[derive(clap::Parser)]`, `Subcommand`, `StructOpt`).
+    pub cli_types: Vec<String>,
+    /// Code compiled only in debug builds: items under `#[cfg(debug_assertions)]`, the branch of
+    /// `if cfg!(debug_assertions)` that a release build skips.
+    pub debug_spans: Vec<Span>,
+    /// `loop { .. }` regions no `break` leaves: the process runs them until it stops.
+    pub endless_loops: Vec<RegionId>,
+    /// Identifiers inside macro calls whose arguments are not expressions (they may name functions).
+    pub macro_idents: Vec<String>,
+    /// `if name == "command" { .. }`: the block that runs for one string command.
+    pub string_ifs: Vec<StringIf>,
+}
+
+/// An `if` whose condition compares a value to a string literal.
+#[derive(Clone, Debug)]
+pub struct StringIf {
+    /// The variable compared (`name` in `name == "reset"` or `name.as_str() == "reset"`).
+    pub var: String,
+    pub then_span: Span,
+    pub region: RegionId,
 }
 
 impl FileFacts {
@@ -388,6 +419,13 @@ impl FileFacts {
 
     pub fn in_test(&self, id: RegionId) -> bool {
         self.regions[id].in_test
+    }
+
+    /// Whether `span` lies in code that only debug builds compile or run.
+    pub fn in_debug_only(&self, span: Span) -> bool {
+        self.debug_spans
+            .iter()
+            .any(|d| d.start <= span.start && span.end <= d.end)
     }
 
     /// The function whose body holds this region, if any.

@@ -32,6 +32,10 @@ pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts
         region: 0,
         body_regions: HashMap::new(),
         pending_arg_of: None,
+        loops: vec![],
+        broken: BTreeSet::new(),
+        test_impl: false,
+        macro_idents: BTreeSet::new(),
     };
     let whole = Span::new(
         offsets.offset(proc_macro2::LineColumn { line: 1, column: 0 }),
@@ -48,6 +52,7 @@ pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts
     v.visit_file(file);
     let mut facts = v.facts;
     facts.crate_refs = v.crate_refs.into_iter().collect();
+    facts.macro_idents = v.macro_idents.into_iter().collect();
     facts
 }
 
@@ -122,6 +127,102 @@ struct Visitor<'a> {
     /// Closure and async-block spans → their regions, so a `Val` can point at a body.
     body_regions: HashMap<(usize, usize), RegionId>,
     pending_arg_of: Option<ArgOf>,
+    /// Enclosing loops (region, label), innermost last; `None` where a closure, async block or
+    /// function body starts (a `break` does not cross it).
+    loops: Vec<Option<(RegionId, Option<String>)>>,
+    /// Loops some `break` leaves.
+    broken: BTreeSet<RegionId>,
+    /// Inside an `impl` block under `#[cfg(test)]`.
+    test_impl: bool,
+    macro_idents: BTreeSet<String>,
+}
+
+/// Whether code under the `cfg` predicate `meta` is compiled only when `flag` (`test`,
+/// `debug_assertions`) is set: `test`, `all(test, ..)`, `any(test, test)`; not `not(test)`,
+/// `any(test, feature = "x")` or `feature = "integration-tests"`.
+pub fn cfg_requires(meta: &syn::Meta, flag: &str) -> bool {
+    match meta {
+        syn::Meta::Path(p) => p.is_ident(flag),
+        syn::Meta::List(l) => {
+            let Ok(args) =
+                l.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+            else {
+                return false;
+            };
+            if l.path.is_ident("all") {
+                args.iter().any(|m| cfg_requires(m, flag))
+            } else if l.path.is_ident("any") {
+                !args.is_empty() && args.iter().all(|m| cfg_requires(m, flag))
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
+    }
+}
+
+/// Whether the attribute is `#[cfg(..)]` with a predicate that requires `flag`.
+fn attr_cfg_requires(attr: &syn::Attribute, flag: &str) -> bool {
+    if !attr.path().is_ident("cfg") {
+        return false;
+    }
+    match &attr.meta {
+        syn::Meta::List(l) => {
+            syn::parse2::<syn::Meta>(l.tokens.clone()).is_ok_and(|m| cfg_requires(&m, flag))
+        }
+        _ => false,
+    }
+}
+
+/// `cfg!(debug_assertions)` (`Some(true)`) or `!cfg!(debug_assertions)` (`Some(false)`).
+fn debug_cfg_macro(e: &syn::Expr) -> Option<bool> {
+    match e {
+        syn::Expr::Macro(m) if m.mac.path.is_ident("cfg") => {
+            let meta = syn::parse2::<syn::Meta>(m.mac.tokens.clone()).ok()?;
+            cfg_requires(&meta, "debug_assertions").then_some(true)
+        }
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            debug_cfg_macro(&u.expr).map(|b| !b)
+        }
+        syn::Expr::Paren(p) => debug_cfg_macro(&p.expr),
+        _ => None,
+    }
+}
+
+/// Types a derive makes into a command-line parser.
+const CLI_DERIVES: &[&str] = &[
+    "Parser",
+    "Subcommand",
+    "Args",
+    "StructOpt",
+    "FromArgs",
+    "Clap",
+];
+
+fn derives_cli(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths.iter().any(|p| {
+                        p.segments
+                            .last()
+                            .is_some_and(|s| CLI_DERIVES.iter().any(|d| s.ident == d))
+                    })
+                })
+    })
+}
+
+fn collect_idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            TokenTree::Group(g) => collect_idents(g.stream(), out),
+            _ => {}
+        }
+    }
 }
 
 fn is_test_attr(attr: &syn::Attribute) -> bool {
@@ -129,15 +230,12 @@ fn is_test_attr(attr: &syn::Attribute) -> bool {
     if path
         .segments
         .last()
-        .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+        .is_some_and(|s| s.ident == "test" || s.ident == "bench" || s.ident == "rstest")
     {
         return true;
     }
-    if path.is_ident("cfg") {
-        let text = attr.meta.to_token_stream().to_string();
-        return text.contains("test") && !text.contains("not");
-    }
-    false
+    // The predicate is parsed: `cfg(feature = "integration-tests")` is a feature, not a test.
+    attr_cfg_requires(attr, "test")
 }
 
 fn tokens_text(tokens: &impl ToTokens) -> String {
@@ -489,6 +587,7 @@ impl<'a> Visitor<'a> {
                     self.visit_stmt(stmt);
                 }
             }
+            collect_idents(mac.tokens.clone(), &mut self.macro_idents);
             let args = vec![MacroArg::Unparsed { span }];
             self.facts.macros.push(MacroFact {
                 path,
@@ -544,7 +643,13 @@ impl<'a> Visitor<'a> {
         block: &syn::Block,
         span: Span,
     ) {
-        let is_test = attrs.iter().any(is_test_attr);
+        let is_test = self.test_impl || attrs.iter().any(is_test_attr);
+        if attrs
+            .iter()
+            .any(|a| attr_cfg_requires(a, "debug_assertions"))
+        {
+            self.facts.debug_spans.push(span);
+        }
         let name = sig.ident.to_string();
         let mut path = self.module.clone();
         if let Some(ty) = &self.impl_ty {
@@ -581,15 +686,57 @@ impl<'a> Visitor<'a> {
         let region = self.push_region(RegionKind::Fn(idx), self.span(spans::block(block)), is_test);
         self.facts.fns[idx].body = region;
         self.note_exits(block);
+        self.loops.push(None);
         for stmt in &block.stmts {
             self.visit_stmt(stmt);
         }
+        self.loops.pop();
         if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
             let v = self.val(tail, 0);
             self.facts.fns[idx].tail = Some(v);
         }
         self.pop_region(region);
     }
+}
+
+/// `name == "lit"` (either side, through `.as_str()`, `&`, `*`): the variable's name.
+fn string_compare(cond: &syn::Expr) -> Option<String> {
+    let syn::Expr::Binary(b) = cond else {
+        return None;
+    };
+    if !matches!(b.op, syn::BinOp::Eq(_)) {
+        return None;
+    }
+    fn var(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+            syn::Expr::MethodCall(m) if m.args.is_empty() => var(&m.receiver),
+            syn::Expr::Reference(r) => var(&r.expr),
+            syn::Expr::Unary(u) => var(&u.expr),
+            syn::Expr::Paren(p) => var(&p.expr),
+            _ => None,
+        }
+    }
+    let is_str = |e: &syn::Expr| {
+        matches!(
+            e,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            })
+        )
+    };
+    if is_str(&b.right) {
+        var(&b.left)
+    } else if is_str(&b.left) {
+        var(&b.right)
+    } else {
+        None
+    }
+}
+
+fn label_of(label: &Option<syn::Label>) -> Option<String> {
+    label.as_ref().map(|l| l.name.ident.to_string())
 }
 
 fn pat_name(pat: &syn::Pat) -> Option<String> {
@@ -794,6 +941,12 @@ fn serde_default(attrs: &[syn::Attribute]) -> Option<Path> {
 impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let test = m.attrs.iter().any(is_test_attr);
+        if m.attrs
+            .iter()
+            .any(|a| attr_cfg_requires(a, "debug_assertions"))
+        {
+            self.facts.debug_spans.push(self.span(spans::item_mod(m)));
+        }
         let name = m.ident.to_string();
         let region = self.push_region(
             RegionKind::Mod(name.clone()),
@@ -819,8 +972,17 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 span: self.span(spans::item_impl(i)),
             });
         }
+        if i.attrs
+            .iter()
+            .any(|a| attr_cfg_requires(a, "debug_assertions"))
+        {
+            self.facts.debug_spans.push(self.span(spans::item_impl(i)));
+        }
         let saved = std::mem::replace(&mut self.impl_ty, self_ty);
+        let saved_test = self.test_impl;
+        self.test_impl |= i.attrs.iter().any(is_test_attr);
         visit::visit_item_impl(self, i);
+        self.test_impl = saved_test;
         self.impl_ty = saved;
     }
 
@@ -896,7 +1058,17 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             fields,
             span: self.span(s.ident.span()),
         });
+        if derives_cli(&s.attrs) {
+            self.facts.cli_types.push(s.ident.to_string());
+        }
         visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+        if derives_cli(&e.attrs) {
+            self.facts.cli_types.push(e.ident.to_string());
+        }
+        visit::visit_item_enum(self, e);
     }
 
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
@@ -908,7 +1080,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 let span = self.span(spans::expr(e));
                 let region = self.push_region(RegionKind::Closure, span, false);
                 self.body_regions.insert((span.start, span.end), region);
+                self.loops.push(None);
                 self.visit_expr(&c.body);
+                self.loops.pop();
                 self.pop_region(region);
             }
             syn::Expr::Async(a) => {
@@ -916,7 +1090,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 let region = self.push_region(RegionKind::AsyncBlock, span, false);
                 self.body_regions.insert((span.start, span.end), region);
                 self.note_exits(&a.block);
+                self.loops.push(None);
                 visit::visit_block(self, &a.block);
+                self.loops.pop();
                 self.pop_region(region);
             }
             syn::Expr::ForLoop(f) => {
@@ -928,7 +1104,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     false,
                 );
                 self.note_exits(&f.body);
+                self.loops.push(Some((region, label_of(&f.label))));
                 visit::visit_block(self, &f.body);
+                self.loops.pop();
                 self.pop_region(region);
             }
             syn::Expr::While(w) => {
@@ -940,7 +1118,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 );
                 self.visit_expr(&w.cond);
                 self.note_exits(&w.body);
+                self.loops.push(Some((region, label_of(&w.label))));
                 visit::visit_block(self, &w.body);
+                self.loops.pop();
                 self.pop_region(region);
             }
             syn::Expr::Loop(l) => {
@@ -951,8 +1131,72 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     false,
                 );
                 self.note_exits(&l.body);
+                self.loops.push(Some((region, label_of(&l.label))));
                 visit::visit_block(self, &l.body);
+                self.loops.pop();
+                if !self.broken.contains(&region) {
+                    self.facts.endless_loops.push(region);
+                }
                 self.pop_region(region);
+            }
+            syn::Expr::Break(b) => {
+                self.pending_arg_of = None;
+                let label = b.label.as_ref().map(|l| l.ident.to_string());
+                let target = self
+                    .loops
+                    .iter()
+                    .rev()
+                    .map_while(|l| l.as_ref())
+                    .find(|(_, l)| label.is_none() || *l == label)
+                    .map(|(r, _)| *r);
+                if let Some(r) = target {
+                    self.broken.insert(r);
+                }
+                visit::visit_expr(self, e)
+            }
+            syn::Expr::Match(m) => {
+                self.pending_arg_of = None;
+                let scrutinee = self.val(&m.expr, 0);
+                let arms = m
+                    .arms
+                    .iter()
+                    .map(|a| ArmFact {
+                        pat: tokens_text(&a.pat),
+                        body: self.span(spans::expr(&a.body)),
+                    })
+                    .collect();
+                self.facts.matches.push(MatchFact {
+                    scrutinee,
+                    arms,
+                    span: self.span(spans::expr(e)),
+                    region: self.region,
+                });
+                visit::visit_expr(self, e)
+            }
+            syn::Expr::If(i) => {
+                self.pending_arg_of = None;
+                match debug_cfg_macro(&i.cond) {
+                    Some(true) => {
+                        let s = self.span(spans::block(&i.then_branch));
+                        self.facts.debug_spans.push(s);
+                    }
+                    Some(false) => {
+                        if let Some((_, els)) = &i.else_branch {
+                            let s = self.span(spans::expr(els));
+                            self.facts.debug_spans.push(s);
+                        }
+                    }
+                    None => {}
+                }
+                if let Some(var) = string_compare(&i.cond) {
+                    let then_span = self.span(spans::block(&i.then_branch));
+                    self.facts.string_ifs.push(StringIf {
+                        var,
+                        then_span,
+                        region: self.region,
+                    });
+                }
+                visit::visit_expr(self, e)
             }
             syn::Expr::Macro(m) => {
                 self.pending_arg_of = None;
@@ -986,6 +1230,13 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+        if m.attrs
+            .iter()
+            .any(|a| attr_cfg_requires(a, "debug_assertions"))
+        {
+            let s = self.span(m.mac.span());
+            self.facts.debug_spans.push(s);
+        }
         self.visit_macro_call(&m.mac);
     }
 
@@ -1000,6 +1251,8 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
+            // A `macro_rules!` body may call functions by name (`$name::handle_input(..)`).
+            collect_idents(m.mac.tokens.clone(), &mut self.macro_idents);
             self.facts.macro_defs.push(MacroDefFact {
                 name: name.to_string(),
                 body,
@@ -1018,6 +1271,13 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        if l.attrs
+            .iter()
+            .any(|a| attr_cfg_requires(a, "debug_assertions"))
+        {
+            let s = self.span(l.span());
+            self.facts.debug_spans.push(s);
+        }
         visit::visit_local(self, l);
         if let (Some(name), Some(init)) = (pat_name(&l.pat), &l.init) {
             let init = self.val(&init.expr, 0);

@@ -87,7 +87,7 @@ impl Rule for InstrumentAllArgs {
             return;
         }
         for f in &unit.facts.fns {
-            if f.is_test || !unit.is_service_region(f.body) {
+            if f.is_test || !project.runs_on_replicas(unit, f.body, f.span) {
                 continue;
             }
             let Some(attr) = f.attrs.iter().find(|a| {

@@ -73,7 +73,8 @@ impl Rule for PrintInService {
         let catalog = &project.catalog;
         let family = crate_family(project, unit);
         for mac in &unit.facts.macros {
-            if !unit.is_service_region(mac.region) {
+            // Only code a replica runs: a one-shot command's output is its interface.
+            if !project.runs_on_replicas(unit, mac.region, mac.span) {
                 continue;
             }
             // `println!` or `std::println!`, not a macro of the same name from elsewhere.
@@ -126,6 +127,9 @@ impl Rule for PrintInService {
             let mut d = Diagnostic::new(META.id, unit.id, mac.span, message).note(format!(
                 "{why}; a command-line tool may print (set `service = false` in scalelint.toml if this crate is one)"
             ));
+            if let Some(reach) = project.roles().describe(project, unit, mac.region) {
+                d = d.note(reach);
+            }
             let fix = match family {
                 Some(fam) if is_value => {
                     // `dbg!(x)` → `tracing::debug!(?x)` when the argument can name a field.

@@ -158,7 +158,7 @@ impl Rule for SqlStatementLogging {
                 continue;
             }
             for c in &facts.calls {
-                if !unit.is_service_region(c.region) {
+                if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                     continue;
                 }
                 chains(&c.val, &mut |chain| {

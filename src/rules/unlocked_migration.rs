@@ -83,7 +83,7 @@ impl Rule for UnlockedMigration {
         }
         let unit_idx = project.unit_index(unit);
         for run in find_runs(project, unit) {
-            if !unit.is_service_region(run.region) {
+            if !project.runs_on_replicas(unit, run.region, run.span) {
                 continue;
             }
             if on_silent_backend(project, unit, &run) {
@@ -1172,7 +1172,11 @@ mod deploy {
 
     pub(super) fn check(project: &Project, out: &mut Vec<Diagnostic>) {
         let scripts = referenced_scripts(project);
-        for extra in project.extras.iter().filter(|e| e.reported) {
+        for extra in project
+            .extras
+            .iter()
+            .filter(|e| e.reported && project.ships(e))
+        {
             let hits = match extra.kind {
                 ExtraKind::Dockerfile => dockerfile(project, &extra.text),
                 ExtraKind::Shell => {

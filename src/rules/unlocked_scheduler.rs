@@ -88,10 +88,22 @@ impl Rule for UnlockedScheduler {
         scheduler_jobs(project, ui, &mut jobs);
         timer_loops(project, ui, &mut jobs);
         timer_callbacks(project, ui, &mut jobs);
+        // One job is one finding: a supervisor loop that respawns a timer task is that job.
+        let loops: Vec<Span> = jobs
+            .iter()
+            .filter(|j| matches!(j.kind, Kind::TimerLoop))
+            .map(|j| j.span)
+            .collect();
+        jobs.retain(|j| {
+            !matches!(j.kind, Kind::TimerLoop)
+                || !loops
+                    .iter()
+                    .any(|s| *s != j.span && j.span.start <= s.start && s.end <= j.span.end)
+        });
         let mut seen = BTreeSet::new();
         for job in jobs {
             if !seen.insert((job.span.start, job.span.end))
-                || !unit.is_service_region(job.region)
+                || !project.runs_on_replicas(unit, job.region, job.span)
                 || only_reached_from_single_instance(project, ui, job.region)
             {
                 continue;

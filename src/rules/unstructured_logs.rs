@@ -134,7 +134,7 @@ impl Rule for UnstructuredLogs {
         type Site<'a> = (Span, String, &'a LogInstaller, Kind, bool, Vec<&'a Val>);
         let mut sites: Vec<Site> = vec![];
         for c in &unit.facts.calls {
-            if !unit.is_service_region(c.region) {
+            if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                 continue;
             }
             each_chain(&c.val, &mut |v| {

@@ -347,30 +347,6 @@ fn value_at(line: &str, from: usize) -> Option<(usize, usize)> {
     (len > 0).then_some((start, start + len))
 }
 
-fn dev_file(root: &std::path::Path, path: &std::path::Path) -> bool {
-    let path = path.strip_prefix(root).unwrap_or(path);
-    // CI and test setups may be verbose: `.github/`, `ci/`, `tests/`, `e2e/`.
-    let ci_dir = path.components().any(|c| {
-        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-        matches!(
-            c.as_str(),
-            ".github" | ".circleci" | "ci" | "test" | "tests" | "e2e" | "integration-tests"
-        ) || c.starts_with(".gitlab-ci")
-    });
-    if ci_dir {
-        return true;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    [
-        "dev", "test", "local", "debug", "example", "sample", "template",
-    ]
-    .iter()
-    .any(|w| name.contains(w))
-}
-
 impl Rule for VerboseDefaultLevel {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -390,7 +366,7 @@ impl Rule for VerboseDefaultLevel {
         let facts = &unit.facts;
         for cfg in &project.catalog.log_filter {
             for c in &facts.calls {
-                if !unit.is_service_region(c.region) {
+                if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                     continue;
                 }
                 if writes_to_tests(&c.val) {
@@ -420,7 +396,7 @@ impl Rule for VerboseDefaultLevel {
                         e.kind,
                         ExtraKind::Dockerfile | ExtraKind::Env | ExtraKind::Yaml
                     )
-                    && !dev_file(&project.root, &e.path)
+                    && project.ships(e)
             }) {
                 for (span, value) in deploy_values(extra.kind, &extra.text, &cfg.env_vars) {
                     let Some(fixed) = verbose_directives(&value, &cfg.verbose) else {

@@ -1,0 +1,928 @@
+//! What every replica runs. Each function of the workspace gets the set of roles that reach it,
+//! computed once from each binary's `main` over the workspace call graph:
+//!
+//! - **server**: on the path that starts serving or consuming (a catalogued serve call, or a
+//!   `loop` nothing breaks), and everything that path calls;
+//! - **one-shot**: a binary that never reaches one, or an arm of a command-line `match` that does
+//!   not while another arm does (`Command::Migrate => migrate(..)`, nested commands included);
+//! - **test-only**: reached only from tests (`#[cfg(test)]`, `#[test]`, `tests/`);
+//! - **debug-only**: under `#[cfg(debug_assertions)]` or the `cfg!(debug_assertions)` branch;
+//! - **unreached**: none of these.
+//!
+//! Rules that are about multiplication by N ask [`Roles::runs_on_replicas`]. When in doubt a
+//! function keeps the server role: an unresolved call, a method that only a name links to from
+//! another crate, a function named where the graph cannot follow (module-level values, macro
+//! arguments that are not expressions, attributes a framework registers).
+
+use crate::analysis::call_graph::FnRef;
+use crate::analysis::matchers::{file_names_any, path_of_crate};
+use crate::facts::{FileFacts, RegionId, RegionKind, Val};
+use crate::project::{Project, Unit};
+use crate::source::Span;
+use crate::workspace::Role as FileRole;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+pub const SERVER: u8 = 1;
+pub const ONE_SHOT: u8 = 2;
+pub const TEST: u8 = 4;
+pub const DEBUG: u8 = 8;
+/// Reached from server code by a name alone (a method of another crate): kept as server when
+/// nothing stronger says otherwise.
+pub const MAYBE_SERVER: u8 = 16;
+
+/// Above this many same-named methods in other crates, a method call links to none of them.
+const MAX_NAME_CANDIDATES: usize = 8;
+
+/// Attributes that do not register a function anywhere.
+const INERT_ATTRS: &[&str] = &[
+    "doc",
+    "allow",
+    "warn",
+    "deny",
+    "expect",
+    "forbid",
+    "inline",
+    "must_use",
+    "instrument",
+    "cfg",
+    "cfg_attr",
+    "async_trait",
+    "deprecated",
+    "track_caller",
+    "cold",
+    "skip",
+    "tracing::instrument",
+];
+
+/// One place in a function that may run other functions.
+struct Site {
+    span: Span,
+    targets: Vec<usize>,
+    /// Only a name links it to its targets (another crate's method): they may be reached.
+    weak: bool,
+    /// The syntax names the targets (a path, a method of a type the function names): what
+    /// decides whether code serves follows only these.
+    precise: bool,
+}
+
+pub struct Roles {
+    /// The workspace has an entry point (a binary's `main`); otherwise nothing is judged here.
+    active: bool,
+    fns: Vec<FnRef>,
+    position: HashMap<FnRef, usize>,
+    bits: Vec<u8>,
+    /// Functions of a library crate no binary of the workspace uses: judged as before.
+    outside: Vec<bool>,
+    /// Spans of command arms that do not serve, in functions that serve in another arm.
+    one_shot_arms: Vec<Vec<Span>>,
+    /// The unit index of each file id.
+    unit_of_file: HashMap<usize, usize>,
+    /// For each function, the entry point whose walk first reached it with its roles.
+    via: Vec<Option<usize>>,
+}
+
+impl Roles {
+    pub fn build(project: &Project) -> Roles {
+        Builder::new(project).build()
+    }
+
+    /// Whether the code at `span` in `region` of `unit` runs on every replica of the service:
+    /// server code, or code the model cannot place. One-shot commands, test-only, debug-only and
+    /// unreached code do not.
+    pub fn runs_on_replicas(
+        &self,
+        project: &Project,
+        unit: &Unit,
+        region: RegionId,
+        span: Span,
+    ) -> bool {
+        if !unit.is_service_region(region) {
+            return false;
+        }
+        if unit.facts.in_debug_only(span) {
+            return false;
+        }
+        if !self.active {
+            return true;
+        }
+        let Some(pos) = self.fn_at(project, unit, region) else {
+            // Module-level code (a `static`'s initializer): not placed, kept.
+            return true;
+        };
+        if self.outside[pos] {
+            return true;
+        }
+        let b = self.bits[pos];
+        if b & SERVER != 0 {
+            return !self.one_shot_arms[pos]
+                .iter()
+                .any(|a| a.start <= span.start && span.end <= a.end);
+        }
+        // Reached from server code through a call only a name links: kept (doubt keeps the
+        // server role).
+        b & MAYBE_SERVER != 0
+    }
+
+    /// The roles of the function around `region`, for notes.
+    pub fn describe(&self, project: &Project, unit: &Unit, region: RegionId) -> Option<String> {
+        if !self.active {
+            return None;
+        }
+        let pos = self.fn_at(project, unit, region)?;
+        let entry = self.via[pos]?;
+        let e = self.fns[entry];
+        let eu = &project.units[e.file];
+        let bin = eu.bin.clone().unwrap_or_else(|| "?".into());
+        let f = project.fn_fact(self.fns[pos]);
+        Some(format!(
+            "`{}` runs on every replica: the `{}` of binary `{bin}` reaches it on the path that serves",
+            f.path.join("::"),
+            project.fn_fact(e).name
+        ))
+    }
+
+    fn fn_at(&self, project: &Project, unit: &Unit, region: RegionId) -> Option<usize> {
+        let ui = *self.unit_of_file.get(&unit.id)?;
+        let idx = project.units[ui]
+            .facts
+            .ancestors(region)
+            .find_map(|(_, r)| match r.kind {
+                RegionKind::Fn(f) => Some(f),
+                _ => None,
+            })?;
+        self.position.get(&FnRef { file: ui, idx }).copied()
+    }
+}
+
+struct Builder<'a> {
+    project: &'a Project,
+    facts: Vec<&'a FileFacts>,
+    fns: Vec<FnRef>,
+    position: HashMap<FnRef, usize>,
+    /// Library name of each crate.
+    libs: Vec<String>,
+    /// The impl type of each method, by position.
+    impl_ty: Vec<Option<String>>,
+    /// Methods by impl type name.
+    methods_of: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(project: &'a Project) -> Builder<'a> {
+        let facts = project.facts();
+        let mut fns = vec![];
+        for (file, u) in project.units.iter().enumerate() {
+            for idx in 0..u.facts.fns.len() {
+                fns.push(FnRef { file, idx });
+            }
+        }
+        let position: HashMap<FnRef, usize> =
+            fns.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+        let libs = project
+            .crates
+            .iter()
+            .map(|c| c.name.replace('-', "_"))
+            .collect();
+        let mut impl_ty = vec![];
+        let mut methods_of: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in fns.iter().enumerate() {
+            let f = &facts[r.file].fns[r.idx];
+            let ty = (f.is_method && f.path.len() >= 2).then(|| f.path[f.path.len() - 2].clone());
+            if let Some(t) = &ty {
+                methods_of.entry(t.clone()).or_default().push(i);
+            }
+            impl_ty.push(ty);
+        }
+        Builder {
+            project,
+            facts,
+            fns,
+            position,
+            libs,
+            impl_ty,
+            methods_of,
+        }
+    }
+
+    fn krate(&self, file: usize) -> usize {
+        self.project.units[file].krate
+    }
+
+    /// Whether crate `from` can name crate `to`.
+    fn can_name(&self, from: usize, to: usize) -> bool {
+        from == to || self.project.crates[from].deps.contains_key(&self.libs[to])
+    }
+
+    /// Functions a call by path may run: the call graph's resolution, kept to the caller's crate
+    /// unless the path starts with the other crate's name.
+    fn resolve_path(&self, file: usize, path: &[String]) -> Vec<usize> {
+        let from = self.krate(file);
+        self.project
+            .fn_index
+            .resolve_path(&self.facts, file, path)
+            .into_iter()
+            .filter(|r| {
+                let to = self.krate(r.file);
+                // The caller's crate depends on the target's: a re-export (`pub use dep::logs`)
+                // may name it by a local path.
+                if to == from || (path.len() > 1 && self.can_name(from, to)) {
+                    return true;
+                }
+                // `other_crate::..::f`, or a re-export through a crate of the workspace
+                // (`core::db::kv::watch` for the `db` crate's `kv::watch`).
+                let Some(via) = path
+                    .first()
+                    .filter(|_| path.len() > 1)
+                    .and_then(|first| self.libs.iter().position(|l| l == first))
+                else {
+                    return false;
+                };
+                via == to || (self.can_name(from, via) && self.can_name(via, to))
+            })
+            .filter_map(|r| self.position.get(&r).copied())
+            .collect()
+    }
+
+    /// Free functions of the file named like the path's last segment.
+    fn same_file_fn(&self, file: usize, path: &[String]) -> Vec<usize> {
+        let Some(name) = path.last() else {
+            return vec![];
+        };
+        self.project
+            .fn_index
+            .named(name)
+            .iter()
+            .filter(|r| r.file == file && !self.facts[r.file].fns[r.idx].is_method)
+            .filter_map(|r| self.position.get(r).copied())
+            .collect()
+    }
+
+    /// Methods a method call may run: of a type the caller names (typed), same-named methods of
+    /// the caller's crate (by name), or of another crate by name alone (weak).
+    fn resolve_method(
+        &self,
+        file: usize,
+        name: &str,
+        mentions: &HashSet<String>,
+    ) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+        let from = self.krate(file);
+        let mut typed_out = vec![];
+        let mut strong = vec![];
+        let mut weak = vec![];
+        let cands = self.project.fn_index.named(name);
+        let elsewhere = cands.iter().filter(|r| self.krate(r.file) != from).count();
+        for r in cands {
+            let f = &self.facts[r.file].fns[r.idx];
+            if !f.has_self {
+                continue;
+            }
+            let Some(&p) = self.position.get(r) else {
+                continue;
+            };
+            let to = self.krate(r.file);
+            let typed = self.impl_ty[p]
+                .as_ref()
+                .is_some_and(|t| mentions.contains(t));
+            if typed && self.can_name(from, to) {
+                typed_out.push(p);
+            } else if to == from {
+                strong.push(p);
+            } else if elsewhere <= MAX_NAME_CANDIDATES {
+                weak.push(p);
+            }
+        }
+        (typed_out, strong, weak)
+    }
+
+    fn is_serve_call(&self, file: usize, v: &Val) -> bool {
+        let facts = self.facts[file];
+        let unit = &self.project.units[file];
+        // A scheduler keeps its process running its jobs: a worker, not a command.
+        let scheduler = v.call_path().is_some_and(|path| {
+            self.project.catalog.scheduler.iter().any(|e| {
+                self.project.uses_any(unit, &e.crates)
+                    && e.constructors
+                        .iter()
+                        .any(|c| path_of_crate(facts, path, c, &e.crates))
+            })
+        });
+        scheduler
+            || self.project.catalog.serve.iter().any(|e| match v {
+                Val::Call { func, .. } => match &**func {
+                    Val::Path { path, .. } => {
+                        self.project.uses_any(unit, &e.crates)
+                            && e.calls
+                                .iter()
+                                .any(|c| path_of_crate(facts, path, c, &e.crates))
+                    }
+                    _ => false,
+                },
+                Val::Method { name, .. } => {
+                    e.methods.iter().any(|m| m == name)
+                        && self.project.uses_any(unit, &e.crates)
+                        && file_names_any(facts, &e.crates)
+                }
+                _ => false,
+            })
+    }
+
+    fn serve_attr(&self, r: FnRef) -> bool {
+        let f = &self.facts[r.file].fns[r.idx];
+        let unit = &self.project.units[r.file];
+        self.project.catalog.serve.iter().any(|e| {
+            self.project.uses_any(unit, &e.crates)
+                && f.attrs.iter().any(|a| {
+                    e.attributes.iter().any(|want| {
+                        let want: Vec<&str> = want.split("::").collect();
+                        crate::facts::ends_with(&a.path, &want)
+                            && (a.path.len() == want.len()
+                                || a.path.first().is_some_and(|c| e.crates.contains(c)))
+                    })
+                })
+        })
+    }
+
+    fn build(self) -> Roles {
+        let project = self.project;
+        let n = self.fns.len();
+        let unit_of_file: HashMap<usize, usize> = project
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id, i))
+            .collect();
+
+        // Each region's function, per file.
+        let fn_of_region: Vec<Vec<Option<usize>>> = self
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(file, facts)| {
+                let mut out: Vec<Option<usize>> = Vec::with_capacity(facts.regions.len());
+                for region in &facts.regions {
+                    let own = match region.kind {
+                        RegionKind::Fn(idx) => self.position.get(&FnRef { file, idx }).copied(),
+                        _ => None,
+                    };
+                    out.push(own.or_else(|| region.parent.and_then(|p| out[p])));
+                }
+                out
+            })
+            .collect();
+
+        // Type names each function mentions (`Migrator::up`, `Job { .. }`, `Server`).
+        let mut mentions: Vec<HashSet<String>> = vec![HashSet::new(); n];
+        for (file, facts) in self.facts.iter().enumerate() {
+            let mut note = |region: RegionId, v: &Val| {
+                let Some(p) = fn_of_region[file].get(region).copied().flatten() else {
+                    return;
+                };
+                v.walk(&mut |x| {
+                    let path = match x {
+                        Val::Path { path, .. } | Val::Struct { path, .. } => path,
+                        _ => return,
+                    };
+                    for seg in path {
+                        if seg.starts_with(|c: char| c.is_ascii_uppercase()) {
+                            mentions[p].insert(seg.clone());
+                        }
+                    }
+                });
+            };
+            for c in &facts.calls {
+                note(c.region, &c.val);
+            }
+            for l in &facts.lets {
+                note(l.region, &l.init);
+            }
+            for a in &facts.assigns {
+                note(a.region, &a.value);
+            }
+            for m in &facts.macros {
+                for a in &m.args {
+                    match a {
+                        crate::facts::MacroArg::Expr(v)
+                        | crate::facts::MacroArg::Field { value: v, .. } => note(m.region, v),
+                        crate::facts::MacroArg::Unparsed { .. } => {}
+                    }
+                }
+            }
+        }
+
+        // Sites: calls, functions passed as values, methods of types named, macro identifiers.
+        let mut sites: Vec<Vec<Site>> = (0..n).map(|_| vec![]).collect();
+        // Functions named from code outside any function (a `static`'s value): may be reached.
+        let mut named_outside: Vec<bool> = vec![false; n];
+        for (file, facts) in self.facts.iter().enumerate() {
+            let mut add = |region: RegionId, v: &Val, span: Span| {
+                let owner = fn_of_region[file].get(region).copied().flatten();
+                let empty = HashSet::new();
+                let ments = owner.map_or(&empty, |p| &mentions[p]);
+                let mut precise = vec![];
+                let mut strong = vec![];
+                let mut weak = vec![];
+                v.walk(&mut |x| match x {
+                    Val::Call { func, .. } => {
+                        if let Val::Path { path, .. } = &**func {
+                            let found = self.resolve_path(file, path);
+                            if found.is_empty() {
+                                // `use` items are read file-wide: `use diesel::update;` in a test
+                                // module must not hide the file's own `update(..)`. Reach kept.
+                                strong.extend(self.same_file_fn(file, path));
+                            }
+                            precise.extend(found);
+                        }
+                    }
+                    Val::Path { path, .. } => precise.extend(self.resolve_path(file, path)),
+                    Val::Method { name, .. } => {
+                        let (t, s, w) = self.resolve_method(file, name, ments);
+                        precise.extend(t);
+                        strong.extend(s);
+                        weak.extend(w);
+                    }
+                    _ => {}
+                });
+                match owner {
+                    Some(p) => {
+                        for (targets, weak, precise) in [
+                            (precise, false, true),
+                            (strong, false, false),
+                            (weak, true, false),
+                        ] {
+                            if !targets.is_empty() {
+                                sites[p].push(Site {
+                                    span,
+                                    targets,
+                                    weak,
+                                    precise,
+                                });
+                            }
+                        }
+                    }
+                    None => {
+                        for t in precise.into_iter().chain(strong).chain(weak) {
+                            named_outside[t] = true;
+                        }
+                    }
+                }
+            };
+            for c in &facts.calls {
+                add(c.region, &c.val, c.val.span());
+            }
+            for l in &facts.lets {
+                add(l.region, &l.init, l.init.span());
+            }
+            for a in &facts.assigns {
+                add(a.region, &a.value, a.value.span());
+            }
+            for m in &facts.macros {
+                for a in &m.args {
+                    if let crate::facts::MacroArg::Expr(v)
+                    | crate::facts::MacroArg::Field { value: v, .. } = a
+                    {
+                        add(m.region, v, m.span);
+                    }
+                }
+            }
+            for c in &facts.consts {
+                let mut targets = vec![];
+                c.value.walk(&mut |x| {
+                    if let Val::Path { path, .. } = x {
+                        targets.extend(self.resolve_path(file, path));
+                    }
+                });
+                for t in targets {
+                    named_outside[t] = true;
+                }
+            }
+            // Identifiers inside macros whose arguments are not expressions.
+            let from = self.krate(file);
+            let mut idents = facts.macro_idents.iter().peekable();
+            if idents.peek().is_some() {
+                for name in idents {
+                    for r in self.project.fn_index.named(name) {
+                        if self.krate(r.file) == from
+                            && let Some(&t) = self.position.get(r)
+                        {
+                            // No region is kept for these: the function may be reached.
+                            named_outside[t] = true;
+                        }
+                    }
+                }
+            }
+        }
+        // A type named in a function reaches that type's methods (trait impls, framework
+        // handlers on `impl` blocks); by span, so a command arm that names it keeps it.
+        for (file, facts) in self.facts.iter().enumerate() {
+            for c in &facts.calls {
+                let Some(p) = fn_of_region[file].get(c.region).copied().flatten() else {
+                    continue;
+                };
+                let mut found = vec![];
+                c.val.walk(&mut |x| {
+                    if let Val::Path { path, span } | Val::Struct { path, span, .. } = x {
+                        for seg in path {
+                            if let Some(ms) = self.methods_of.get(seg) {
+                                found.push((*span, ms));
+                            }
+                        }
+                    }
+                });
+                for (span, ms) in found {
+                    let from = self.krate(file);
+                    let targets: Vec<usize> = ms
+                        .iter()
+                        .copied()
+                        .filter(|&m| self.can_name(from, self.krate(self.fns[m].file)))
+                        .collect();
+                    if !targets.is_empty() {
+                        sites[p].push(Site {
+                            span,
+                            targets,
+                            weak: false,
+                            precise: false,
+                        });
+                    }
+                }
+            }
+        }
+
+        // What serves: a catalogued serve call, a `loop` nothing breaks, a serving attribute.
+        let mut serve_spans: Vec<Vec<Span>> = vec![vec![]; n];
+        for (file, facts) in self.facts.iter().enumerate() {
+            for c in &facts.calls {
+                let Some(p) = fn_of_region[file].get(c.region).copied().flatten() else {
+                    continue;
+                };
+                let mut hit = false;
+                c.val.walk(&mut |x| hit |= self.is_serve_call(file, x));
+                if hit {
+                    serve_spans[p].push(c.val.span());
+                }
+            }
+            for &lp in &facts.endless_loops {
+                // A loop in a task or closure handed to a call (`tokio::spawn(async { loop .. })`)
+                // runs beside the code that started it: it does not keep a command running.
+                let handed_off = facts
+                    .ancestors(lp)
+                    .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
+                    .any(|(_, r)| r.arg_of.is_some());
+                if handed_off {
+                    continue;
+                }
+                if let Some(p) = fn_of_region[file].get(lp).copied().flatten() {
+                    serve_spans[p].push(facts.regions[lp].span);
+                }
+            }
+        }
+        for (i, r) in self.fns.iter().enumerate() {
+            if self.serve_attr(*r) {
+                let f = &self.facts[r.file].fns[r.idx];
+                serve_spans[i].push(f.span);
+            }
+        }
+        // Whether each function serves, through calls the syntax names (`serves`), and through
+        // any call at all, same-named methods included (`may_serve`).
+        let reach_serve = |follow: &dyn Fn(&Site) -> bool| {
+            let mut serves: Vec<bool> = serve_spans.iter().map(|s| !s.is_empty()).collect();
+            let mut callers: Vec<Vec<usize>> = vec![vec![]; n];
+            for (p, ss) in sites.iter().enumerate() {
+                for s in ss.iter().filter(|s| follow(s)) {
+                    for &t in &s.targets {
+                        callers[t].push(p);
+                    }
+                }
+            }
+            let mut queue: VecDeque<usize> = (0..n).filter(|&i| serves[i]).collect();
+            while let Some(t) = queue.pop_front() {
+                for &c in &callers[t] {
+                    if !serves[c] {
+                        serves[c] = true;
+                        queue.push_back(c);
+                    }
+                }
+            }
+            serves
+        };
+        let serves = reach_serve(&|s: &Site| s.precise);
+        let may_serve = reach_serve(&|_: &Site| true);
+        let any_serve = serve_spans.iter().any(|s| !s.is_empty());
+
+        // Command-line matches: arms that do not serve, beside one that does, are one-shot.
+        let cli_types: HashSet<&str> = self
+            .facts
+            .iter()
+            .flat_map(|f| f.cli_types.iter().map(String::as_str))
+            .collect();
+        let mut one_shot_arms: Vec<Vec<Span>> = vec![vec![]; n];
+        for (file, facts) in self.facts.iter().enumerate() {
+            for m in &facts.matches {
+                let Some(p) = fn_of_region[file].get(m.region).copied().flatten() else {
+                    continue;
+                };
+                let kind = cli_match(facts, m, &cli_types);
+                if kind == CliMatch::No {
+                    continue;
+                }
+                let within =
+                    |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+                let arm_serves: Vec<bool> = m
+                    .arms
+                    .iter()
+                    .map(|a| {
+                        serve_spans[p].iter().any(|s| within(a.body, *s))
+                            || sites[p].iter().any(|s| {
+                                s.precise
+                                    && within(a.body, s.span)
+                                    && s.targets.iter().any(|&t| serves[t])
+                            })
+                    })
+                    .collect();
+                // Beside an arm that serves, the others are commands. On a command line this
+                // function parsed itself, every named command that does not serve is one.
+                let parsed = kind == CliMatch::Parsed;
+                if parsed || arm_serves.iter().any(|s| *s) {
+                    for (a, s) in m.arms.iter().zip(&arm_serves) {
+                        let stays = *s || (parsed && catch_all(&a.pat));
+                        if !stays {
+                            one_shot_arms[p].push(a.body);
+                        }
+                    }
+                }
+            }
+        }
+
+        // `if name == "command" { .. }` after this function parsed its command line: a command.
+        for (file, facts) in self.facts.iter().enumerate() {
+            for si in &facts.string_ifs {
+                let Some(p) = fn_of_region[file].get(si.region).copied().flatten() else {
+                    continue;
+                };
+                let Some(f) = facts.enclosing_fn(si.region) else {
+                    continue;
+                };
+                let parsed_here = facts
+                    .calls_within(f.body)
+                    .any(|c| parses_cli(&c.val, &cli_types));
+                let within =
+                    |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+                let serves_here = serve_spans[p].iter().any(|s| within(si.then_span, *s))
+                    || sites[p].iter().any(|s| {
+                        s.precise
+                            && within(si.then_span, s.span)
+                            && s.targets.iter().any(|&t| serves[t])
+                    });
+                if parsed_here && !serves_here {
+                    one_shot_arms[p].push(si.then_span);
+                }
+            }
+        }
+
+        // Entry points and seeds.
+        let mut bits: Vec<u8> = vec![0; n];
+        let mut via: Vec<Option<usize>> = vec![None; n];
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut active = false;
+        for (i, r) in self.fns.iter().enumerate() {
+            let unit = &project.units[r.file];
+            let f = &self.facts[r.file].fns[r.idx];
+            let test =
+                f.is_test || self.facts[r.file].in_test(f.body) || unit.role != FileRole::Service;
+            let seed = if test {
+                TEST
+            } else if unit.bin.is_some() && f.path.len() == 1 && f.name == "main" && !f.is_method
+                || self.serve_attr(*r)
+            {
+                active = true;
+                if may_serve[i] || !any_serve {
+                    // Serving through a call only a name links, or no serve call anywhere (the
+                    // server starts where the graph cannot see): kept as server.
+                    SERVER
+                } else {
+                    ONE_SHOT
+                }
+            } else {
+                0
+            };
+            if seed != 0 {
+                bits[i] |= seed;
+                if seed == SERVER {
+                    via[i] = Some(i);
+                }
+                queue.push_back(i);
+            }
+        }
+        let propagate = |bits: &mut Vec<u8>,
+                         via: &mut Vec<Option<usize>>,
+                         queue: &mut VecDeque<usize>,
+                         only_unreached: bool| {
+            while let Some(p) = queue.pop_front() {
+                let facts = self.facts[self.fns[p].file];
+                let b = bits[p];
+                for s in &sites[p] {
+                    let mut sb = b;
+                    if sb & SERVER != 0
+                        && one_shot_arms[p]
+                            .iter()
+                            .any(|a| a.start <= s.span.start && s.span.end <= a.end)
+                    {
+                        sb = (sb & !SERVER) | ONE_SHOT;
+                    }
+                    if facts.in_debug_only(s.span) && sb & (SERVER | ONE_SHOT | MAYBE_SERVER) != 0 {
+                        sb = (sb & !(SERVER | ONE_SHOT | MAYBE_SERVER)) | DEBUG;
+                    }
+                    if s.weak {
+                        // A name alone: what a server reaches this way may be server code.
+                        sb = if sb & (SERVER | MAYBE_SERVER) != 0 {
+                            MAYBE_SERVER
+                        } else {
+                            0
+                        };
+                    }
+                    for &t in &s.targets {
+                        if only_unreached && bits[t] & !MAYBE_SERVER != 0 {
+                            continue;
+                        }
+                        if bits[t] | sb != bits[t] {
+                            bits[t] |= sb;
+                            if via[t].is_none() && sb & SERVER != 0 {
+                                via[t] = via[p];
+                            }
+                            queue.push_back(t);
+                        }
+                    }
+                }
+            }
+        };
+        propagate(&mut bits, &mut via, &mut queue, false);
+        // What no known path reaches but something names where the graph cannot follow (a
+        // `static`'s value, a macro's tokens, a registering attribute) may be server code.
+        for (i, named) in named_outside.iter().enumerate() {
+            let f = &self.facts[self.fns[i].file].fns[self.fns[i].idx];
+            let registered = f.attrs.iter().any(|a| {
+                let name = a.path.join("::");
+                !INERT_ATTRS.contains(&name.as_str())
+                    && !a
+                        .path
+                        .last()
+                        .is_some_and(|l| INERT_ATTRS.contains(&l.as_str()))
+            });
+            // A trait method may be called through a generic (`launch::<Postgres>()`), which the
+            // graph does not follow.
+            let r = self.fns[i];
+            let trait_method = f.is_method
+                && self.facts[r.file].impls.iter().any(|im| {
+                    im.trait_path.is_some()
+                        && im.span.start <= f.span.start
+                        && f.span.end <= im.span.end
+                });
+            if (*named || registered || trait_method) && bits[i] == 0 {
+                bits[i] = MAYBE_SERVER;
+                queue.push_back(i);
+            }
+        }
+        propagate(&mut bits, &mut via, &mut queue, true);
+        // Only keep `via` for server reach (the note names the serving entry).
+        for i in 0..n {
+            if bits[i] & SERVER == 0 {
+                via[i] = None;
+            }
+        }
+
+        // A library crate that no binary of the workspace can name is judged as before.
+        let mut bin_crates: Vec<usize> = project
+            .units
+            .iter()
+            .filter(|u| u.bin.is_some())
+            .map(|u| u.krate)
+            .collect();
+        bin_crates.sort_unstable();
+        bin_crates.dedup();
+        let outside_crate: Vec<bool> = (0..project.crates.len())
+            .map(|k| !bin_crates.iter().any(|&b| self.can_name(b, k)))
+            .collect();
+        let outside = self
+            .fns
+            .iter()
+            .map(|r| outside_crate[self.krate(r.file)])
+            .collect();
+
+        Roles {
+            active,
+            fns: self.fns,
+            position: self.position,
+            bits,
+            outside,
+            one_shot_arms,
+            unit_of_file,
+            via,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CliMatch {
+    No,
+    /// Its arms name variants of a command-line type (`Command::Migrate`): perhaps a value the
+    /// program built itself, so only an arm that serves beside it makes the others commands.
+    ByType,
+    /// It matches on what a parser returned in this function (`Cli::parse().command`, clap's
+    /// `matches.subcommand()`, `std::env::args()`, or string commands after `get_matches()`).
+    Parsed,
+}
+
+/// `_`, `None` or a plain binding: the arm for "no command", which goes on to serve.
+fn catch_all(pat: &str) -> bool {
+    let p = pat.trim();
+    p == "_"
+        || p == "None"
+        || (!p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && p.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+}
+
+/// Which command-line calls show that a function parsed its command line.
+fn parses_cli(v: &Val, cli_types: &HashSet<&str>) -> bool {
+    let mut hit = false;
+    v.walk(&mut |x| match x {
+        Val::Method { name, .. } => {
+            hit |= matches!(
+                name.as_str(),
+                "subcommand" | "subcommand_name" | "remove_subcommand" | "get_matches"
+            );
+        }
+        Val::Call { func, .. } => {
+            if let Val::Path { path, .. } = &**func {
+                let last = path.last().map(String::as_str).unwrap_or("");
+                hit |= matches!(last, "args" | "args_os") && path.iter().any(|s| s == "env");
+                hit |= path.len() >= 2
+                    && cli_types.contains(path[path.len() - 2].as_str())
+                    && matches!(
+                        last,
+                        "parse" | "try_parse" | "parse_from" | "from_args" | "from_env"
+                    );
+            }
+        }
+        _ => {}
+    });
+    hit
+}
+
+/// Whether a `match` chooses among command-line commands, and how sure that is.
+fn cli_match(
+    facts: &FileFacts,
+    m: &crate::facts::MatchFact,
+    cli_types: &HashSet<&str>,
+) -> CliMatch {
+    // What the scrutinee was computed from, following `let` bindings of this function.
+    let mut seen = 0;
+    let mut vals = vec![&m.scrutinee];
+    while let Some(v) = vals.pop() {
+        seen += 1;
+        if seen > 8 {
+            break;
+        }
+        if parses_cli(v, cli_types) {
+            return CliMatch::Parsed;
+        }
+        let mut roots = vec![];
+        v.walk(&mut |x| {
+            if let Val::Path { path, .. } = x
+                && path.len() == 1
+            {
+                roots.push(path[0].clone());
+            }
+        });
+        for r in roots {
+            if let Some(b) = facts.binding(&r, m.region) {
+                vals.push(&b.init);
+            }
+        }
+    }
+    // String commands (`"reset" => ..`) in a function that parsed its command line.
+    let string_arms = m
+        .arms
+        .iter()
+        .filter(|a| {
+            a.pat.trim_start().starts_with('"') || a.pat.contains("(\"") || a.pat.contains("( \"")
+        })
+        .count();
+    if string_arms > 0
+        && let Some(f) = facts.enclosing_fn(m.region)
+        && facts
+            .calls_within(f.body)
+            .any(|c| parses_cli(&c.val, cli_types))
+    {
+        return CliMatch::Parsed;
+    }
+    let names_cli_type = m.arms.iter().any(|a| {
+        let toks: Vec<&str> = a.pat.split_whitespace().collect();
+        toks.windows(2)
+            .any(|w| w[1] == "::" && cli_types.contains(w[0]))
+    });
+    if names_cli_type {
+        CliMatch::ByType
+    } else {
+        CliMatch::No
+    }
+}
