@@ -255,7 +255,7 @@ pub fn effect_outside_claims(
             }
         });
     }
-    for (text, span) in code_strings(&unit.facts, region) {
+    for (text, span) in code_strings(project, unit, region) {
         let lower = text.to_ascii_lowercase();
         if project
             .catalog
@@ -332,7 +332,7 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
         via: None,
         claim_only: scope == Scope::Claim,
     };
-    for (text, span) in code_strings(facts, region) {
+    for (text, span) in code_strings(project, unit, region) {
         if let Some((e, evidence)) = text_lock(facts, text, &entries) {
             return Some(hit(&e.name, evidence, span));
         }
@@ -455,7 +455,9 @@ pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
 /// itself or through a workspace function it calls.
 pub fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
     let reach = project.reach("lock-release", |u, f| {
-        code_strings(&u.facts, f.body).any(|(t, _)| text_releases(project, t))
+        code_strings(project, u, f.body)
+            .into_iter()
+            .any(|(t, _)| text_releases(project, t))
             || u.facts.calls_within(f.body).any(|c| {
                 c.val
                     .chain()
@@ -539,7 +541,10 @@ pub fn held_at(
     let job = entries(project, Scope::Job);
     // Locks and unlocks before the site, in order: the last one must be a lock.
     let mut events: Vec<(usize, bool)> = vec![];
-    for (text, span) in code_strings(facts, scope).filter(|(_, s)| s.start < site.start) {
+    for (text, span) in code_strings(project, &project.units[unit_idx], scope)
+        .into_iter()
+        .filter(|(_, s)| s.start < site.start)
+    {
         if text_lock(facts, text, &job).is_some() {
             events.push((span.start, true));
         } else if text_releases(project, text) {

@@ -49,7 +49,7 @@ pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option
         if e.sql_writes.is_empty() {
             continue;
         }
-        for (text, span) in code_strings(facts, region) {
+        for (text, span) in code_strings(project, unit, region) {
             if let Some(stmt) = sql_write(text, &e.sql_writes) {
                 return Some(make(&e.name, &e.kind, format!("`{stmt}`"), span));
             }
@@ -115,7 +115,7 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
         if e.sql_writes.is_empty() {
             continue;
         }
-        for (text, span) in code_strings(facts, region) {
+        for (text, span) in code_strings(project, unit, region) {
             if let Some(stmt) = sql_write(text, &e.sql_writes) {
                 out.push(Effect {
                     name: e.name.clone(),

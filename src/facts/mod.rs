@@ -291,6 +291,8 @@ pub struct AssignFact {
 pub struct ConstFact {
     pub name: String,
     pub value: Val,
+    /// The string literals of the value, joined: the text of `"SELECT .."` or `concat!("a", "b")`.
+    pub text: Option<String>,
     pub span: Span,
 }
 

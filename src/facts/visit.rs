@@ -501,6 +501,23 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// A `const`/`static` item: its value, and the text of the string literals it holds
+    /// (`"SELECT pg_advisory_lock(1)"`, or the pieces of a `concat!`), recorded from `first` on.
+    fn record_const(&mut self, ident: &syn::Ident, expr: &syn::Expr, first: usize) {
+        let value = self.val(expr, 0);
+        let pieces: Vec<&str> = self.facts.strings[first..]
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        let text = (!pieces.is_empty()).then(|| pieces.concat());
+        self.facts.consts.push(ConstFact {
+            name: ident.to_string(),
+            value,
+            text,
+            span: self.span(ident.span()),
+        });
+    }
+
     /// Macro statements of a block that a later `return`, `break` or `exit(..)` of the same
     /// block follows: they run at most once per pass through the enclosing loop. Those before
     /// a process exit are also kept apart (a CLI's `--help`, a fatal startup error).
@@ -849,33 +866,21 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        let first = self.facts.strings.len();
         visit::visit_item_const(self, c);
-        let value = self.val(&c.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            value,
-            span: self.span(c.ident.span()),
-        });
+        self.record_const(&c.ident, &c.expr, first);
     }
 
     fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        let first = self.facts.strings.len();
         visit::visit_impl_item_const(self, c);
-        let value = self.val(&c.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            value,
-            span: self.span(c.ident.span()),
-        });
+        self.record_const(&c.ident, &c.expr, first);
     }
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        let first = self.facts.strings.len();
         visit::visit_item_static(self, s);
-        let value = self.val(&s.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: s.ident.to_string(),
-            value,
-            span: self.span(s.ident.span()),
-        });
+        self.record_const(&s.ident, &s.expr, first);
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
