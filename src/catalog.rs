@@ -430,6 +430,17 @@ pub struct LockEntry {
     /// Case-insensitive substrings of SQL text.
     #[serde(default)]
     pub sql: Vec<String>,
+    /// Groups of case-insensitive substrings that must all appear in one text, in this order
+    /// (`update`, `set`, `now() +`, `where`, `now()`: a lease row claimed until a later time).
+    #[serde(default)]
+    pub sql_all: Vec<Vec<String>>,
+    /// The SQL guards only inside a transaction (`FOR UPDATE SKIP LOCKED`): it counts when its
+    /// statement also writes, or when the function that runs it opens a transaction.
+    #[serde(default)]
+    pub needs_transaction: bool,
+    /// Methods that open a transaction (`pool.begin()`), for `needs-transaction`.
+    #[serde(default)]
+    pub transaction_methods: Vec<String>,
     /// The literal `"NX"` of a raw Redis `SET`.
     #[serde(default)]
     pub redis_nx_literal: bool,

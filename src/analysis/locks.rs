@@ -79,14 +79,14 @@ impl LockVerdict {
 /// The locks that guard what follows them (for notes).
 macro_rules! held_locks {
     () => {
-        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease"
+        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease, a ledger-row claim (`UPDATE .. SET lock_until = now() + .. WHERE .. lock_until <= now()`)"
     };
 }
 
 /// What the note says was looked for.
 pub const LOOKED_FOR: &str = concat!(
     held_locks!(),
-    ", a `FOR UPDATE SKIP LOCKED` claim, or a function named in `lock-functions`"
+    ", a `FOR UPDATE SKIP LOCKED` claim in a transaction, or a function named in `lock-functions`"
 );
 
 /// What the note says was looked for when the lock must be held at a site (`held_at`).
@@ -257,18 +257,36 @@ pub fn effect_outside_claims(
     }
     for (text, span) in code_strings(project, unit, region) {
         let lower = text.to_ascii_lowercase();
-        if project
-            .catalog
-            .lock
-            .iter()
-            .any(|e| e.cross_process && contains_any(&lower, &e.sql))
-        {
+        if project.catalog.lock.iter().any(|e| {
+            e.cross_process
+                && contains_any(&lower, &e.sql)
+                && claim_holds(project, unit, region, e, text)
+        }) {
             guards.push(span);
+        }
+    }
+    // What runs only when a claim returned something: the branches of an `if`/`match` on its
+    // result, and what follows a `let` bound to it in the same block.
+    let mut gated: Vec<Span> = vec![];
+    for g in &guards {
+        for gate in unit.facts.gates.iter().filter(|x| x.cond.contains(*g)) {
+            gated.push(gate.body);
+        }
+        for l in unit
+            .facts
+            .lets
+            .iter()
+            .filter(|l| l.init.span().contains(*g))
+        {
+            let block = unit.facts.region(l.region).span;
+            gated.push(Span::new(l.span.end, block.end));
         }
     }
     super::side_effects::effect_sites(project, unit_idx, region)
         .into_iter()
-        .find(|e| !guards.iter().any(|g| g.contains(e.span)))
+        .find(|e| {
+            !guards.iter().any(|g| g.contains(e.span)) && !gated.iter().any(|g| g.contains(e.span))
+        })
 }
 
 fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
@@ -333,7 +351,9 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
         claim_only: scope == Scope::Claim,
     };
     for (text, span) in code_strings(project, unit, region) {
-        if let Some((e, evidence)) = text_lock(facts, text, &entries) {
+        if let Some((e, evidence)) = text_lock(facts, text, &entries)
+            && claim_holds(project, unit, region, e, text)
+        {
             return Some(hit(&e.name, evidence, span));
         }
     }
@@ -384,7 +404,7 @@ fn text_lock<'e>(
 ) -> Option<(&'e LockEntry, String)> {
     let lower = text.to_ascii_lowercase();
     entries.iter().find_map(|e| {
-        if contains_any(&lower, &e.sql) {
+        if contains_any(&lower, &e.sql) || contains_all_in_order(&lower, &e.sql_all) {
             Some((*e, format!("{text:?}")))
         } else if e.redis_nx_literal
             && text.eq_ignore_ascii_case("nx")
@@ -395,6 +415,114 @@ fn text_lock<'e>(
             None
         }
     })
+}
+
+/// Whether lower-cased text holds every substring of one group, in order (whitespace runs read
+/// as one space).
+fn contains_all_in_order(lower: &str, groups: &[Vec<String>]) -> bool {
+    if groups.is_empty() {
+        return false;
+    }
+    let text = format!(
+        " {} ",
+        lower.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    groups.iter().any(|group| {
+        let mut at = 0;
+        group.iter().all(|piece| {
+            let piece = piece.to_ascii_lowercase();
+            match text[at..].find(&piece) {
+                Some(i) => {
+                    at += i + piece.len();
+                    true
+                }
+                None => false,
+            }
+        })
+    })
+}
+
+/// Whether a claim that holds only inside a transaction (`needs-transaction`) holds where it is:
+/// its statement also writes, or the region opens a transaction.
+fn claim_holds(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    e: &LockEntry,
+    text: &str,
+) -> bool {
+    if !e.needs_transaction {
+        return true;
+    }
+    let writes = project
+        .catalog
+        .side_effect
+        .iter()
+        .any(|s| super::matchers::sql_write(text, &s.sql_writes).is_some());
+    writes || opens_transaction(project, unit, region, e)
+}
+
+/// Whether the region opens a transaction: `pool.begin()`, `conn.transaction(..)`, `"BEGIN"`.
+fn opens_transaction(project: &Project, unit: &Unit, region: RegionId, e: &LockEntry) -> bool {
+    let by_method = unit.facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Val::Method { name, .. } = v {
+                hit |= e.transaction_methods.iter().any(|m| m == name);
+            }
+        });
+        hit
+    });
+    by_method
+        || code_strings(project, unit, region)
+            .into_iter()
+            .any(|(t, _)| {
+                let t = t.trim_start().to_ascii_lowercase();
+                t.starts_with("begin") || t.starts_with("start transaction")
+            })
+}
+
+/// A claim that does not hold where it is taken (`FOR UPDATE SKIP LOCKED` in autocommit), in the
+/// regions or the functions they call: a guard the code meant to take, for the note.
+pub fn broken_claim(project: &Project, regions: &[(usize, RegionId)]) -> Option<LockHit> {
+    let entries: Vec<&LockEntry> = project
+        .catalog
+        .lock
+        .iter()
+        .filter(|e| e.cross_process && e.needs_transaction)
+        .collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let mut todo: Vec<(usize, RegionId, Option<String>, usize)> =
+        regions.iter().map(|&(u, r)| (u, r, None, 0)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((u, region, via, depth)) = todo.pop() {
+        let unit = &project.units[u];
+        for (text, span) in code_strings(project, unit, region) {
+            if let Some((e, evidence)) = text_lock(&unit.facts, text, &entries)
+                && !claim_holds(project, unit, region, e, text)
+            {
+                return Some(LockHit {
+                    name: e.name.clone(),
+                    evidence,
+                    file: unit.id,
+                    span,
+                    via,
+                    claim_only: true,
+                });
+            }
+        }
+        if depth < 4 {
+            for f in project.callees_in_region(u, region) {
+                if seen.insert(f) {
+                    let fact = project.fn_fact(f);
+                    todo.push((f.file, fact.body, Some(fact.path.join("::")), depth + 1));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether lower-cased text contains one of the (case-insensitive) SQL substrings.

@@ -336,6 +336,14 @@ pub struct ArmFact {
     pub body: Span,
 }
 
+/// An `if` or `match`: the span of its condition (or scrutinee) and of what runs depending on it
+/// (the `then` block, the arms).
+#[derive(Clone, Copy, Debug)]
+pub struct Gate {
+    pub cond: Span,
+    pub body: Span,
+}
+
 /// A `macro_rules!` definition: its name and its body's tokens as text, whitespace removed.
 #[derive(Clone, Debug)]
 pub struct MacroDefFact {
@@ -370,6 +378,7 @@ pub struct FileFacts {
     pub process_exit_macros: Vec<Span>,
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
+    pub gates: Vec<Gate>,
 }
 
 impl FileFacts {

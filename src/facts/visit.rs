@@ -979,6 +979,24 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.resolve_path(&p.path);
                 }
             }
+            syn::Expr::If(i) => {
+                // `if claim(..).await? { work }`: the work runs only when the condition holds.
+                self.facts.gates.push(Gate {
+                    cond: self.span(spans::expr(&i.cond)),
+                    body: self.span(spans::block(&i.then_branch)),
+                });
+                self.pending_arg_of = None;
+                visit::visit_expr(self, e)
+            }
+            syn::Expr::Match(m) => {
+                // `match dequeue(..).await { Ok(Some(job)) => work(job), .. }`.
+                self.facts.gates.push(Gate {
+                    cond: self.span(spans::expr(&m.expr)),
+                    body: self.span(m.brace_token.span.join()),
+                });
+                self.pending_arg_of = None;
+                visit::visit_expr(self, e)
+            }
             // `Box::pin(async move { .. })` and friends keep the closure's `arg_of` through wrappers.
             syn::Expr::Paren(_) | syn::Expr::Reference(_) | syn::Expr::Group(_) => {
                 visit::visit_expr(self, e)

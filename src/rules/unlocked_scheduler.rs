@@ -797,6 +797,25 @@ fn diagnostic(
                 "looked for a cross-process lock in {scope} ({}): none found",
                 locks::LOOKED_FOR
             ));
+            let regions: Vec<(usize, RegionId)> = job
+                .bodies
+                .iter()
+                .copied()
+                .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+                .collect();
+            if let Some(claim) = locks::broken_claim(project, &regions) {
+                let at = claim
+                    .via
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(" in `{v}`"));
+                d = d.label(claim.file, claim.span, "runs outside a transaction").note(format!(
+                    "the `FOR UPDATE SKIP LOCKED` claim{at} is not a guard: it runs in autocommit (no transaction is opened \
+                     around it and the statement writes nothing), so its row locks end with the SELECT and every instance \
+                     reads the same rows; claim and mark the rows in one transaction (`let mut tx = pool.begin().await?`, \
+                     the SELECT and an `UPDATE .. SET status = 'taken'` on `&mut *tx`, then `tx.commit()`), or in one \
+                     statement (`UPDATE .. WHERE id IN (SELECT .. FOR UPDATE SKIP LOCKED) RETURNING ..`)"
+                ));
+            }
         }
     }
     if let Some(m) = verdict.in_process.first() {
