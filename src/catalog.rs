@@ -484,6 +484,11 @@ pub struct SideEffectEntry {
     /// SQL statements that write, matched as words in string literals.
     #[serde(default)]
     pub sql_writes: Vec<String>,
+    /// Column words of a lease or heartbeat (`updated_at`, `heartbeat`): an `UPDATE` that sets
+    /// only such columns of rows picked by id (`WHERE id IN (..)`) renews what this instance
+    /// already owns, which is per-instance work, not a shared side effect.
+    #[serde(default)]
+    pub renewal_columns: Vec<String>,
     /// The file must name one of these crates (empty: any file).
     #[serde(default)]
     pub crates: Vec<String>,

@@ -364,7 +364,9 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
     };
     for call in facts.calls_within(region) {
         for e in &entries {
-            if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns()) {
+            if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns())
+                && (!e.needs_transaction || opens_transaction(project, unit, region, e))
+            {
                 let name = if cross {
                     e.name.clone()
                 } else {

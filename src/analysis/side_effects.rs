@@ -50,7 +50,9 @@ pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option
             continue;
         }
         for (text, span) in code_strings(project, unit, region) {
-            if let Some(stmt) = sql_write(text, &e.sql_writes) {
+            if let Some(stmt) = sql_write(text, &e.sql_writes)
+                && !is_renewal(text, &e.renewal_columns)
+            {
                 return Some(make(&e.name, &e.kind, format!("`{stmt}`"), span));
             }
         }
@@ -116,7 +118,9 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
             continue;
         }
         for (text, span) in code_strings(project, unit, region) {
-            if let Some(stmt) = sql_write(text, &e.sql_writes) {
+            if let Some(stmt) = sql_write(text, &e.sql_writes)
+                && !is_renewal(text, &e.renewal_columns)
+            {
                 out.push(Effect {
                     name: e.name.clone(),
                     kind: e.kind.clone(),
@@ -182,4 +186,61 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
         });
     }
     out
+}
+
+/// Whether a SQL text is one `UPDATE` that sets only lease or heartbeat columns (`columns`) of
+/// rows picked by id: `UPDATE jobs SET updated_at = $1 WHERE id IN (..)`.
+pub fn is_renewal(text: &str, columns: &[String]) -> bool {
+    if columns.is_empty() {
+        return false;
+    }
+    let lower = text
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = lower.trim_end_matches(';').trim();
+    if !lower.starts_with("update ") || lower.matches("update ").count() != 1 {
+        return false;
+    }
+    let Some(set) = lower.find(" set ") else {
+        return false;
+    };
+    let Some(wh) = lower[set..].find(" where ").map(|i| i + set) else {
+        return false;
+    };
+    let (assignments, filter) = (&lower[set + 5..wh], &lower[wh + 7..]);
+    // Top-level commas separate the assignments.
+    let mut depth = 0i32;
+    let mut parts = vec![];
+    let mut start = 0;
+    for (i, c) in assignments.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&assignments[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&assignments[start..]);
+    let only_lease = parts.iter().all(|p| {
+        let col = p.split('=').next().unwrap_or("").trim();
+        let col = col.rsplit('.').next().unwrap_or(col).trim_matches('"');
+        !col.is_empty() && columns.iter().any(|w| col.contains(w.as_str()))
+    });
+    let by_id = [
+        "id in (",
+        "id = any(",
+        "id = any (",
+        "id = $",
+        "id = ?",
+        "id=$",
+        "id=?",
+    ]
+    .iter()
+    .any(|k| filter.contains(k));
+    only_lease && by_id
 }
