@@ -86,12 +86,14 @@ macro_rules! held_locks {
 /// What the note says was looked for.
 pub const LOOKED_FOR: &str = concat!(
     held_locks!(),
-    ", a `FOR UPDATE SKIP LOCKED` claim in a transaction, or a function named in `lock-functions`"
+    ", a leader check, a `FOR UPDATE SKIP LOCKED` claim in a transaction, or a function named in `lock-functions` or `leader-functions`"
 );
 
 /// What the note says was looked for when the lock must be held at a site (`held_at`).
-pub const LOOKED_FOR_HELD: &str =
-    concat!(held_locks!(), ", or a function named in `lock-functions`");
+pub const LOOKED_FOR_HELD: &str = concat!(
+    held_locks!(),
+    ", a leader check, or a function named in `lock-functions` or `leader-functions`"
+);
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
 /// A lock that guards a whole job is preferred over a row claim (`FOR UPDATE SKIP LOCKED`).
@@ -291,7 +293,7 @@ pub fn effect_outside_claims(
 
 fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
     LockHit {
-        name: format!("the lock function `{via}` (lock-functions)"),
+        name: user_fn_name(project, &project.fn_fact(f).path, &via),
         evidence: format!("`{via}`"),
         file: project.units[f.file].id,
         span: project.fn_fact(f).ident_span,
@@ -300,12 +302,13 @@ fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
     }
 }
 
-/// The configured lock functions as path segments (`crate::` dropped).
+/// The configured lock and leader functions as path segments (`crate::` dropped).
 fn user_lock_paths(project: &Project) -> Vec<Vec<&str>> {
     project
         .config
         .lock_functions
         .iter()
+        .chain(&project.config.leader_functions)
         .map(|s| {
             s.split("::")
                 .filter(|x| *x != "crate" && !x.is_empty())
@@ -313,6 +316,23 @@ fn user_lock_paths(project: &Project) -> Vec<Vec<&str>> {
         })
         .filter(|v: &Vec<&str>| !v.is_empty())
         .collect()
+}
+
+/// How a configured function is named in notes: `the lock function `x` (lock-functions)` or
+/// `the leader check `x` (leader-functions)`.
+fn user_fn_name(project: &Project, path: &[String], shown: &str) -> String {
+    let is_leader = project.config.leader_functions.iter().any(|s| {
+        let p: Vec<&str> = s
+            .split("::")
+            .filter(|x| *x != "crate" && !x.is_empty())
+            .collect();
+        !p.is_empty() && ends_with(path, &p)
+    });
+    if is_leader {
+        format!("the leader check `{shown}` (leader-functions)")
+    } else {
+        format!("the lock function `{shown}` (lock-functions)")
+    }
 }
 
 /// Whether a function definition is one the user named in `lock-functions`.
@@ -376,7 +396,7 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
             }
         }
         if !user.is_empty()
-            && let Some(h) = user_lock_call(&call.val, &user)
+            && let Some(h) = user_lock_call(project, &call.val, &user)
         {
             return Some(LockHit { file: unit.id, ..h });
         }
@@ -527,6 +547,43 @@ pub fn broken_claim(project: &Project, regions: &[(usize, RegionId)]) -> Option<
     None
 }
 
+/// A function the regions call (or the functions they call, two levels down) whose name says it
+/// is a leader check or a lock (`is_leader`, `dist_lock::lock`) but that reaches no cross-process
+/// primitive scalelint knows: for the note, which says how to declare it.
+pub fn guard_candidate(project: &Project, regions: &[(usize, RegionId)]) -> Option<(FnRef, bool)> {
+    let looks = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        let leader = n.contains("leader") || n.contains("primary");
+        let lock = n
+            .split('_')
+            .any(|w| matches!(w, "lock" | "locked" | "lease" | "mutex"))
+            || n.starts_with("try_lock")
+            || n.contains("dist_lock");
+        (leader || lock).then_some(leader)
+    };
+    let mut level: Vec<FnRef> = regions
+        .iter()
+        .flat_map(|&(u, r)| project.callees_in_region(u, r))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        let mut next = vec![];
+        for f in level {
+            if !seen.insert(f) {
+                continue;
+            }
+            let fact = project.fn_fact(f);
+            let in_module = fact.path.iter().rev().skip(1).any(|m| looks(m).is_some());
+            if let Some(leader) = looks(&fact.name).or(in_module.then_some(false)) {
+                return Some((f, leader));
+            }
+            next.extend(project.callees_in_region(f.file, fact.body));
+        }
+        level = next;
+    }
+    None
+}
+
 /// Whether lower-cased text contains one of the (case-insensitive) SQL substrings.
 fn contains_any(lower: &str, sql: &[String]) -> bool {
     sql.iter().any(|s| lower.contains(&s.to_ascii_lowercase()))
@@ -569,7 +626,7 @@ pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
         return true;
     }
     let user = user_lock_paths(project);
-    if !user.is_empty() && user_lock_call(val, &user).is_some() {
+    if !user.is_empty() && user_lock_call(project, val, &user).is_some() {
         return true;
     }
     let mut hit = false;
@@ -696,7 +753,7 @@ pub fn held_at(
 }
 
 /// A call of a configured lock function: `leader::run_exclusive(..)` or a method of that name.
-fn user_lock_call(val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
+fn user_lock_call(project: &Project, val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
     let mut out = None;
     val.walk(&mut |v| {
         if out.is_some() {
@@ -723,8 +780,9 @@ fn user_lock_call(val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
             }
             _ => return,
         };
+        let path: Vec<String> = name.split("::").map(String::from).collect();
         out = Some(LockHit {
-            name: format!("the lock function `{name}` (lock-functions)"),
+            name: user_fn_name(project, &path, &name),
             evidence: format!("`{name}(..)`"),
             file: 0,
             span,

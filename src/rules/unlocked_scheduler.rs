@@ -803,6 +803,21 @@ fn diagnostic(
                 .copied()
                 .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
                 .collect();
+            if let Some((f, leader)) = locks::guard_candidate(project, &regions) {
+                let fact = project.fn_fact(f);
+                let path = fact.path.join("::");
+                let (what, key) = if leader {
+                    ("a leader check", "leader-functions")
+                } else {
+                    ("a lock", "lock-functions")
+                };
+                d = d
+                    .label(project.units[f.file].id, fact.ident_span, format!("looks like {what}"))
+                    .note(format!(
+                        "`{path}` looks like {what}, but it reaches no cross-process primitive scalelint knows; \
+                         if it does exclude other instances, declare it with `{key} = [\"{path}\"]` in scalelint.toml"
+                    ));
+            }
             if let Some(claim) = locks::broken_claim(project, &regions) {
                 let at = claim
                     .via
