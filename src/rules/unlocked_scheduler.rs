@@ -5,7 +5,7 @@ use super::{Rule, RuleMeta};
 use crate::analysis::call_graph::FnRef;
 use crate::analysis::locks::{self, LockVerdict};
 use crate::analysis::matchers::{file_names_any, path_is, path_of_crate};
-use crate::analysis::side_effects::{Effect, reaches_effect};
+use crate::analysis::side_effects::{self, Effect, reaches_effect};
 use crate::catalog::SchedulerEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::{FileFacts, RegionId, RegionKind, Val};
@@ -120,7 +120,24 @@ impl Rule for UnlockedScheduler {
                     continue;
                 }
             }
-            out.push(diagnostic(project, unit, &job, &verdict, outside.as_ref()));
+            let mut d = diagnostic(project, unit, &job, &verdict, outside.as_ref());
+            if outside.is_none() {
+                let regions: Vec<(usize, RegionId)> = job
+                    .bodies
+                    .iter()
+                    .copied()
+                    .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+                    .collect();
+                if let Some(e) = side_effects::only_idempotent_writes(project, &regions) {
+                    d.severity = Severity::Note;
+                    d = d.label(e.file, e.span, "an idempotent write").note(
+                        "every write the job reaches is idempotent (`INSERT .. ON CONFLICT`, `INSERT IGNORE`, \
+                         `ON DUPLICATE KEY UPDATE`): each instance repeats the work, but a repeat changes nothing, \
+                         so this is a note about wasted work, not a warning",
+                    );
+                }
+            }
+            out.push(d);
         }
     }
 }
