@@ -348,6 +348,10 @@ pub struct SchedulerEntry {
     /// Methods a loop calls to run the due jobs (`tick`, `run_pending`).
     #[serde(default)]
     pub drive_methods: Vec<String>,
+    /// Paths under which another crate re-exports this one (`apalis::cron` for apalis-cron):
+    /// a call through them is the library's.
+    #[serde(default)]
+    pub reexports: Vec<String>,
     pub source: String,
 }
 

@@ -64,12 +64,28 @@ impl Rule for UnlockedScheduler {
                 .iter()
                 .flat_map(|e| e.crates.clone()),
         );
-        let mut words: Vec<String> = catalog
-            .scheduler
-            .iter()
-            .flat_map(|e| e.crates.clone())
-            .collect();
-        words.extend(["spawn", "run_interval", "run_later"].map(String::from));
+        // Words a file must hold to be read, all from the catalogue (a user's `[catalog]`
+        // addition is never filtered away): the scheduler crates and their re-export roots, the
+        // last segment of their job calls and constructors, spawn functions and methods, and
+        // timer callbacks; and `macro_rules` (a timer macro defined in the file).
+        let last = |p: &String| p.rsplit("::").next().unwrap_or(p).to_string();
+        let mut words: Vec<String> = vec!["macro_rules".to_string()];
+        for e in &catalog.scheduler {
+            words.extend(e.crates.iter().cloned());
+            words.extend(reexport_roots(e));
+            words.extend(e.job_calls.iter().map(last));
+            words.extend(e.constructors.iter().map(last));
+        }
+        for s in &catalog.spawn {
+            words.extend(s.paths.iter().map(last));
+            words.extend(s.methods.iter().cloned());
+        }
+        for t in &catalog.timer_callback {
+            words.extend(t.methods.iter().cloned());
+            words.extend(t.crates.iter().cloned());
+        }
+        words.sort();
+        words.dedup();
         super::Interest {
             crates,
             services_only: false,
@@ -254,6 +270,28 @@ fn is_constructor(facts: &FileFacts, init: &Val, e: &SchedulerEntry) -> bool {
     })
 }
 
+/// The crates whose paths re-export the library (`apalis` for `apalis::cron`).
+fn reexport_roots(e: &SchedulerEntry) -> Vec<String> {
+    e.reexports
+        .iter()
+        .filter_map(|r| r.split("::").next().map(String::from))
+        .collect()
+}
+
+/// Whether a resolved path is the library's `pattern`, directly or through a re-export.
+fn entry_path(facts: &FileFacts, path: &[String], pattern: &str, e: &SchedulerEntry) -> bool {
+    if path_of_crate(facts, path, pattern, &e.crates) {
+        return true;
+    }
+    let want = crate::catalog::segments(pattern);
+    e.reexports.iter().any(|r| {
+        let prefix: Vec<&str> = r.split("::").collect();
+        path.len() >= prefix.len() + want.len()
+            && path.iter().zip(&prefix).all(|(a, b)| a == b)
+            && crate::facts::ends_with(path, &want)
+    })
+}
+
 fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
     let unit = &project.units[ui];
     let facts = &unit.facts;
@@ -261,7 +299,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
         .catalog
         .scheduler
         .iter()
-        .filter(|e| project.uses_any(unit, &e.crates))
+        .filter(|e| project.uses_any(unit, &e.crates) || project.uses_any(unit, &reexport_roots(e)))
         .collect();
     if entries.is_empty() {
         return;
@@ -272,9 +310,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
             let mut found: Vec<&Val> = vec![];
             call.val.walk(&mut |v| {
                 if let Some(p) = v.call_path()
-                    && e.job_calls
-                        .iter()
-                        .any(|c| path_of_crate(facts, p, c, &e.crates))
+                    && e.job_calls.iter().any(|c| entry_path(facts, p, c, e))
                 {
                     found.push(v);
                 }
