@@ -104,6 +104,8 @@ impl Rule for UnlockedScheduler {
         scheduler_jobs(project, ui, &mut jobs);
         timer_loops(project, ui, &mut jobs);
         timer_callbacks(project, ui, &mut jobs);
+        helper_jobs(project, ui, &mut jobs);
+        macro_jobs(project, ui, &mut jobs);
         let mut seen = BTreeSet::new();
         for job in jobs {
             if !seen.insert((job.span.start, job.span.end))
@@ -649,6 +651,183 @@ fn loop_in_fn(project: &Project, f: FnRef, span: Span, region: RegionId) -> Opti
         fns: vec![f],
         effect: Some(effect),
     })
+}
+
+/// A function of the project that runs a closure it is given on a timer: `every(period, job)`
+/// whose body spawns `loop { tick.tick().await; job().await; }`. The index of that parameter and
+/// the timer that paces it.
+fn closure_helper(project: &Project, f: FnRef) -> Option<(usize, Span)> {
+    let fact = project.fn_fact(f);
+    if fact.params.is_empty() {
+        return None;
+    }
+    let facts = &project.units[f.file].facts;
+    // Calls of a parameter: `job()`, `(job)()`.
+    let called: Vec<(usize, RegionId)> = facts
+        .calls_within(fact.body)
+        .filter_map(|c| {
+            let p = c.val.call_path()?;
+            if p.len() != 1 {
+                return None;
+            }
+            let i = fact.params.iter().position(|x| x.name == p[0])?;
+            Some((i, c.region))
+        })
+        .collect();
+    if called.is_empty() {
+        return None;
+    }
+    for (id, r) in facts.regions.iter().enumerate() {
+        if !facts.is_within(id, fact.body)
+            || !r
+                .arg_of
+                .as_ref()
+                .is_some_and(|o| is_spawn(project, facts, o))
+        {
+            continue;
+        }
+        if let Some((lp, timer)) = timer_loop_in(project, f.file, id)
+            && let Some((i, _)) = called.iter().find(|(_, cr)| facts.is_within(*cr, lp))
+        {
+            return Some((*i, timer));
+        }
+    }
+    None
+}
+
+/// Calls of the project's closure helpers: the closure passed at the call site is the job.
+fn helper_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let all = project.facts();
+    for call in &unit.facts.calls {
+        let mut found = vec![];
+        call.val.walk(&mut |v| {
+            if let Some(p) = v.call_path() {
+                found.push((v, p));
+            }
+        });
+        for (v, path) in found {
+            for f in project.fn_index.resolve_path(&all, ui, path) {
+                let Some((i, timer)) = closure_helper(project, f) else {
+                    continue;
+                };
+                let Some(arg) = v.args().get(i) else { continue };
+                let mut bodies = vec![];
+                let mut fns = vec![];
+                collect_bodies(project, ui, arg, &mut bodies, &mut fns);
+                let effect = bodies
+                    .iter()
+                    .find_map(|&(u, r)| reaches_effect(project, u, r))
+                    .or_else(|| {
+                        fns.iter()
+                            .find_map(|f| reaches_effect(project, f.file, project.fn_fact(*f).body))
+                    });
+                let Some(effect) = effect else { continue };
+                jobs.push(Job {
+                    kind: Kind::TimerLoop,
+                    span: v.span(),
+                    region: call.region,
+                    schedule: Some((
+                        project.units[f.file].id,
+                        timer,
+                        format!(
+                            "paced by this timer in `{}`",
+                            project.fn_fact(f).path.join("::")
+                        ),
+                    )),
+                    bodies,
+                    fns,
+                    effect: Some(effect),
+                });
+                break;
+            }
+        }
+    }
+}
+
+/// Invocations of a `macro_rules!` macro of the workspace whose body spawns a timer loop
+/// (`spawn_periodic!(3600, { purge(&p).await })`): the macro call is the job, its arguments the body.
+fn macro_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    let spawn_words: Vec<String> = project
+        .catalog
+        .spawn
+        .iter()
+        .flat_map(|s| s.paths.iter().chain(&s.methods))
+        .map(|p| p.rsplit("::").next().unwrap_or(p).to_string() + "(")
+        .collect();
+    let timer_words: Vec<String> = project
+        .catalog
+        .timer
+        .iter()
+        .flat_map(|t| t.sleeps.iter().chain(&t.intervals))
+        .map(|p| p.rsplit("::").next().unwrap_or(p).to_string() + "(")
+        .collect();
+    let all = project.facts();
+    for m in &facts.macros {
+        let Some(name) = m.path.last() else { continue };
+        if name == "macro_rules" {
+            continue;
+        }
+        let timer_macro = project.units.iter().any(|u| {
+            u.facts.macro_defs.iter().any(|d| {
+                &d.name == name
+                    && d.body.contains("loop{")
+                    && spawn_words.iter().any(|w| d.body.contains(w.as_str()))
+                    && timer_words.iter().any(|w| d.body.contains(w.as_str()))
+            })
+        });
+        if !timer_macro {
+            continue;
+        }
+        let inside: Vec<&crate::facts::CallFact> = facts
+            .calls
+            .iter()
+            .filter(|c| m.span.contains(c.val.span()))
+            .collect();
+        let effect = side_effects::effect_sites(project, ui, m.region)
+            .into_iter()
+            .find(|e| e.file == unit.id && m.span.contains(e.span));
+        let Some(effect) = effect else { continue };
+        if inside
+            .iter()
+            .any(|c| locks::val_takes_lock(project, ui, &c.val))
+        {
+            continue;
+        }
+        let mut fns: Vec<FnRef> = inside
+            .iter()
+            .flat_map(|c| project.fn_index.callees_of_val(&all, ui, &c.val))
+            .collect();
+        fns.sort();
+        fns.dedup();
+        // Name the write itself rather than the call that leads to it.
+        let effect = match effect.via {
+            Some(_) => fns
+                .iter()
+                .find_map(|f| reaches_effect(project, f.file, project.fn_fact(*f).body))
+                .map(|mut e| {
+                    e.via = e.via.or(effect.via.clone());
+                    e
+                })
+                .unwrap_or(effect),
+            None => effect,
+        };
+        jobs.push(Job {
+            kind: Kind::TimerLoop,
+            span: m.span,
+            region: m.region,
+            schedule: Some((
+                unit.id,
+                m.name_span,
+                format!("`{name}!` spawns a timer loop"),
+            )),
+            bodies: vec![],
+            fns,
+            effect: Some(effect),
+        });
+    }
 }
 
 /// actix `ctx.run_interval(dur, |act, ctx| ..)`: judged, like a timer loop, by its side effects.
