@@ -270,6 +270,8 @@ pub struct FnFact {
     pub has_self: bool,
     /// The body's tail expression, when the body is a single expression.
     pub tail: Option<Val>,
+    /// Type parameters and the last segments of their trait bounds: `("M", ["MigratorTrait"])`.
+    pub bounds: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Clone, Debug)]

@@ -581,6 +581,31 @@ impl<'a> Visitor<'a> {
                 }),
             }
         }
+        // `<M: MigratorTrait>` and `where M: MigratorTrait`: each type parameter's trait bounds.
+        let mut bounds: Vec<(String, Vec<String>)> = vec![];
+        let trait_names = |b: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+            b.iter()
+                .filter_map(|b| match b {
+                    syn::TypeParamBound::Trait(t) => {
+                        t.path.segments.last().map(|s| s.ident.to_string())
+                    }
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        for g in sig.generics.type_params() {
+            bounds.push((g.ident.to_string(), trait_names(&g.bounds)));
+        }
+        if let Some(w) = &sig.generics.where_clause {
+            for p in &w.predicates {
+                if let syn::WherePredicate::Type(t) = p
+                    && let syn::Type::Path(tp) = &t.bounded_ty
+                    && let Some(id) = tp.path.get_ident()
+                {
+                    bounds.push((id.to_string(), trait_names(&t.bounds)));
+                }
+            }
+        }
         let idx = self.facts.fns.len();
         self.facts.fns.push(FnFact {
             name,
@@ -594,6 +619,7 @@ impl<'a> Visitor<'a> {
             params,
             has_self,
             tail: None,
+            bounds,
         });
         let region = self.push_region(RegionKind::Fn(idx), self.span(spans::block(block)), is_test);
         self.facts.fns[idx].body = region;
