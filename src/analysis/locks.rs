@@ -584,6 +584,54 @@ pub fn guard_candidate(project: &Project, regions: &[(usize, RegionId)]) -> Opti
     None
 }
 
+/// A leader elected from the cluster's membership, bound in the job and checked before the work:
+/// `let is_leader = match cluster::get_cached_nodes(..).await { Some(n) => n[0].uuid == me, .. }`.
+/// Every instance reads the same member list (kept by the coordination service the cluster
+/// registers in) and only one finds itself first. The binding's name says it is a leader check;
+/// its initialiser must read the membership (a call whose path names the cluster, its nodes,
+/// members or peers), so a process-local flag named `is_leader` is not one.
+pub fn membership_leader(
+    unit: &Unit,
+    within: impl Fn(&crate::facts::LetFact) -> bool,
+) -> Option<LockHit> {
+    unit.facts.lets.iter().filter(|l| within(l)).find_map(|l| {
+        let name = l.name.to_ascii_lowercase();
+        if !name.contains("leader") {
+            return None;
+        }
+        let mut reads = None;
+        // The initialiser's calls (a `match` on the member list is not one value).
+        for c in unit
+            .facts
+            .calls
+            .iter()
+            .filter(|c| l.span.contains(c.val.span()))
+        {
+            c.val.walk(&mut |v| {
+                if reads.is_none()
+                    && let Some(p) = v.call_path()
+                    && p.iter().any(|s| {
+                        let s = s.to_ascii_lowercase();
+                        ["cluster", "nodes", "members", "peers"]
+                            .iter()
+                            .any(|w| s.contains(w))
+                    })
+                {
+                    reads = Some(p.join("::"));
+                }
+            });
+        }
+        reads.map(|via| LockHit {
+            name: "a leader elected from the cluster membership".into(),
+            evidence: format!("`{}` from `{via}(..)`", l.name),
+            file: unit.id,
+            span: l.span,
+            via: Some(via),
+            claim_only: false,
+        })
+    })
+}
+
 /// Whether lower-cased text contains one of the (case-insensitive) SQL substrings.
 fn contains_any(lower: &str, sql: &[String]) -> bool {
     sql.iter().any(|s| lower.contains(&s.to_ascii_lowercase()))

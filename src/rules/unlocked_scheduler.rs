@@ -41,6 +41,8 @@ struct Job {
     bodies: Vec<(usize, RegionId)>,
     fns: Vec<FnRef>,
     effect: Option<Effect>,
+    /// The invocation of a timer macro: its arguments (within `span`) are the job's body.
+    from_macro: bool,
 }
 
 impl Rule for UnlockedScheduler {
@@ -120,7 +122,7 @@ impl Rule for UnlockedScheduler {
                     .map(|&(u, r)| locks::reaches_lock(project, u, r))
                     .chain(std::iter::once(locks::fns_reach_lock(project, &job.fns))),
             );
-            if verdict.guards_whole_job() {
+            if verdict.guards_whole_job() || membership_gated(project, &job) || heartbeat(&job) {
                 continue;
             }
             // Only a row claim: the job is guarded unless it also writes outside the claim.
@@ -363,6 +365,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: None,
+                    from_macro: false,
                 });
             }
             // Job chains: `scheduler.every(10.minutes()).run(|| ..)`.
@@ -424,6 +427,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: None,
+                    from_macro: false,
                 });
             }
         }
@@ -602,6 +606,7 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies: vec![(ui, id)],
                     fns: vec![],
                     effect: Some(effect),
+                    from_macro: false,
                 });
             }
             continue;
@@ -650,6 +655,7 @@ fn loop_in_fn(project: &Project, f: FnRef, span: Span, region: RegionId) -> Opti
         bodies: vec![],
         fns: vec![f],
         effect: Some(effect),
+        from_macro: false,
     })
 }
 
@@ -738,11 +744,44 @@ fn helper_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: Some(effect),
+                    from_macro: false,
                 });
                 break;
             }
         }
     }
+}
+
+/// A heartbeat or keep-alive (`Telemetry::heart_beat`, `send_keepalive`): each instance reports
+/// itself on purpose, so it is per-instance work.
+fn heartbeat(job: &Job) -> bool {
+    job.effect
+        .as_ref()
+        .and_then(|e| e.via.as_ref())
+        .is_some_and(|via| {
+            let last = via.rsplit("::").next().unwrap_or(via).to_ascii_lowercase();
+            ["heartbeat", "heart_beat", "keepalive", "keep_alive"]
+                .iter()
+                .any(|w| last.contains(w))
+        })
+}
+
+/// Whether the job checks a leader elected from the cluster membership (in its body, its macro
+/// arguments, or the functions it names).
+fn membership_gated(project: &Project, job: &Job) -> bool {
+    let unit_of = |i: usize| &project.units[i];
+    job.bodies.iter().any(|&(u, r)| {
+        let facts = &unit_of(u).facts;
+        locks::membership_leader(unit_of(u), |l| facts.is_within(l.region, r)).is_some()
+    }) || job.fns.iter().any(|f| {
+        let facts = &unit_of(f.file).facts;
+        let body = project.fn_fact(*f).body;
+        locks::membership_leader(unit_of(f.file), |l| facts.is_within(l.region, body)).is_some()
+    }) || (job.from_macro
+        && project.units.iter().any(|u| {
+            job.schedule.as_ref().is_some_and(|s| s.0 == u.id)
+                && locks::membership_leader(u, |l| job.span.contains(l.span)).is_some()
+        }))
 }
 
 /// Invocations of a `macro_rules!` macro of the workspace whose body spawns a timer loop
@@ -826,6 +865,7 @@ fn macro_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
             bodies: vec![],
             fns,
             effect: Some(effect),
+            from_macro: true,
         });
     }
 }
@@ -873,6 +913,7 @@ fn timer_callbacks(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: Some(effect),
+                    from_macro: false,
                 });
             }
         }
