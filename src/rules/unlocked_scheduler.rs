@@ -122,7 +122,10 @@ impl Rule for UnlockedScheduler {
                     .map(|&(u, r)| locks::reaches_lock(project, u, r))
                     .chain(std::iter::once(locks::fns_reach_lock(project, &job.fns))),
             );
-            if verdict.guards_whole_job() || membership_gated(project, &job) || heartbeat(&job) {
+            if verdict.guards_whole_job()
+                || membership_gated(project, &job)
+                || heartbeat(project, &job)
+            {
                 continue;
             }
             // Only a row claim: the job is guarded unless it also writes outside the claim.
@@ -754,16 +757,34 @@ fn helper_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
 
 /// A heartbeat or keep-alive (`Telemetry::heart_beat`, `send_keepalive`): each instance reports
 /// itself on purpose, so it is per-instance work.
-fn heartbeat(job: &Job) -> bool {
-    job.effect
+fn heartbeat(project: &Project, job: &Job) -> bool {
+    let named = |path: &str| {
+        let last = path
+            .rsplit("::")
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        ["heartbeat", "heart_beat", "keepalive", "keep_alive"]
+            .iter()
+            .any(|w| last.contains(w))
+    };
+    if job
+        .effect
         .as_ref()
         .and_then(|e| e.via.as_ref())
-        .is_some_and(|via| {
-            let last = via.rsplit("::").next().unwrap_or(via).to_ascii_lowercase();
-            ["heartbeat", "heart_beat", "keepalive", "keep_alive"]
-                .iter()
-                .any(|w| last.contains(w))
-        })
+        .is_some_and(|via| named(via))
+    {
+        return true;
+    }
+    // A macro's arguments: every function they call that has an effect is a heartbeat.
+    let effectful: Vec<&FnRef> = job
+        .fns
+        .iter()
+        .filter(|f| reaches_effect(project, f.file, project.fn_fact(**f).body).is_some())
+        .collect();
+    job.from_macro
+        && !effectful.is_empty()
+        && effectful.iter().all(|f| named(&project.fn_fact(**f).name))
 }
 
 /// Whether the job checks a leader elected from the cluster membership (in its body, its macro
