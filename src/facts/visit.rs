@@ -350,6 +350,8 @@ impl<'a> Visitor<'a> {
             syn::Expr::Paren(p) => self.val(&p.expr, depth),
             syn::Expr::Group(g) => self.val(&g.expr, depth),
             syn::Expr::Reference(r) => self.val(&r.expr, depth),
+            // `&mut *conn`: the connection itself.
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.val(&u.expr, depth),
             syn::Expr::Cast(c) => self.val(&c.expr, depth),
             syn::Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
                 syn::Stmt::Expr(e, None) => self.val(e, depth),

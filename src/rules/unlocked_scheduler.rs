@@ -1048,7 +1048,42 @@ fn diagnostic(
                 .map_or("has a shared side effect", |e| e.verb())
         ),
     };
+    let regions: Vec<(usize, RegionId)> = job
+        .bodies
+        .iter()
+        .copied()
+        .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+        .collect();
+    let pooled = if verdict.lock.is_none() {
+        locks::pooled_lock(project, &regions)
+    } else {
+        None
+    };
+    let message = match &pooled {
+        Some(_) => format!(
+            "the job's session-level lock is taken through a connection pool: it does not keep the other {} instances out",
+            n.saturating_sub(1)
+        ),
+        None => message,
+    };
     let mut d = Diagnostic::new(META.id, unit.id, head_span(unit, job.span), message);
+    if let Some(lock) = &pooled {
+        let at = lock
+            .via
+            .as_ref()
+            .map_or(String::new(), |v| format!(" in `{v}`"));
+        d = d
+            .label(lock.file, lock.span, "taken on whichever pooled connection runs it")
+            .note(format!(
+                "found {} ({}){at}, run on a pool (or on a connection borrowed for that one statement): a session-level \
+                 lock belongs to the connection that took it, which goes back to the pool; the work, the unlock and the \
+                 next tick's check may each run on another connection, so the lock guards nothing and may stay held forever",
+                lock.name, lock.evidence
+            ));
+        return d
+            .help("hold one connection in a binding across the lock, the work and the unlock, or take the transaction-scoped lock")
+            .fix(Fix::manual(POOLED_FIX.to_string()));
+    }
     if let Some((file, span, text)) = &job.schedule {
         d = d.label(*file, *span, text.clone());
     }
@@ -1213,6 +1248,22 @@ fn fix_snippet(project: &Project, unit: &Unit) -> String {
     }
     format!("{SQLX_PG}\n  (or with Redis:)\n{REDIS}")
 }
+
+const POOLED_FIX: &str = r#"keep one connection for the lock, the job and the unlock (sqlx shown; the same holds for deadpool/bb8/r2d2 `pool.get()`):
+
+    let mut conn = pool.acquire().await?; // one connection, held in a binding
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(JOB_KEY).fetch_one(&mut *conn).await?;
+    if got {
+        run_job(&pool).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(JOB_KEY).execute(&mut *conn).await?;
+    }
+
+  or take the transaction-scoped lock, released at commit:
+
+    let mut tx = pool.begin().await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(JOB_KEY).fetch_one(&mut *tx).await?;
+    if got { run_job(&mut tx).await?; }
+    tx.commit().await?;"#;
 
 const SQLX_PG: &str = r#"take a Postgres advisory lock (sqlx) around the job body, on a dedicated connection, and skip the tick when another instance holds it:
 
