@@ -1,5 +1,11 @@
 //! The knowledge scalelint has of the ecosystem, as data: `rules/catalog/*.toml`,
 //! compiled in, plus the `[catalog]` additions of the user's config.
+//!
+//! Every field of an entry is `pub(crate)` and the module denies dead code, so a field that is
+//! parsed and never read does not compile (the crate's public API would otherwise hide it from
+//! rustc's dead-code analysis); `fields_are_crate_visible` below keeps it that way, and
+//! `deny_unknown_fields` rejects a key the structs do not have.
+#![deny(dead_code)]
 
 use serde::Deserialize;
 
@@ -34,50 +40,47 @@ pub const FILES: &[(&str, &str)] = &[
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PoolEntry {
-    pub library: String,
+    pub(crate) library: String,
     /// Library names (`use` roots) any of which the crate must depend on.
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
     /// Crates that re-export the library (`diesel::r2d2`, `diesel_async::pooled_connection::bb8`).
     #[serde(default)]
-    pub via: Vec<String>,
+    pub(crate) via: Vec<String>,
     /// Calls that start a pool builder, as path suffixes: `PgPoolOptions::new`.
     #[serde(default)]
-    pub builders: Vec<String>,
+    pub(crate) builders: Vec<String>,
     /// Calls that open a pool at the default size without a builder: `PgPool::connect`.
     #[serde(default)]
-    pub default_connects: Vec<String>,
+    pub(crate) default_connects: Vec<String>,
     /// Builder methods that set the maximum: `max_connections`.
     #[serde(default)]
-    pub size_methods: Vec<String>,
-    /// Builder methods that finish the pool (`connect`, `build`); a chain without one is not a pool yet.
-    #[serde(default)]
-    pub finish_methods: Vec<String>,
+    pub(crate) size_methods: Vec<String>,
     /// Calls that build a size value: `PoolConfig::new(n)`.
     #[serde(default)]
-    pub size_constructors: Vec<String>,
+    pub(crate) size_constructors: Vec<String>,
     /// Struct-literal fields that hold the size: `PoolConfig { max_size: n, .. }`.
     #[serde(default)]
-    pub size_fields: Vec<String>,
+    pub(crate) size_fields: Vec<String>,
     /// Methods that create a pool from a config value (`cfg.create_pool(..)`) and types of that config.
     #[serde(default)]
-    pub config_creates: Vec<String>,
+    pub(crate) config_creates: Vec<String>,
     #[serde(default)]
-    pub config_types: Vec<String>,
+    pub(crate) config_types: Vec<String>,
     /// The field of the config that holds the pool settings (`pool` in deadpool's `Config`).
     #[serde(default)]
-    pub config_pool_field: Option<String>,
+    pub(crate) config_pool_field: Option<String>,
     /// The maximum when nothing sets it; absent when it grows with the host.
-    pub default_size: Option<u64>,
+    pub(crate) default_size: Option<u64>,
     #[serde(default)]
-    pub grows_with_host: bool,
+    pub(crate) grows_with_host: bool,
     /// How the default is computed, for the note.
     #[serde(default)]
-    pub default_note: String,
+    pub(crate) default_note: String,
     /// A size of 0 means "no limit" (mobc's `max_open(0)`).
     #[serde(default)]
-    pub zero_is_unlimited: bool,
+    pub(crate) zero_is_unlimited: bool,
     /// Where this was checked.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// Names under which services keep pool sizes in config files and the environment.
@@ -86,49 +89,47 @@ pub struct PoolEntry {
 pub struct PoolKeys {
     /// Keys of TOML config files (`max_connections`, or dotted `pool.max_size`).
     #[serde(default)]
-    pub config_keys: Vec<String>,
+    pub(crate) config_keys: Vec<String>,
     /// Environment variables (`DATABASE_MAX_CONNECTIONS`); matched by suffix, case-insensitively.
     #[serde(default)]
-    pub env_suffixes: Vec<String>,
+    pub(crate) env_suffixes: Vec<String>,
 }
 
 /// A crate whose presence makes a crate a service (a server or worker framework).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FrameworkEntry {
-    pub name: String,
-    pub crates: Vec<String>,
-    #[serde(default)]
-    pub kind: String,
+    pub(crate) name: String,
+    pub(crate) crates: Vec<String>,
 }
 
 /// A logging macro family (`tracing`, `log`): which macros are events and at what level.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LogFamily {
-    pub name: String,
+    pub(crate) name: String,
     /// The crates (path roots) whose macros these are.
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
     /// Macros that are events at the level of their name (`info!`).
-    pub event_macros: Vec<String>,
+    pub(crate) event_macros: Vec<String>,
     /// Macros whose first argument is the level (`event!(Level::INFO, ..)`).
     #[serde(default)]
-    pub leveled_macros: Vec<String>,
+    pub(crate) leveled_macros: Vec<String>,
     /// How level constants are spelled: "upper" (`Level::INFO`) or "camel" (`Level::Info`).
-    pub level_case: String,
-    pub source: String,
+    pub(crate) level_case: String,
+    pub(crate) source: String,
 }
 
 /// Macros that print to stdout/stderr.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PrintMacros {
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     #[serde(default)]
-    pub stderr: Vec<String>,
+    pub(crate) stderr: Vec<String>,
     /// Macros that return their argument (`dbg!`).
     #[serde(default)]
-    pub value_macros: Vec<String>,
+    pub(crate) value_macros: Vec<String>,
 }
 
 /// Methods whose closure runs once per item.
@@ -137,21 +138,21 @@ pub struct PrintMacros {
 pub struct LoopAdaptors {
     /// Methods that exist only on iterators and streams.
     #[serde(default)]
-    pub always: Vec<String>,
+    pub(crate) always: Vec<String>,
     /// Methods that count only on a chain that starts from an iterator or a stream.
     #[serde(default)]
-    pub when_iterating: Vec<String>,
+    pub(crate) when_iterating: Vec<String>,
     /// Methods that make a chain an iterator (`iter`, `into_iter`).
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
     /// Calls that make a chain a stream (`stream::iter`).
     #[serde(default)]
-    pub source_calls: Vec<String>,
+    pub(crate) source_calls: Vec<String>,
     /// A loop body that calls these waits between rounds: it is periodic, not per item.
     #[serde(default)]
-    pub periodic_methods: Vec<String>,
+    pub(crate) periodic_methods: Vec<String>,
     #[serde(default)]
-    pub periodic_calls: Vec<String>,
+    pub(crate) periodic_calls: Vec<String>,
 }
 
 /// What a whole request, body, payload or header map looks like.
@@ -160,48 +161,48 @@ pub struct LoopAdaptors {
 pub struct PayloadShapes {
     /// Extractor and request types (`Json`, `web::Json`, `HeaderMap`).
     #[serde(default)]
-    pub extractor_types: Vec<String>,
+    pub(crate) extractor_types: Vec<String>,
     /// Variable names that hold a whole payload.
     #[serde(default)]
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// Methods returning a whole part of a request (`req.headers()`).
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
 }
 
 /// A call that installs a logger or subscriber.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LogInstaller {
-    pub name: String,
-    pub crates: Vec<String>,
+    pub(crate) name: String,
+    pub(crate) crates: Vec<String>,
     /// Builder starts whose chain decides the format (`tracing_subscriber::fmt`).
     #[serde(default)]
-    pub calls: Vec<String>,
+    pub(crate) calls: Vec<String>,
     /// One-call installers with the human format (`fmt::init`, `env_logger::init`).
     #[serde(default)]
-    pub inits: Vec<String>,
+    pub(crate) inits: Vec<String>,
     /// Layers of a registry (`fmt::layer`).
     #[serde(default)]
-    pub layer_calls: Vec<String>,
+    pub(crate) layer_calls: Vec<String>,
     /// Chain methods that make it structured (`json`).
     #[serde(default)]
-    pub structured_methods: Vec<String>,
+    pub(crate) structured_methods: Vec<String>,
     /// Chain methods that choose a human format (`pretty`, `compact`).
     #[serde(default)]
-    pub human_methods: Vec<String>,
+    pub(crate) human_methods: Vec<String>,
     /// The Cargo feature the structured format needs.
     #[serde(default)]
-    pub json_feature: Option<String>,
+    pub(crate) json_feature: Option<String>,
     /// The dependency name that carries the feature.
-    pub library: String,
+    pub(crate) library: String,
 }
 
 /// Crates whose use means logs already leave the process structured.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct StructuredLogs {
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
 }
 
 /// Where default log filters are written.
@@ -209,47 +210,47 @@ pub struct StructuredLogs {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LogFilter {
     #[serde(default)]
-    pub calls: Vec<String>,
+    pub(crate) calls: Vec<String>,
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
     /// The `or` of an environment lookup (`unwrap_or_else`).
     #[serde(default)]
-    pub fallbacks: Vec<String>,
+    pub(crate) fallbacks: Vec<String>,
     /// Environment lookups whose fallback is a default filter.
     #[serde(default)]
-    pub env_lookups: Vec<String>,
+    pub(crate) env_lookups: Vec<String>,
     /// Environment variables that hold a filter (`RUST_LOG`).
     #[serde(default)]
-    pub env_vars: Vec<String>,
+    pub(crate) env_vars: Vec<String>,
     /// Types whose constants are levels (`Level`, `LevelFilter`).
     #[serde(default)]
-    pub level_types: Vec<String>,
+    pub(crate) level_types: Vec<String>,
     /// Levels that are too verbose for a default (`debug`, `trace`).
     #[serde(default)]
-    pub verbose: Vec<String>,
+    pub(crate) verbose: Vec<String>,
 }
 
 /// A database layer that can log every statement.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SqlLogging {
-    pub library: String,
-    pub crates: Vec<String>,
+    pub(crate) library: String,
+    pub(crate) crates: Vec<String>,
     /// Calls that start an options value (`ConnectOptions::new`).
     #[serde(default)]
-    pub options: Vec<String>,
+    pub(crate) options: Vec<String>,
     /// Calls that connect with default options when given a URL (`Database::connect`).
     #[serde(default)]
-    pub connects: Vec<String>,
+    pub(crate) connects: Vec<String>,
     /// The on/off method (`sqlx_logging`).
     #[serde(default)]
-    pub switch: Option<String>,
+    pub(crate) switch: Option<String>,
     /// The method that sets the statement level (`sqlx_logging_level`, `log_statements`).
-    pub level_method: String,
+    pub(crate) level_method: String,
     /// Statements are logged at `default_level` when nothing is set.
-    pub logs_by_default: bool,
-    pub default_level: String,
-    pub source: String,
+    pub(crate) logs_by_default: bool,
+    pub(crate) default_level: String,
+    pub(crate) source: String,
 }
 
 /// A call shape that starts at `root` (a call path suffix, or a macro path ending in `!`) and
@@ -257,8 +258,8 @@ pub struct SqlLogging {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ChainShape {
-    pub root: String,
-    pub methods: Vec<String>,
+    pub(crate) root: String,
+    pub(crate) methods: Vec<String>,
 }
 
 /// Whether a migration runner serialises instances.
@@ -275,38 +276,38 @@ pub enum RunnerLocks {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MigrationRunner {
-    pub library: String,
-    pub crates: Vec<String>,
+    pub(crate) library: String,
+    pub(crate) crates: Vec<String>,
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
     #[serde(default)]
-    pub functions: Vec<String>,
+    pub(crate) functions: Vec<String>,
     #[serde(default)]
-    pub chains: Vec<ChainShape>,
+    pub(crate) chains: Vec<ChainShape>,
     #[serde(default)]
-    pub trait_impls: Vec<String>,
+    pub(crate) trait_impls: Vec<String>,
     #[serde(default)]
-    pub trait_fns: Vec<String>,
+    pub(crate) trait_fns: Vec<String>,
     #[serde(default)]
-    pub macro_markers: Vec<String>,
-    pub locks: RunnerLocks,
+    pub(crate) macro_markers: Vec<String>,
+    pub(crate) locks: RunnerLocks,
     #[serde(default)]
-    pub lock_backends: Vec<String>,
+    pub(crate) lock_backends: Vec<String>,
     #[serde(default)]
-    pub silent_backends: Vec<String>,
+    pub(crate) silent_backends: Vec<String>,
     #[serde(default)]
-    pub locking_off_methods: Vec<String>,
+    pub(crate) locking_off_methods: Vec<String>,
     #[serde(default)]
-    pub locking_off_fields: Vec<String>,
+    pub(crate) locking_off_fields: Vec<String>,
     /// Why it does not lock, for the note.
-    pub why: String,
+    pub(crate) why: String,
     /// Commands of its CLI that apply the same migrations.
     #[serde(default)]
-    pub cli: Vec<String>,
+    pub(crate) cli: Vec<String>,
     /// Why the CLI does not lock either, when that differs from `why`.
     #[serde(default)]
-    pub cli_note: Option<String>,
-    pub source: String,
+    pub(crate) cli_note: Option<String>,
+    pub(crate) source: String,
 }
 
 /// How deploy files are read for migrations run in every replica.
@@ -314,45 +315,45 @@ pub struct MigrationRunner {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MigrationDeploy {
     #[serde(default)]
-    pub migrate_words: Vec<String>,
+    pub(crate) migrate_words: Vec<String>,
     #[serde(default)]
-    pub entrypoint_scripts: Vec<String>,
+    pub(crate) entrypoint_scripts: Vec<String>,
     #[serde(default)]
-    pub replica_kinds: Vec<String>,
+    pub(crate) replica_kinds: Vec<String>,
     #[serde(default)]
-    pub hook_annotations: Vec<String>,
+    pub(crate) hook_annotations: Vec<String>,
 }
 
 /// An in-process scheduler crate and how it creates jobs (`rules/catalog/schedulers.toml`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SchedulerEntry {
-    pub library: String,
+    pub(crate) library: String,
     /// Library names (`use` roots); the crate must depend on one of them.
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
     /// Calls that create a job, as path suffixes: `Job::new_async`.
     #[serde(default)]
-    pub job_calls: Vec<String>,
+    pub(crate) job_calls: Vec<String>,
     /// Method chains that create a job, `first..last`: `every..run`.
     #[serde(default)]
-    pub job_chains: Vec<String>,
+    pub(crate) job_chains: Vec<String>,
     /// The argument of a job call that holds the schedule.
     #[serde(default)]
-    pub schedule_arg: Option<usize>,
+    pub(crate) schedule_arg: Option<usize>,
     /// Chain methods whose argument is the schedule.
     #[serde(default)]
-    pub schedule_methods: Vec<String>,
+    pub(crate) schedule_methods: Vec<String>,
     /// Calls that build the scheduler value.
     #[serde(default)]
-    pub constructors: Vec<String>,
+    pub(crate) constructors: Vec<String>,
     /// Methods a loop calls to run the due jobs (`tick`, `run_pending`).
     #[serde(default)]
-    pub drive_methods: Vec<String>,
+    pub(crate) drive_methods: Vec<String>,
     /// Paths under which another crate re-exports this one (`apalis::cron` for apalis-cron):
     /// a call through them is the library's.
     #[serde(default)]
-    pub reexports: Vec<String>,
-    pub source: String,
+    pub(crate) reexports: Vec<String>,
+    pub(crate) source: String,
 }
 
 /// Functions and methods that start a task or thread.
@@ -360,10 +361,10 @@ pub struct SchedulerEntry {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SpawnEntry {
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     #[serde(default)]
-    pub methods: Vec<String>,
-    pub source: String,
+    pub(crate) methods: Vec<String>,
+    pub(crate) source: String,
 }
 
 /// Timer calls that pace a loop.
@@ -371,23 +372,23 @@ pub struct SpawnEntry {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TimerEntry {
     #[serde(default)]
-    pub sleeps: Vec<String>,
+    pub(crate) sleeps: Vec<String>,
     #[serde(default)]
-    pub intervals: Vec<String>,
+    pub(crate) intervals: Vec<String>,
     #[serde(default)]
-    pub tick_methods: Vec<String>,
-    pub source: String,
+    pub(crate) tick_methods: Vec<String>,
+    pub(crate) source: String,
 }
 
 /// Methods that run a callback on a timer (actix `run_interval`).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TimerCallbackEntry {
-    pub crates: Vec<String>,
-    pub methods: Vec<String>,
+    pub(crate) crates: Vec<String>,
+    pub(crate) methods: Vec<String>,
     #[serde(default)]
-    pub schedule_arg: Option<usize>,
-    pub source: String,
+    pub(crate) schedule_arg: Option<usize>,
+    pub(crate) source: String,
 }
 
 /// How a catalog entry recognises calls: path suffixes of calls and values, method names.
@@ -424,146 +425,146 @@ call_patterns!(SideEffectEntry);
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LockEntry {
-    pub name: String,
+    pub(crate) name: String,
     /// Whether it excludes other processes (a Postgres advisory lock) or only other tasks of one
     /// process (a `tokio::sync::Mutex`).
-    pub cross_process: bool,
+    pub(crate) cross_process: bool,
     /// A row claim (`FOR UPDATE SKIP LOCKED`): it guards only what takes it, not the whole job.
     #[serde(default)]
-    pub claim_only: bool,
+    pub(crate) claim_only: bool,
     /// Case-insensitive substrings of SQL text.
     #[serde(default)]
-    pub sql: Vec<String>,
+    pub(crate) sql: Vec<String>,
     /// Groups of case-insensitive substrings that must all appear in one text, in this order
     /// (`update`, `set`, `now() +`, `where`, `now()`: a lease row claimed until a later time).
     #[serde(default)]
-    pub sql_all: Vec<Vec<String>>,
+    pub(crate) sql_all: Vec<Vec<String>>,
     /// The SQL guards only inside a transaction (`FOR UPDATE SKIP LOCKED`): it counts when its
     /// statement also writes, or when the function that runs it opens a transaction.
     #[serde(default)]
-    pub needs_transaction: bool,
+    pub(crate) needs_transaction: bool,
     /// Methods that open a transaction (`pool.begin()`), for `needs-transaction`.
     #[serde(default)]
-    pub transaction_methods: Vec<String>,
+    pub(crate) transaction_methods: Vec<String>,
     /// The literal `"NX"` of a raw Redis `SET`.
     #[serde(default)]
-    pub redis_nx_literal: bool,
+    pub(crate) redis_nx_literal: bool,
     /// Case-insensitive substrings of SQL text that release the lock (`pg_advisory_unlock`).
     #[serde(default)]
-    pub release_sql: Vec<String>,
+    pub(crate) release_sql: Vec<String>,
     /// Methods that release it early (sqlx `PgAdvisoryLockGuard::release_now`).
     #[serde(default)]
-    pub release_methods: Vec<String>,
+    pub(crate) release_methods: Vec<String>,
     /// Type names (with `type-crates`) that name the lock in notes: `tokio::sync::Mutex`.
     #[serde(default)]
-    pub types: Vec<String>,
+    pub(crate) types: Vec<String>,
     #[serde(default)]
-    pub type_crates: Vec<String>,
+    pub(crate) type_crates: Vec<String>,
     /// The file must name one of these crates (empty: any file).
     #[serde(default)]
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
     /// Calls, as path suffixes.
     #[serde(default)]
-    pub calls: Vec<String>,
+    pub(crate) calls: Vec<String>,
     /// Calls match by suffix alone (`user::Entity::insert`), not only from the crate's root.
     #[serde(default)]
-    pub calls_any_root: bool,
+    pub(crate) calls_any_root: bool,
     /// Values (paths that are not called), as path suffixes.
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
     /// The argument count of `methods` (absent: any).
     #[serde(default)]
-    pub method_args: Option<usize>,
-    pub source: String,
+    pub(crate) method_args: Option<usize>,
+    pub(crate) source: String,
 }
 
 /// A shared side effect (`rules/catalog/side-effects.toml`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SideEffectEntry {
-    pub name: String,
-    pub kind: String,
+    pub(crate) name: String,
+    pub(crate) kind: String,
     /// SQL statements that write, matched as words in string literals.
     #[serde(default)]
-    pub sql_writes: Vec<String>,
+    pub(crate) sql_writes: Vec<String>,
     /// Column words of a lease or heartbeat (`updated_at`, `heartbeat`): an `UPDATE` that sets
     /// only such columns of rows picked by id (`WHERE id IN (..)`) renews what this instance
     /// already owns, which is per-instance work, not a shared side effect.
     #[serde(default)]
-    pub renewal_columns: Vec<String>,
+    pub(crate) renewal_columns: Vec<String>,
     /// The file must name one of these crates (empty: any file).
     #[serde(default)]
-    pub crates: Vec<String>,
+    pub(crate) crates: Vec<String>,
     /// Calls, as path suffixes.
     #[serde(default)]
-    pub calls: Vec<String>,
+    pub(crate) calls: Vec<String>,
     /// Calls match by suffix alone (`user::Entity::insert`), not only from the crate's root.
     #[serde(default)]
-    pub calls_any_root: bool,
+    pub(crate) calls_any_root: bool,
     /// Values (paths that are not called), as path suffixes.
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub(crate) methods: Vec<String>,
     /// The argument count of `methods` (absent: any).
     #[serde(default)]
-    pub method_args: Option<usize>,
-    pub source: String,
+    pub(crate) method_args: Option<usize>,
+    pub(crate) source: String,
 }
 
 /// Libraries through which code reaches a database: a crate without any cannot write to one.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DatabaseDriver {
-    pub crates: Vec<String>,
-    pub source: String,
+    pub(crate) crates: Vec<String>,
+    pub(crate) source: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Catalog {
     #[serde(default)]
-    pub database_driver: Vec<DatabaseDriver>,
+    pub(crate) database_driver: Vec<DatabaseDriver>,
     #[serde(default)]
-    pub migration_runner: Vec<MigrationRunner>,
+    pub(crate) migration_runner: Vec<MigrationRunner>,
     #[serde(default)]
-    pub migration_deploy: MigrationDeploy,
+    pub(crate) migration_deploy: MigrationDeploy,
     #[serde(default)]
-    pub pool: Vec<PoolEntry>,
+    pub(crate) pool: Vec<PoolEntry>,
     #[serde(default)]
-    pub pool_keys: Vec<PoolKeys>,
+    pub(crate) pool_keys: Vec<PoolKeys>,
     #[serde(default)]
-    pub framework: Vec<FrameworkEntry>,
+    pub(crate) framework: Vec<FrameworkEntry>,
     #[serde(default)]
-    pub log_family: Vec<LogFamily>,
+    pub(crate) log_family: Vec<LogFamily>,
     #[serde(default)]
-    pub print_macros: Vec<PrintMacros>,
+    pub(crate) print_macros: Vec<PrintMacros>,
     #[serde(default)]
-    pub loop_adaptors: Vec<LoopAdaptors>,
+    pub(crate) loop_adaptors: Vec<LoopAdaptors>,
     #[serde(default)]
-    pub payload: Vec<PayloadShapes>,
+    pub(crate) payload: Vec<PayloadShapes>,
     #[serde(default)]
-    pub log_installer: Vec<LogInstaller>,
+    pub(crate) log_installer: Vec<LogInstaller>,
     #[serde(default)]
-    pub structured_logs: Vec<StructuredLogs>,
+    pub(crate) structured_logs: Vec<StructuredLogs>,
     #[serde(default)]
-    pub log_filter: Vec<LogFilter>,
+    pub(crate) log_filter: Vec<LogFilter>,
     #[serde(default)]
-    pub sql_logging: Vec<SqlLogging>,
+    pub(crate) sql_logging: Vec<SqlLogging>,
     #[serde(default)]
-    pub scheduler: Vec<SchedulerEntry>,
+    pub(crate) scheduler: Vec<SchedulerEntry>,
     #[serde(default)]
-    pub spawn: Vec<SpawnEntry>,
+    pub(crate) spawn: Vec<SpawnEntry>,
     #[serde(default)]
-    pub timer: Vec<TimerEntry>,
+    pub(crate) timer: Vec<TimerEntry>,
     #[serde(default)]
-    pub timer_callback: Vec<TimerCallbackEntry>,
+    pub(crate) timer_callback: Vec<TimerCallbackEntry>,
     #[serde(default)]
-    pub lock: Vec<LockEntry>,
+    pub(crate) lock: Vec<LockEntry>,
     #[serde(default)]
-    pub side_effect: Vec<SideEffectEntry>,
+    pub(crate) side_effect: Vec<SideEffectEntry>,
 }
 
 impl Catalog {
@@ -575,8 +576,12 @@ impl Catalog {
                 toml::from_str(text).unwrap_or_else(|e| panic!("rules/catalog/{name}: {e}"));
             merge(&mut merged, table);
         }
-        Catalog::deserialize(toml::Value::Table(merged))
-            .unwrap_or_else(|e| panic!("rules/catalog: {e}"))
+        let catalog = Catalog::deserialize(toml::Value::Table(merged))
+            .unwrap_or_else(|e| panic!("rules/catalog: {e}"));
+        catalog
+            .check_sources()
+            .unwrap_or_else(|e| panic!("rules/catalog: {e}"));
+        catalog
     }
 
     /// The built-in catalog with the user's `[catalog]` additions.
@@ -591,8 +596,69 @@ impl Catalog {
         if let Some(extra) = additions {
             merge(&mut merged, extra.clone());
         }
-        Catalog::deserialize(toml::Value::Table(merged))
-            .map_err(|e| format!("[catalog]: {}", e.message()))
+        let catalog = Catalog::deserialize(toml::Value::Table(merged))
+            .map_err(|e| format!("[catalog]: {}", e.message()))?;
+        catalog
+            .check_sources()
+            .map_err(|e| format!("[catalog]: {e}"))?;
+        Ok(catalog)
+    }
+
+    /// Every fact says where it was checked: an entry whose `source` is empty is an error.
+    fn check_sources(&self) -> Result<(), String> {
+        let unnamed = String::new();
+        let entries = (self.pool.iter().map(|e| ("pool", &e.library, &e.source)))
+            .chain(
+                self.log_family
+                    .iter()
+                    .map(|e| ("log-family", &e.name, &e.source)),
+            )
+            .chain(
+                self.sql_logging
+                    .iter()
+                    .map(|e| ("sql-logging", &e.library, &e.source)),
+            )
+            .chain(
+                self.migration_runner
+                    .iter()
+                    .map(|e| ("migration-runner", &e.library, &e.source)),
+            )
+            .chain(
+                self.scheduler
+                    .iter()
+                    .map(|e| ("scheduler", &e.library, &e.source)),
+            )
+            .chain(self.lock.iter().map(|e| ("lock", &e.name, &e.source)))
+            .chain(
+                self.side_effect
+                    .iter()
+                    .map(|e| ("side-effect", &e.name, &e.source)),
+            )
+            .chain(self.spawn.iter().map(|e| ("spawn", &unnamed, &e.source)))
+            .chain(self.timer.iter().map(|e| ("timer", &unnamed, &e.source)))
+            .chain(
+                self.timer_callback
+                    .iter()
+                    .map(|e| ("timer-callback", &unnamed, &e.source)),
+            )
+            .chain(
+                self.database_driver
+                    .iter()
+                    .map(|e| ("database-driver", &unnamed, &e.source)),
+            );
+        for (section, name, source) in entries {
+            if source.trim().is_empty() {
+                let which = if name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" `{name}`")
+                };
+                return Err(format!(
+                    "[[{section}]]{which}: `source` is empty; say where the fact was checked"
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn service_crates(&self) -> impl Iterator<Item = &str> {
@@ -628,4 +694,63 @@ fn merge(into: &mut toml::Table, from: toml::Table) {
 /// Splits a catalog path pattern (`PgPoolOptions::new`) into segments.
 pub fn segments(pattern: &str) -> Vec<&str> {
     pattern.split("::").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every field of a catalogue struct is `pub(crate)`: rustc's dead-code analysis, which this
+    /// module denies, skips `pub` fields of a library's public types, so a `pub` field could be
+    /// parsed and never read without anyone noticing.
+    #[test]
+    fn fields_are_crate_visible() {
+        let file = syn::parse_file(include_str!("catalog.rs")).unwrap();
+        let mut checked = 0;
+        let mut problems = vec![];
+        for item in &file.items {
+            let syn::Item::Struct(s) = item else {
+                continue;
+            };
+            let derives_deserialize = s.attrs.iter().any(|a| {
+                a.path().is_ident("derive") && quote::quote!(#a).to_string().contains("Deserialize")
+            });
+            if !derives_deserialize {
+                continue;
+            }
+            for field in &s.fields {
+                checked += 1;
+                let crate_only = matches!(&field.vis, syn::Visibility::Restricted(r)
+                    if r.in_token.is_none() && r.path.is_ident("crate"));
+                if !crate_only {
+                    let name = field.ident.as_ref().map(|i| i.to_string());
+                    problems.push(format!("{}::{}", s.ident, name.unwrap_or_default()));
+                }
+            }
+        }
+        assert!(
+            checked > 100,
+            "the catalogue structs are found ({checked} fields)"
+        );
+        assert!(
+            problems.is_empty(),
+            "make these fields pub(crate) so an unread one fails to compile: {}",
+            problems.join(", ")
+        );
+    }
+
+    #[test]
+    fn every_fact_names_its_source() {
+        let mut additions = toml::Table::new();
+        additions.insert(
+            "database-driver".into(),
+            toml::Value::Array(vec![toml::Value::Table(
+                toml::from_str("crates = [\"mydb\"]\nsource = \" \"").unwrap(),
+            )]),
+        );
+        let err = super::Catalog::with_additions(Some(&additions)).unwrap_err();
+        assert_eq!(
+            err,
+            "[catalog]: [[database-driver]]: `source` is empty; say where the fact was checked"
+        );
+        super::Catalog::builtin();
+    }
 }

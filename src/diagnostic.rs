@@ -25,6 +25,9 @@ impl Severity {
     }
 }
 
+/// How far a fix can be trusted, and so who applies it. The kind of a finding's fix, and of
+/// the best fix a rule offers (`RuleMeta::fix`). Every name it goes by outside scalelint is
+/// here and nowhere else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
@@ -37,12 +40,48 @@ pub enum Applicability {
 }
 
 impl Applicability {
+    /// The word users see: `scalelint rules`, the rule pages, the README and JSON's
+    /// `applicability` (the serde name is the same).
     pub fn as_str(self) -> &'static str {
         match self {
             Applicability::Machine => "machine",
             Applicability::Maybe => "maybe",
             Applicability::Manual => "manual",
         }
+    }
+
+    /// rustc's `Applicability` (`suggestion_applicability` in `--format rustc-json`), which
+    /// rust-analyzer and cargo read.
+    pub fn rustc_name(self) -> &'static str {
+        match self {
+            Applicability::Machine => "MachineApplicable",
+            Applicability::Maybe => "MaybeIncorrect",
+            Applicability::Manual => "HasPlaceholders",
+        }
+    }
+
+    /// What introduces a fix with edits in the human report: the flags that apply it.
+    pub fn human_label(self) -> &'static str {
+        match self {
+            Applicability::Machine => "fix (--fix)",
+            Applicability::Maybe => "fix (--fix --unsafe-fixes)",
+            Applicability::Manual => "fix",
+        }
+    }
+
+    /// Whether `--fix` applies fixes of this kind (`unsafe_fixes`: `--unsafe-fixes` given).
+    pub fn applied_by_fix(self, unsafe_fixes: bool) -> bool {
+        match self {
+            Applicability::Machine => true,
+            Applicability::Maybe => unsafe_fixes,
+            Applicability::Manual => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Applicability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 

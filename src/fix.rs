@@ -151,14 +151,9 @@ pub fn syntax_error(path: &Path, text: &str) -> Option<String> {
 }
 
 fn applicable(d: &Diagnostic, opts: FixOptions) -> bool {
-    d.fix.as_ref().is_some_and(|f| {
-        !f.edits.is_empty()
-            && match f.applicability {
-                Applicability::Machine => true,
-                Applicability::Maybe => opts.unsafe_fixes,
-                Applicability::Manual => false,
-            }
-    })
+    d.fix
+        .as_ref()
+        .is_some_and(|f| !f.edits.is_empty() && f.applicability.applied_by_fix(opts.unsafe_fixes))
 }
 
 /// The edits one pass applies, per file, and the findings they fix.
@@ -403,130 +398,16 @@ pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<
 }
 
 /// A unified diff (3 lines of context) of `old` to `new`, or an empty string when they are equal.
+/// `similar` does the diffing and the hunk layout (`git apply` and `patch -p1` take it).
 pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    const CONTEXT: usize = 3;
     if old == new {
         return String::new();
     }
-    let a: Vec<&str> = old.split_inclusive('\n').collect();
-    let b: Vec<&str> = new.split_inclusive('\n').collect();
-    let ops = diff_lines(&a, &b);
-    // Group the operations into hunks: changes closer than 2 × CONTEXT share one.
-    let changed: Vec<usize> = (0..ops.len())
-        .filter(|&k| !matches!(ops[k], Op::Equal(..)))
-        .collect();
-    let mut out = format!("--- {old_name}\n+++ {new_name}\n");
-    let mut k = 0;
-    while k < changed.len() {
-        let first = changed[k];
-        let mut last = first;
-        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT + 1 {
-            k += 1;
-            last = changed[k];
-        }
-        k += 1;
-        let start = first.saturating_sub(CONTEXT);
-        let end = (last + CONTEXT + 1).min(ops.len());
-        let hunk = &ops[start..end];
-        let (mut a_start, mut b_start) = (None, None);
-        let (mut a_len, mut b_len) = (0, 0);
-        let mut body = String::new();
-        for op in hunk {
-            let (prefix, line) = match *op {
-                Op::Equal(i, j) => {
-                    a_start.get_or_insert(i);
-                    b_start.get_or_insert(j);
-                    a_len += 1;
-                    b_len += 1;
-                    (' ', a[i])
-                }
-                Op::Delete(i, j) => {
-                    a_start.get_or_insert(i);
-                    b_start.get_or_insert(j);
-                    a_len += 1;
-                    ('-', a[i])
-                }
-                Op::Insert(i, j) => {
-                    a_start.get_or_insert(i);
-                    b_start.get_or_insert(j);
-                    b_len += 1;
-                    ('+', b[j])
-                }
-            };
-            body.push(prefix);
-            body.push_str(line);
-            if !line.ends_with('\n') {
-                body.push_str("\n\\ No newline at end of file\n");
-            }
-        }
-        let range = |start: usize, len: usize| match len {
-            0 => format!("{start},0"),
-            1 => format!("{}", start + 1),
-            _ => format!("{},{len}", start + 1),
-        };
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            range(a_start.unwrap_or(0), a_len),
-            range(b_start.unwrap_or(0), b_len)
-        ));
-        out.push_str(&body);
-    }
-    out
-}
-
-/// A line-diff operation; each carries the positions in both texts where it happens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Equal(usize, usize),
-    Delete(usize, usize),
-    Insert(usize, usize),
-}
-
-/// Line operations turning `a` into `b`: the common head and tail are matched directly and the
-/// middle by a longest common subsequence (or replaced whole when it is too large for that).
-fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Op> {
-    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    let mut ops: Vec<Op> = (0..head).map(|i| Op::Equal(i, i)).collect();
-    let (n, m) = (am.len(), bm.len());
-    if n * m <= 4_000_000 {
-        // lcs[i][j]: the LCS length of am[i..] and bm[j..].
-        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[i * (m + 1) + j] = if am[i] == bm[j] {
-                    lcs[(i + 1) * (m + 1) + j + 1] + 1
-                } else {
-                    lcs[(i + 1) * (m + 1) + j].max(lcs[i * (m + 1) + j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < m {
-            if i < n && j < m && am[i] == bm[j] {
-                ops.push(Op::Equal(head + i, head + j));
-                i += 1;
-                j += 1;
-            } else if i < n && (j == m || lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]) {
-                ops.push(Op::Delete(head + i, head + j));
-                i += 1;
-            } else {
-                ops.push(Op::Insert(head + i, head + j));
-                j += 1;
-            }
-        }
-    } else {
-        ops.extend((0..n).map(|i| Op::Delete(head + i, head)));
-        ops.extend((0..m).map(|j| Op::Insert(head + n, head + j)));
-    }
-    ops.extend((0..tail).map(|t| Op::Equal(head + n + t, head + m + t)));
-    ops
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string()
 }
 
 #[cfg(test)]

@@ -134,14 +134,23 @@ impl Project {
         if let Some(service) = self.config.service {
             return service;
         }
+        self.service_framework(unit).is_some()
+    }
+
+    /// The framework (its catalogue name) and the crate of it that make the unit's crate a
+    /// service, whatever the config says.
+    pub fn service_framework(&self, unit: &Unit) -> Option<(&str, &str)> {
         // A framework behind an optional feature (a library's `nats` storage) does not make a service.
         let krate = self.crate_of(unit);
-        self.catalog.service_crates().any(|c| {
-            if krate.loose || krate.manifest_error.is_some() {
-                self.uses_crate(unit, c)
-            } else {
-                krate.always_depends_on(c)
-            }
+        self.catalog.framework.iter().find_map(|f| {
+            let c = f.crates.iter().find(|c| {
+                if krate.loose || krate.manifest_error.is_some() {
+                    self.uses_crate(unit, c)
+                } else {
+                    krate.always_depends_on(c)
+                }
+            })?;
+            Some((f.name.as_str(), c.as_str()))
         })
     }
 

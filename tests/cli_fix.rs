@@ -203,7 +203,6 @@ library = "warehouse-pool"
 crates = ["warehouse_pool"]
 builders = ["Pool::builder"]
 size-methods = ["max size"]
-finish-methods = ["build"]
 default-size = 100
 default-note = "warehouse-pool opens 100 connections unless told otherwise"
 source = "internal"

@@ -162,15 +162,28 @@ fn github_prints_errors_first_and_notes_when_annotations_are_hidden() {
     assert_eq!(lines.len(), 14);
 }
 
+/// The SARIF 2.1.0 schema vendored under `tests/schemas/` (where it comes from, its licence and
+/// how it differs from the OASIS errata: `tests/schemas/README.md`).
 fn sarif_schema() -> Value {
-    let path = manifest_dir().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the SARIF schema lives in shared/ beside the repository)",
-            path.display()
-        )
-    });
+    let path = manifest_dir().join("tests/schemas/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
+}
+
+/// Every `region` object anywhere in `value`.
+fn regions<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if key == "region" || key == "deletedRegion" {
+                    out.push(v);
+                }
+                regions(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| regions(v, out)),
+        _ => {}
+    }
 }
 
 fn assert_valid_sarif(sarif: &Value) {
@@ -181,6 +194,15 @@ fn assert_valid_sarif(sarif: &Value) {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+    // The OASIS errata's `anyOf` on regions, which the vendored copy lacks.
+    let mut found = vec![];
+    regions(sarif, &mut found);
+    for region in found {
+        assert!(
+            region["startLine"].is_u64(),
+            "a region without startLine: {region}"
+        );
+    }
 }
 
 #[test]
@@ -505,5 +527,53 @@ fn cargo_scalelint_checks_the_workspace_from_any_folder() {
     assert!(
         String::from_utf8_lossy(&help.stdout).contains("Usage: scalelint"),
         "{help:?}"
+    );
+}
+
+/// Baselines and code hosts store fingerprints: the value for a given finding never changes.
+/// (rule, path relative to the baseline's folder or the repository root, and the finding's
+/// source lines without whitespace, hashed with 64-bit FNV-1a.)
+#[test]
+fn fingerprints_keep_their_value() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         sqlx = { version = \"0.8\", features = [\"postgres\"] }\ntokio = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "#[tokio::main]\nasync fn main() {\n    let _pool = sqlx::postgres::PgPoolOptions::new()\n        \
+         .max_connections(40)\n        .connect(\"postgres://\")\n        .await;\n}\n",
+    )
+    .unwrap();
+    // FNV-1a of "oversized-pool\0src/main.rs\0.max_connections(40)", checked by hand.
+    const PINNED: &str = "46cf50a3877ef6a5";
+    let out = scalelint()
+        .current_dir(dir.path())
+        .args(["--write-baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let baseline: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
+            .unwrap();
+    let entry = &baseline["findings"][0];
+    assert_eq!(entry["rule"], "oversized-pool");
+    assert_eq!(entry["path"], "src/main.rs");
+    assert_eq!(entry["line"], 4);
+    assert_eq!(entry["fingerprint"], PINNED);
+    let sarif: Value = serde_json::from_str(&stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "sarif"]),
+    ))
+    .unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["partialFingerprints"]["scalelint/v1"],
+        PINNED
     );
 }

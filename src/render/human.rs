@@ -45,10 +45,8 @@ pub fn render_each(report: &Report, color: bool) -> Vec<String> {
         if let Some(fix) = &d.fix {
             // A fix with no edit is a snippet to adapt, whatever its applicability says.
             let kind = match fix.applicability {
-                _ if fix.edits.is_empty() => "fix",
-                Applicability::Machine => "fix (--fix)",
-                Applicability::Maybe => "fix (--fix --unsafe-fixes)",
-                Applicability::Manual => "fix",
+                _ if fix.edits.is_empty() => Applicability::Manual.human_label(),
+                kind => kind.human_label(),
             };
             notes.push(format!("{kind}: {}", fix.description));
         }

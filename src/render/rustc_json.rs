@@ -17,14 +17,6 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn applicability(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Machine => "MachineApplicable",
-        Applicability::Maybe => "MaybeIncorrect",
-        Applicability::Manual => "HasPlaceholders",
-    }
-}
-
 fn span(
     report: &Report,
     file: usize,
@@ -59,7 +51,7 @@ fn span(
         "text": text,
         "label": label,
         "suggested_replacement": suggestion.map(|s| s.0),
-        "suggestion_applicability": suggestion.map(|s| applicability(s.1)),
+        "suggestion_applicability": suggestion.map(|s| s.1.rustc_name()),
         "expansion": null,
     })
 }

@@ -13,7 +13,7 @@ static META: RuleMeta = RuleMeta {
     id: "host-sized-pool",
     family: "pools",
     default_severity: Severity::Warning,
-    fix: "maybe",
+    fix: crate::diagnostic::Applicability::Maybe,
     summary: "a connection pool sized by the host's CPU count (deadpool's default)",
     doc: include_str!("../../rules/docs/host-sized-pool.md"),
 };

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     id: "instrument-all-args",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "maybe",
+    fix: crate::diagnostic::Applicability::Maybe,
     summary: "#[instrument] recording every argument of the function with Debug",
     doc: include_str!("../../rules/docs/instrument-all-args.md"),
 };

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     id: "log-in-loop",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "an info/warn/error event inside a loop: log volume grows with the data",
     doc: include_str!("../../rules/docs/log-in-loop.md"),
 };

@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     id: "log-payload",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: crate::diagnostic::Applicability::Manual,
     summary: "an event that logs a whole request, body, payload or header map",
     doc: include_str!("../../rules/docs/log-payload.md"),
 };

@@ -12,7 +12,7 @@ mod unlocked_scheduler;
 mod unstructured_logs;
 mod verbose_default_level;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::project::{Project, Unit};
 
 pub struct RuleMeta {
@@ -20,8 +20,8 @@ pub struct RuleMeta {
     pub id: &'static str,
     pub family: &'static str,
     pub default_severity: Severity,
-    /// The kind of fix its findings carry: "machine", "maybe" or "manual" (the best it offers).
-    pub fix: &'static str,
+    /// The kind of fix its findings carry (the best it offers).
+    pub fix: Applicability,
     pub summary: &'static str,
     /// The rule's page (`rules/docs/<id>.md`).
     pub doc: &'static str,
@@ -73,7 +73,7 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     id: "parse-error",
     family: "engine",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: Applicability::Manual,
     summary: "a file that could not be read or parsed, so it was not checked",
     doc: include_str!("../../rules/docs/parse-error.md"),
 };
@@ -82,7 +82,7 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
     id: "unused-allow",
     family: "engine",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: Applicability::Machine,
     summary: "a `scalelint: allow(..)` comment that silences nothing, or names no rule",
     doc: include_str!("../../rules/docs/unused-allow.md"),
 };
@@ -127,5 +127,35 @@ pub(crate) fn log_interest(words: &[&str], workspace_wide: bool) -> Interest {
         words: words.iter().map(|w| w.to_string()).collect(),
         workspace_wide,
         ..Interest::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each page (`rules/docs/<id>.md`, shown by `scalelint explain`) opens with its id and a
+    /// key line that says what `scalelint rules` says: family, default level and fix kind
+    /// (any detail after it in parentheses).
+    #[test]
+    fn every_page_header_matches_the_rule_metadata() {
+        let mut problems = vec![];
+        for m in super::all_meta() {
+            let mut lines = m.doc.lines();
+            let title = lines.next().unwrap_or_default();
+            if title != format!("# {}", m.id) {
+                problems.push(format!("{}: the page starts with {title:?}", m.id));
+            }
+            let key = lines.find(|l| !l.trim().is_empty()).unwrap_or_default();
+            let want = format!(
+                "**Family:** {} · **Default level:** {} · **Fix:** {}",
+                m.family,
+                m.default_severity.as_str(),
+                m.fix
+            );
+            let detail = key.strip_prefix(&want);
+            if !detail.is_some_and(|d| d.is_empty() || (d.starts_with(" (") && d.ends_with(')'))) {
+                problems.push(format!("{}: key line {key:?}, expected {want:?}", m.id));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

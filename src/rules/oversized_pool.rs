@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     id: "oversized-pool",
     family: "pools",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "a connection pool larger than its share of the database's max_connections",
     doc: include_str!("../../rules/docs/oversized-pool.md"),
 };

@@ -49,7 +49,7 @@ static META: RuleMeta = RuleMeta {
     id: "print-in-service",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "println!/eprintln!/dbg! in a service instead of a log event",
     doc: include_str!("../../rules/docs/print-in-service.md"),
 };
@@ -109,10 +109,23 @@ impl Rule for PrintInService {
                 )
             };
             let path_span = Span::new(mac.span.start, mac.name_span.end);
-            let mut d = Diagnostic::new(META.id, unit.id, mac.span, message).note(
-                "the crate depends on a server or worker framework, so it runs as a service; \
-                 a command-line tool may print (set `service = false` in scalelint.toml if this crate is one)",
-            );
+            let why = match project.service_framework(unit) {
+                _ if project.config.service == Some(true) => {
+                    "scalelint.toml declares the crate a service (`service = true`)".to_string()
+                }
+                Some((name, krate)) if name == krate.replace('_', "-") => {
+                    format!(
+                        "the crate depends on `{krate}`, a server or worker framework, so it runs as a service"
+                    )
+                }
+                Some((name, krate)) => format!(
+                    "the crate depends on `{krate}` ({name}), a server or worker framework, so it runs as a service"
+                ),
+                None => "the crate is a service".to_string(),
+            };
+            let mut d = Diagnostic::new(META.id, unit.id, mac.span, message).note(format!(
+                "{why}; a command-line tool may print (set `service = false` in scalelint.toml if this crate is one)"
+            ));
             let fix = match family {
                 Some(fam) if is_value => {
                     // `dbg!(x)` → `tracing::debug!(?x)` when the argument can name a field.

@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     id: "sql-statement-logging",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "a database layer that logs every SQL statement at info level or above",
     doc: include_str!("../../rules/docs/sql-statement-logging.md"),
 };

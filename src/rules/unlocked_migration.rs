@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     id: "unlocked-migration",
     family: "migrations",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: crate::diagnostic::Applicability::Manual,
     summary: "migrations applied at startup by every instance with no cross-instance lock",
     doc: include_str!("../../rules/docs/unlocked-migration.md"),
 };
@@ -86,11 +86,14 @@ impl Rule for UnlockedMigration {
             if !unit.is_service_region(run.region) {
                 continue;
             }
-            if is_sqlite(project, unit, run.region) {
+            if on_silent_backend(project, unit, &run) {
                 // A SQLite file is per-instance state: not a shared schema (see the rule's page).
                 continue;
             }
-            if run.runner.locks == RunnerLocks::ByBackend && run.locking_off.is_none() {
+            if run.runner.locks == RunnerLocks::ByBackend
+                && run.locking_off.is_none()
+                && locks_on_backend(project, unit, &run)
+            {
                 continue;
             }
             let mut visited = BTreeSet::new();
@@ -864,8 +867,20 @@ fn backends_near(project: &Project, unit: &Unit, region: RegionId) -> Vec<&'stat
     found.into_iter().collect()
 }
 
-fn is_sqlite(project: &Project, unit: &Unit, region: RegionId) -> bool {
-    backends_near(project, unit, region) == ["sqlite"]
+/// Whether every backend the run may use is one its runner lists as `silent-backends` (SQLite:
+/// a file per instance, not a shared schema).
+fn on_silent_backend(project: &Project, unit: &Unit, run: &Run) -> bool {
+    let backends = backends_near(project, unit, run.region);
+    !backends.is_empty()
+        && (backends.iter()).all(|b| run.runner.silent_backends.iter().any(|s| s == b))
+}
+
+/// Whether a `by-backend` runner locks for this run: it may use one of its `lock-backends`, or
+/// its backend is unknown.
+fn locks_on_backend(project: &Project, unit: &Unit, run: &Run) -> bool {
+    let backends = backends_near(project, unit, run.region);
+    backends.is_empty()
+        || (backends.iter()).any(|b| run.runner.lock_backends.iter().any(|l| l == b))
 }
 
 // ---------------------------------------------------------------------------------------------

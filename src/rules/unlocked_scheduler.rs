@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     id: "unlocked-scheduler",
     family: "schedulers",
     default_severity: Severity::Warning,
-    fix: "manual",
+    fix: crate::diagnostic::Applicability::Manual,
     summary: "an in-process cron or timer job that every instance runs, with no cross-process lock",
     doc: include_str!("../../rules/docs/unlocked-scheduler.md"),
 };

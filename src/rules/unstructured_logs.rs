@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     id: "unstructured-logs",
     family: "logs",
     default_severity: Severity::Note,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "a service that logs in a human format only, which a log store cannot query by field",
     doc: include_str!("../../rules/docs/unstructured-logs.md"),
 };

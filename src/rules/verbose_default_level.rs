@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     id: "verbose-default-level",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: "machine",
+    fix: crate::diagnostic::Applicability::Machine,
     summary: "a default log filter of debug or trace, in code or in shipped deploy files",
     doc: include_str!("../../rules/docs/verbose-default-level.md"),
 };

@@ -29,3 +29,45 @@ pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// `SCALELINT_BLESS=1`: snapshot tests write what they got instead of failing.
+pub fn blessing() -> bool {
+    std::env::var_os("SCALELINT_BLESS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Compares `got` with the snapshot file `path` (missing: empty); when blessing, writes `got`
+/// there instead (or removes the file when `got` is `None`). Mismatches go to `problems`.
+pub fn check_snapshot(path: &Path, got: Option<&str>, problems: &mut Vec<String>) {
+    let want = std::fs::read_to_string(path).ok();
+    if want.as_deref() == got {
+        return;
+    }
+    let shown = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    if blessing() {
+        match got {
+            Some(text) => std::fs::write(path, text).unwrap(),
+            None => std::fs::remove_file(path).unwrap(),
+        }
+        return;
+    }
+    problems.push(match (want, got) {
+        (None, _) => format!("{shown}: missing (run with SCALELINT_BLESS=1 to write it)"),
+        (Some(_), None) => format!("{shown}: stale, nothing produces it any more"),
+        (Some(want), Some(got)) => format!(
+            "{shown}: differs (SCALELINT_BLESS=1 rewrites it after you check the change)\n{}",
+            line_diff(&want, got)
+        ),
+    });
+}
+
+/// What changed from the snapshot to what the run gave, as a unified diff.
+fn line_diff(want: &str, got: &str) -> String {
+    similar::TextDiff::from_lines(want, got)
+        .unified_diff()
+        .header("snapshot", "got")
+        .to_string()
+}
