@@ -369,6 +369,10 @@ pub struct SchedulerEntry {
     /// Methods a loop calls to run the due jobs (`tick`, `run_pending`).
     #[serde(default)]
     pub(crate) drive_methods: Vec<String>,
+    /// Paths under which another crate re-exports this one (`apalis::cron` for apalis-cron):
+    /// a call through them is the library's.
+    #[serde(default)]
+    pub(crate) reexports: Vec<String>,
     pub(crate) source: String,
 }
 
@@ -451,6 +455,17 @@ pub struct LockEntry {
     /// Case-insensitive substrings of SQL text.
     #[serde(default)]
     pub(crate) sql: Vec<String>,
+    /// Groups of case-insensitive substrings that must all appear in one text, in this order
+    /// (`update`, `set`, `now() +`, `where`, `now()`: a lease row claimed until a later time).
+    #[serde(default)]
+    pub(crate) sql_all: Vec<Vec<String>>,
+    /// The SQL guards only inside a transaction (`FOR UPDATE SKIP LOCKED`): it counts when its
+    /// statement also writes, or when the function that runs it opens a transaction.
+    #[serde(default)]
+    pub(crate) needs_transaction: bool,
+    /// Methods that open a transaction (`pool.begin()`), for `needs-transaction`.
+    #[serde(default)]
+    pub(crate) transaction_methods: Vec<String>,
     /// The literal `"NX"` of a raw Redis `SET`.
     #[serde(default)]
     pub(crate) redis_nx_literal: bool,
@@ -494,6 +509,11 @@ pub struct SideEffectEntry {
     /// SQL statements that write, matched as words in string literals.
     #[serde(default)]
     pub(crate) sql_writes: Vec<String>,
+    /// Column words of a lease or heartbeat (`updated_at`, `heartbeat`): an `UPDATE` that sets
+    /// only such columns of rows picked by id (`WHERE id IN (..)`) renews what this instance
+    /// already owns, which is per-instance work, not a shared side effect.
+    #[serde(default)]
+    pub(crate) renewal_columns: Vec<String>,
     /// The file must name one of these crates (empty: any file).
     #[serde(default)]
     pub(crate) crates: Vec<String>,

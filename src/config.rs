@@ -43,6 +43,8 @@ pub struct FileConfig {
     pub exclude: Vec<String>,
     #[serde(default)]
     pub lock_functions: Vec<String>,
+    #[serde(default)]
+    pub leader_functions: Vec<String>,
     pub service: Option<bool>,
     #[serde(default)]
     pub single_instance: Vec<String>,
@@ -68,6 +70,9 @@ pub struct Config {
     pub exclude: globset::GlobSet,
     pub exclude_patterns: Vec<String>,
     pub lock_functions: Vec<String>,
+    /// Functions that say whether this instance is the leader (`cluster::is_leader`): a job that
+    /// checks one runs on one instance.
+    pub leader_functions: Vec<String>,
     pub service: Option<bool>,
     pub single_instance: Vec<String>,
     pub catalog: Option<toml::Table>,
@@ -148,6 +153,7 @@ impl Config {
             exclude,
             exclude_patterns: file.exclude,
             lock_functions: file.lock_functions,
+            leader_functions: file.leader_functions,
             service: file.service,
             single_instance: file.single_instance,
             catalog: file.catalog,
@@ -272,6 +278,10 @@ exclude = []
 
 # Functions of yours that take a cross-instance lock (matched by name or path suffix).
 lock-functions = []
+
+# Functions of yours that say whether this instance is the leader (a raft, etcd or Kubernetes
+# lease election): a job that checks one runs on one instance. Matched like lock-functions.
+leader-functions = []
 
 # Binaries or crates deployed as exactly one replica: their jobs and migrations are not reported.
 single-instance = []

@@ -658,6 +658,8 @@ fn analyse_workspace(
             Some(Level::Allow) => return false,
             Some(Level::Deny) => Severity::Error,
             Some(Level::Warn) => Severity::Warning,
+            // A rule may lower one finding to a note (jobs whose writes are all idempotent).
+            None if d.severity == Severity::Note => Severity::Note,
             None => rules::meta(&d.rule).map_or(d.severity, |m| m.default_severity),
         };
         d.severity = severity;

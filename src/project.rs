@@ -66,6 +66,8 @@ pub struct Project {
     has_service: bool,
     callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
     roles: std::sync::OnceLock<crate::analysis::roles::Roles>,
+    /// The text of every string `const`/`static` of the workspace, by name.
+    const_texts: std::sync::OnceLock<HashMap<String, Vec<String>>>,
 }
 
 impl Project {
@@ -101,6 +103,7 @@ impl Project {
             has_service: false,
             callers: std::sync::OnceLock::new(),
             roles: std::sync::OnceLock::new(),
+            const_texts: std::sync::OnceLock::new(),
         };
         project.has_service = project.find_service();
         project
@@ -216,6 +219,32 @@ impl Project {
             index
         });
         index.get(&target).map_or(&[], Vec::as_slice)
+    }
+
+    /// The text of the string constant `name` as `unit` sees it: its own file's first, else
+    /// the workspace's when only one text goes by that name.
+    pub fn const_text<'a>(&'a self, unit: &'a Unit, name: &str) -> Option<&'a str> {
+        if let Some(c) = unit.facts.consts.iter().find(|c| c.name == name) {
+            return c.text.as_deref();
+        }
+        let index = self.const_texts.get_or_init(|| {
+            let mut index: HashMap<String, Vec<String>> = HashMap::new();
+            for u in &self.units {
+                for c in &u.facts.consts {
+                    if let Some(t) = &c.text {
+                        let texts = index.entry(c.name.clone()).or_default();
+                        if !texts.contains(t) {
+                            texts.push(t.clone());
+                        }
+                    }
+                }
+            }
+            index
+        });
+        match index.get(name).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            _ => None,
+        }
     }
 
     pub fn fn_fact(&self, r: FnRef) -> &FnFact {

@@ -498,3 +498,33 @@ fn each_file_is_reported_once_and_only_under_the_paths_given() {
         "{some:?}"
     );
 }
+
+/// A job whose every write is idempotent is a note by default; a configured level still wins.
+#[test]
+fn idempotent_jobs_are_notes_unless_a_level_is_set() {
+    let job = "pub fn start(pool: sqlx::PgPool) {\n    tokio::spawn(async move {\n        loop {\n            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;\n            let _ = sqlx::query(\"INSERT INTO seen (id) SELECT id FROM events ON CONFLICT DO NOTHING\").execute(&pool).await;\n        }\n    });\n}\n";
+    let dir = project(&[("src/lib.rs", job)]);
+    let severities = |dir: &tempfile::TempDir| {
+        let (_, out, err) = stdout_of(scalelint().current_dir(dir.path()).args([
+            "--format",
+            "json",
+            "--select",
+            "unlocked-scheduler",
+            ".",
+        ]));
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["severity"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(severities(&dir), ["note"]);
+    std::fs::write(
+        dir.path().join("scalelint.toml"),
+        "[rules.unlocked-scheduler]\nlevel = \"warn\"\n",
+    )
+    .unwrap();
+    assert_eq!(severities(&dir), ["warning"]);
+}

@@ -79,19 +79,21 @@ impl LockVerdict {
 /// The locks that guard what follows them (for notes).
 macro_rules! held_locks {
     () => {
-        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease"
+        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease, a ledger-row claim (`UPDATE .. SET lock_until = now() + .. WHERE .. lock_until <= now()`)"
     };
 }
 
 /// What the note says was looked for.
 pub const LOOKED_FOR: &str = concat!(
     held_locks!(),
-    ", a `FOR UPDATE SKIP LOCKED` claim, or a function named in `lock-functions`"
+    ", a leader check, a `FOR UPDATE SKIP LOCKED` claim in a transaction, or a function named in `lock-functions` or `leader-functions`"
 );
 
 /// What the note says was looked for when the lock must be held at a site (`held_at`).
-pub const LOOKED_FOR_HELD: &str =
-    concat!(held_locks!(), ", or a function named in `lock-functions`");
+pub const LOOKED_FOR_HELD: &str = concat!(
+    held_locks!(),
+    ", a leader check, or a function named in `lock-functions` or `leader-functions`"
+);
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
 /// A lock that guards a whole job is preferred over a row claim (`FOR UPDATE SKIP LOCKED`).
@@ -255,25 +257,43 @@ pub fn effect_outside_claims(
             }
         });
     }
-    for (text, span) in code_strings(&unit.facts, region) {
+    for (text, span) in code_strings(project, unit, region) {
         let lower = text.to_ascii_lowercase();
-        if project
-            .catalog
-            .lock
-            .iter()
-            .any(|e| e.cross_process && contains_any(&lower, &e.sql))
-        {
+        if project.catalog.lock.iter().any(|e| {
+            e.cross_process
+                && contains_any(&lower, &e.sql)
+                && claim_holds(project, unit, region, e, text)
+        }) {
             guards.push(span);
+        }
+    }
+    // What runs only when a claim returned something: the branches of an `if`/`match` on its
+    // result, and what follows a `let` bound to it in the same block.
+    let mut gated: Vec<Span> = vec![];
+    for g in &guards {
+        for gate in unit.facts.gates.iter().filter(|x| x.cond.contains(*g)) {
+            gated.push(gate.body);
+        }
+        for l in unit
+            .facts
+            .lets
+            .iter()
+            .filter(|l| l.init.span().contains(*g))
+        {
+            let block = unit.facts.region(l.region).span;
+            gated.push(Span::new(l.span.end, block.end));
         }
     }
     super::side_effects::effect_sites(project, unit_idx, region)
         .into_iter()
-        .find(|e| !guards.iter().any(|g| g.contains(e.span)))
+        .find(|e| {
+            !guards.iter().any(|g| g.contains(e.span)) && !gated.iter().any(|g| g.contains(e.span))
+        })
 }
 
 fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
     LockHit {
-        name: format!("the lock function `{via}` (lock-functions)"),
+        name: user_fn_name(project, &project.fn_fact(f).path, &via),
         evidence: format!("`{via}`"),
         file: project.units[f.file].id,
         span: project.fn_fact(f).ident_span,
@@ -282,12 +302,13 @@ fn user_fn_hit(project: &Project, f: FnRef, via: String) -> LockHit {
     }
 }
 
-/// The configured lock functions as path segments (`crate::` dropped).
+/// The configured lock and leader functions as path segments (`crate::` dropped).
 fn user_lock_paths(project: &Project) -> Vec<Vec<&str>> {
     project
         .config
         .lock_functions
         .iter()
+        .chain(&project.config.leader_functions)
         .map(|s| {
             s.split("::")
                 .filter(|x| *x != "crate" && !x.is_empty())
@@ -295,6 +316,23 @@ fn user_lock_paths(project: &Project) -> Vec<Vec<&str>> {
         })
         .filter(|v: &Vec<&str>| !v.is_empty())
         .collect()
+}
+
+/// How a configured function is named in notes: `the lock function `x` (lock-functions)` or
+/// `the leader check `x` (leader-functions)`.
+fn user_fn_name(project: &Project, path: &[String], shown: &str) -> String {
+    let is_leader = project.config.leader_functions.iter().any(|s| {
+        let p: Vec<&str> = s
+            .split("::")
+            .filter(|x| *x != "crate" && !x.is_empty())
+            .collect();
+        !p.is_empty() && ends_with(path, &p)
+    });
+    if is_leader {
+        format!("the leader check `{shown}` (leader-functions)")
+    } else {
+        format!("the lock function `{shown}` (lock-functions)")
+    }
 }
 
 /// Whether a function definition is one the user named in `lock-functions`.
@@ -332,8 +370,11 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
         via: None,
         claim_only: scope == Scope::Claim,
     };
-    for (text, span) in code_strings(facts, region) {
-        if let Some((e, evidence)) = text_lock(facts, text, &entries) {
+    for (text, span) in code_strings(project, unit, region) {
+        if let Some((e, evidence)) = text_lock(facts, text, &entries)
+            && claim_holds(project, unit, region, e, text)
+            && !pooled_session_lock(unit, region, text, span)
+        {
             return Some(hit(&e.name, evidence, span));
         }
     }
@@ -344,7 +385,9 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
     };
     for call in facts.calls_within(region) {
         for e in &entries {
-            if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns()) {
+            if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns())
+                && (!e.needs_transaction || opens_transaction(project, unit, region, e))
+            {
                 let name = if cross {
                     e.name.clone()
                 } else {
@@ -354,7 +397,7 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
             }
         }
         if !user.is_empty()
-            && let Some(h) = user_lock_call(&call.val, &user)
+            && let Some(h) = user_lock_call(project, &call.val, &user)
         {
             return Some(LockHit { file: unit.id, ..h });
         }
@@ -384,7 +427,7 @@ fn text_lock<'e>(
 ) -> Option<(&'e LockEntry, String)> {
     let lower = text.to_ascii_lowercase();
     entries.iter().find_map(|e| {
-        if contains_any(&lower, &e.sql) {
+        if contains_any(&lower, &e.sql) || contains_all_in_order(&lower, &e.sql_all) {
             Some((*e, format!("{text:?}")))
         } else if e.redis_nx_literal
             && text.eq_ignore_ascii_case("nx")
@@ -395,6 +438,339 @@ fn text_lock<'e>(
             None
         }
     })
+}
+
+/// Whether lower-cased text holds every substring of one group, in order (whitespace runs read
+/// as one space).
+fn contains_all_in_order(lower: &str, groups: &[Vec<String>]) -> bool {
+    if groups.is_empty() {
+        return false;
+    }
+    let text = format!(
+        " {} ",
+        lower.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    groups.iter().any(|group| {
+        let mut at = 0;
+        group.iter().all(|piece| {
+            let piece = piece.to_ascii_lowercase();
+            match text[at..].find(&piece) {
+                Some(i) => {
+                    at += i + piece.len();
+                    true
+                }
+                None => false,
+            }
+        })
+    })
+}
+
+/// Whether a claim that holds only inside a transaction (`needs-transaction`) holds where it is:
+/// its statement also writes, or the region opens a transaction.
+fn claim_holds(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    e: &LockEntry,
+    text: &str,
+) -> bool {
+    if !e.needs_transaction {
+        return true;
+    }
+    let writes = project
+        .catalog
+        .side_effect
+        .iter()
+        .any(|s| super::matchers::sql_write(text, &s.sql_writes).is_some());
+    writes || opens_transaction(project, unit, region, e)
+}
+
+/// Whether the region opens a transaction: `pool.begin()`, `conn.transaction(..)`, `"BEGIN"`.
+fn opens_transaction(project: &Project, unit: &Unit, region: RegionId, e: &LockEntry) -> bool {
+    let by_method = unit.facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Val::Method { name, .. } = v {
+                hit |= e.transaction_methods.iter().any(|m| m == name);
+            }
+        });
+        hit
+    });
+    by_method
+        || code_strings(project, unit, region)
+            .into_iter()
+            .any(|(t, _)| {
+                let t = t.trim_start().to_ascii_lowercase();
+                t.starts_with("begin") || t.starts_with("start transaction")
+            })
+}
+
+/// A claim that does not hold where it is taken (`FOR UPDATE SKIP LOCKED` in autocommit), in the
+/// regions or the functions they call: a guard the code meant to take, for the note.
+pub fn broken_claim(project: &Project, regions: &[(usize, RegionId)]) -> Option<LockHit> {
+    let entries: Vec<&LockEntry> = project
+        .catalog
+        .lock
+        .iter()
+        .filter(|e| e.cross_process && e.needs_transaction)
+        .collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let mut todo: Vec<(usize, RegionId, Option<String>, usize)> =
+        regions.iter().map(|&(u, r)| (u, r, None, 0)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((u, region, via, depth)) = todo.pop() {
+        let unit = &project.units[u];
+        for (text, span) in code_strings(project, unit, region) {
+            if let Some((e, evidence)) = text_lock(&unit.facts, text, &entries)
+                && !claim_holds(project, unit, region, e, text)
+            {
+                return Some(LockHit {
+                    name: e.name.clone(),
+                    evidence,
+                    file: unit.id,
+                    span,
+                    via,
+                    claim_only: true,
+                });
+            }
+        }
+        if depth < 4 {
+            for f in project.callees_in_region(u, region) {
+                if seen.insert(f) {
+                    let fact = project.fn_fact(f);
+                    todo.push((f.file, fact.body, Some(fact.path.join("::")), depth + 1));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A function the regions call (or the functions they call, two levels down) whose name says it
+/// is a leader check or a lock (`is_leader`, `dist_lock::lock`) but that reaches no cross-process
+/// primitive scalelint knows: for the note, which says how to declare it.
+pub fn guard_candidate(project: &Project, regions: &[(usize, RegionId)]) -> Option<(FnRef, bool)> {
+    let looks = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        let leader = n.contains("leader") || n.contains("primary");
+        let lock = n
+            .split('_')
+            .any(|w| matches!(w, "lock" | "locked" | "lease" | "mutex"))
+            || n.starts_with("try_lock")
+            || n.contains("dist_lock");
+        (leader || lock).then_some(leader)
+    };
+    let mut level: Vec<FnRef> = regions
+        .iter()
+        .flat_map(|&(u, r)| project.callees_in_region(u, r))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        let mut next = vec![];
+        for f in level {
+            if !seen.insert(f) {
+                continue;
+            }
+            let fact = project.fn_fact(f);
+            let in_module = fact.path.iter().rev().skip(1).any(|m| looks(m).is_some());
+            if let Some(leader) = looks(&fact.name).or(in_module.then_some(false)) {
+                return Some((f, leader));
+            }
+            next.extend(project.callees_in_region(f.file, fact.body));
+        }
+        level = next;
+    }
+    None
+}
+
+/// A leader elected from the cluster's membership, bound in the job and checked before the work:
+/// `let is_leader = match cluster::get_cached_nodes(..).await { Some(n) => n[0].uuid == me, .. }`.
+/// Every instance reads the same member list (kept by the coordination service the cluster
+/// registers in) and only one finds itself first. The binding's name says it is a leader check;
+/// its initialiser must read the membership (a call whose path names the cluster, its nodes,
+/// members or peers), so a process-local flag named `is_leader` is not one.
+pub fn membership_leader(
+    unit: &Unit,
+    within: impl Fn(&crate::facts::LetFact) -> bool,
+) -> Option<LockHit> {
+    unit.facts.lets.iter().filter(|l| within(l)).find_map(|l| {
+        let name = l.name.to_ascii_lowercase();
+        if !name.contains("leader") {
+            return None;
+        }
+        let mut reads = None;
+        // The initialiser's calls (a `match` on the member list is not one value).
+        for c in unit
+            .facts
+            .calls
+            .iter()
+            .filter(|c| l.span.contains(c.val.span()))
+        {
+            c.val.walk(&mut |v| {
+                if reads.is_none()
+                    && let Some(p) = v.call_path()
+                    && p.iter().any(|s| {
+                        let s = s.to_ascii_lowercase();
+                        ["cluster", "nodes", "members", "peers"]
+                            .iter()
+                            .any(|w| s.contains(w))
+                    })
+                {
+                    reads = Some(p.join("::"));
+                }
+            });
+        }
+        reads.map(|via| LockHit {
+            name: "a leader elected from the cluster membership".into(),
+            evidence: format!("`{}` from `{via}(..)`", l.name),
+            file: unit.id,
+            span: l.span,
+            via: Some(via),
+            claim_only: false,
+        })
+    })
+}
+
+/// Methods that run a statement on the executor they are given (sqlx, diesel) or called on
+/// (tokio-postgres, sea-orm).
+const EXECUTORS: &[&str] = &[
+    "execute",
+    "fetch_one",
+    "fetch_optional",
+    "fetch_all",
+    "fetch",
+    "get_result",
+    "get_results",
+    "load",
+    "first",
+    "query_one",
+    "query_opt",
+    "query",
+    "query_all",
+    "batch_execute",
+];
+
+/// Whether a session-level lock statement (`pg_try_advisory_lock`, `pg_advisory_lock`,
+/// `GET_LOCK`; not the `_xact_` forms) at `span` runs on a pool rather than on one connection held
+/// in a binding: `fetch_one(&pool)`, `fetch_one(&self.pool)`, a `&PgPool` / `DatabaseConnection`
+/// parameter, or a temporary `&mut *pool.acquire().await?`. The lock then stays on whichever
+/// pooled connection ran it; the unlock, or the next tick's check, may run on another.
+pub fn pooled_session_lock(unit: &Unit, region: RegionId, text: &str, span: Span) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let session = (lower.contains("pg_try_advisory_lock") || lower.contains("pg_advisory_lock"))
+        && !lower.contains("xact")
+        || lower.contains("get_lock(");
+    if !session {
+        return false;
+    }
+    let facts = &unit.facts;
+    let Some(call) = facts
+        .calls_within(region)
+        .find(|c| c.val.span().contains(span))
+    else {
+        return false;
+    };
+    let (root, links) = call.val.chain();
+    for l in links.iter().chain(std::iter::once(&root)) {
+        let Val::Method {
+            name, args, recv, ..
+        } = l
+        else {
+            continue;
+        };
+        if !EXECUTORS.contains(&name.as_str()) {
+            continue;
+        }
+        // tokio-postgres / sea-orm: the executor is the receiver when the text is an argument.
+        let text_is_arg = args.first().is_some_and(|a| a.span().contains(span));
+        let exec = if text_is_arg {
+            &**recv
+        } else {
+            match args.first() {
+                Some(a) => a,
+                None => continue,
+            }
+        };
+        return is_pool(facts, call.region, exec);
+    }
+    false
+}
+
+/// Whether an executor expression is a pool (or a connection borrowed from one for one statement).
+fn is_pool(facts: &FileFacts, region: RegionId, v: &Val) -> bool {
+    let pool_type = |ty: &str| {
+        (ty.contains("Pool") && !ty.contains("PoolConnection") && !ty.contains("PooledConnection"))
+            || ty.contains("DatabaseConnection")
+    };
+    match v {
+        // A connection taken for this statement only: `&mut *pool.acquire().await?`.
+        Val::Method { .. } => v.chain().1.iter().any(|l| {
+            l.method_name()
+                .is_some_and(|m| matches!(m, "get" | "acquire" | "get_conn" | "get_connection"))
+        }),
+        Val::Field { name, .. } => name.to_ascii_lowercase().contains("pool"),
+        Val::Path { path, .. } if path.len() == 1 => {
+            let name = &path[0];
+            if let Some(b) = facts.binding(name, region) {
+                // `let conn = pool.acquire().await?` holds one connection: not a pool.
+                let (root, links) = b.init.chain();
+                let takes_one = links.iter().any(|l| {
+                    l.method_name().is_some_and(|m| {
+                        matches!(m, "get" | "acquire" | "get_conn" | "begin" | "transaction")
+                    })
+                });
+                if takes_one {
+                    return false;
+                }
+                return root.call_path().is_some_and(|p| {
+                    p.iter().any(|s| s.contains("Pool"))
+                        || p.last().is_some_and(|l| l.starts_with("connect"))
+                }) || links
+                    .iter()
+                    .any(|l| l.method_name().is_some_and(|m| m.starts_with("connect")));
+            }
+            facts
+                .enclosing_fn(region)
+                .is_some_and(|f| f.params.iter().any(|p| &p.name == name && pool_type(&p.ty)))
+        }
+        _ => false,
+    }
+}
+
+/// A session-level lock the regions (or what they call) take through a pool: for the finding.
+pub fn pooled_lock(project: &Project, regions: &[(usize, RegionId)]) -> Option<LockHit> {
+    let entries = entries(project, Scope::Job);
+    let mut todo: Vec<(usize, RegionId, Option<String>, usize)> =
+        regions.iter().map(|&(u, r)| (u, r, None, 0)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((u, region, via, depth)) = todo.pop() {
+        let unit = &project.units[u];
+        for (text, span) in code_strings(project, unit, region) {
+            if let Some((e, evidence)) = text_lock(&unit.facts, text, &entries)
+                && pooled_session_lock(unit, region, text, span)
+            {
+                return Some(LockHit {
+                    name: e.name.clone(),
+                    evidence,
+                    file: unit.id,
+                    span,
+                    via,
+                    claim_only: false,
+                });
+            }
+        }
+        if depth < 4 {
+            for f in project.callees_in_region(u, region) {
+                if seen.insert(f) {
+                    let fact = project.fn_fact(f);
+                    todo.push((f.file, fact.body, Some(fact.path.join("::")), depth + 1));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether lower-cased text contains one of the (case-insensitive) SQL substrings.
@@ -439,13 +815,19 @@ pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
         return true;
     }
     let user = user_lock_paths(project);
-    if !user.is_empty() && user_lock_call(val, &user).is_some() {
+    if !user.is_empty() && user_lock_call(project, val, &user).is_some() {
         return true;
     }
+    let region = facts
+        .calls
+        .iter()
+        .find(|c| c.val.span().contains(val.span()))
+        .map_or(0, |c| c.region);
     let mut hit = false;
     val.walk(&mut |v| {
-        if let Val::Str { value, .. } = v {
-            hit |= text_lock(facts, value, &entries).is_some();
+        if let Val::Str { value, span } = v {
+            hit |= text_lock(facts, value, &entries).is_some()
+                && !pooled_session_lock(unit, region, value, *span);
         }
     });
     hit
@@ -455,7 +837,9 @@ pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
 /// itself or through a workspace function it calls.
 pub fn val_releases_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
     let reach = project.reach("lock-release", |u, f| {
-        code_strings(&u.facts, f.body).any(|(t, _)| text_releases(project, t))
+        code_strings(project, u, f.body)
+            .into_iter()
+            .any(|(t, _)| text_releases(project, t))
             || u.facts.calls_within(f.body).any(|c| {
                 c.val
                     .chain()
@@ -539,8 +923,13 @@ pub fn held_at(
     let job = entries(project, Scope::Job);
     // Locks and unlocks before the site, in order: the last one must be a lock.
     let mut events: Vec<(usize, bool)> = vec![];
-    for (text, span) in code_strings(facts, scope).filter(|(_, s)| s.start < site.start) {
-        if text_lock(facts, text, &job).is_some() {
+    for (text, span) in code_strings(project, &project.units[unit_idx], scope)
+        .into_iter()
+        .filter(|(_, s)| s.start < site.start)
+    {
+        if text_lock(facts, text, &job).is_some()
+            && !pooled_session_lock(&project.units[unit_idx], scope, text, span)
+        {
             events.push((span.start, true));
         } else if text_releases(project, text) {
             events.push((span.start, false));
@@ -561,7 +950,7 @@ pub fn held_at(
 }
 
 /// A call of a configured lock function: `leader::run_exclusive(..)` or a method of that name.
-fn user_lock_call(val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
+fn user_lock_call(project: &Project, val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
     let mut out = None;
     val.walk(&mut |v| {
         if out.is_some() {
@@ -588,8 +977,9 @@ fn user_lock_call(val: &Val, user: &[Vec<&str>]) -> Option<LockHit> {
             }
             _ => return,
         };
+        let path: Vec<String> = name.split("::").map(String::from).collect();
         out = Some(LockHit {
-            name: format!("the lock function `{name}` (lock-functions)"),
+            name: user_fn_name(project, &path, &name),
             evidence: format!("`{name}(..)`"),
             file: 0,
             span,

@@ -2,7 +2,8 @@
 //! Shared by the lock, side-effect and scheduler checks.
 
 use crate::catalog::{CallPatterns, segments};
-use crate::facts::{FileFacts, RegionId, Val, ends_with};
+use crate::facts::{FileFacts, MacroArg, RegionId, Val, ends_with};
+use crate::project::{Project, Unit};
 use crate::source::Span;
 
 /// Whether the file names one of the crates: a path starting with it or a glob import from it.
@@ -127,8 +128,25 @@ const MESSAGE_MACROS: &[&str] = &[
     "unimplemented",
 ];
 
-/// String literals in `region` that are not log or format messages.
-pub fn code_strings(facts: &FileFacts, region: RegionId) -> impl Iterator<Item = (&str, Span)> {
+/// The text `region` holds as code: its string literals that are not log or format messages,
+/// format strings that are SQL statements (`format!("SELECT pg_advisory_lock({})", KEY)`), and the
+/// text of the string constants it names (`sql_query(LOCK_SQL)`, in any module), at the place
+/// they are named.
+pub fn code_strings<'a>(
+    project: &'a Project,
+    unit: &'a Unit,
+    region: RegionId,
+) -> Vec<(&'a str, Span)> {
+    let facts = &unit.facts;
+    let format_spans: Vec<Span> = facts
+        .macros_within(region)
+        .filter(|m| {
+            m.path
+                .last()
+                .is_some_and(|n| matches!(n.as_str(), "format" | "format_args"))
+        })
+        .map(|m| m.span)
+        .collect();
     let message_spans: Vec<Span> = facts
         .macros_within(region)
         .filter(|m| {
@@ -138,10 +156,77 @@ pub fn code_strings(facts: &FileFacts, region: RegionId) -> impl Iterator<Item =
         })
         .map(|m| m.span)
         .collect();
-    facts
+    let mut out: Vec<(&str, Span)> = facts
         .strings_within(region)
-        .filter(move |s| !message_spans.iter().any(|m| m.contains(s.span)))
+        .filter(|s| {
+            !message_spans.iter().any(|m| m.contains(s.span))
+                || (format_spans.iter().any(|m| m.contains(s.span)) && is_sql_statement(&s.value))
+        })
         .map(|s| (s.value.as_str(), s.span))
+        .collect();
+    let mut consts = vec![];
+    let mut named = |v: &'a Val| {
+        if let Val::Path { path, span } = v
+            && let Some(name) = path.last()
+            && is_const_name(name)
+        {
+            consts.push((name.as_str(), *span));
+        }
+    };
+    for call in facts.calls_within(region) {
+        call.val.walk(&mut named);
+    }
+    for m in facts.macros_within(region) {
+        for a in &m.args {
+            match a {
+                MacroArg::Expr(v) | MacroArg::Field { value: v, .. } => v.walk(&mut named),
+                MacroArg::Unparsed { .. } => {}
+            }
+        }
+    }
+    consts.sort_by_key(|(_, s)| (s.start, s.end));
+    consts.dedup();
+    for (name, span) in consts {
+        if let Some(text) = project.const_text(unit, name) {
+            out.push((text, span));
+        }
+    }
+    out
+}
+
+/// `LOCK_SQL`, `MIGRATION_LOCK_KEY`: the name of a constant by Rust's convention.
+fn is_const_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether a text starts as a SQL statement (`SELECT ..`, `UPDATE ..`): a format string that
+/// builds SQL rather than a message.
+pub fn is_sql_statement(text: &str) -> bool {
+    let first = text
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "SELECT"
+            | "INSERT"
+            | "UPDATE"
+            | "DELETE"
+            | "WITH"
+            | "MERGE"
+            | "TRUNCATE"
+            | "LOCK"
+            | "CREATE"
+            | "ALTER"
+            | "DROP"
+            | "UPSERT"
+            | "REPLACE"
+    ) && text.trim().contains(' ')
 }
 
 /// The words of a text, upper-cased, with the character before each (for statement starts).

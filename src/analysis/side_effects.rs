@@ -49,8 +49,10 @@ pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option
         if e.sql_writes.is_empty() {
             continue;
         }
-        for (text, span) in code_strings(facts, region) {
-            if let Some(stmt) = sql_write(text, &e.sql_writes) {
+        for (text, span) in code_strings(project, unit, region) {
+            if let Some(stmt) = sql_write(text, &e.sql_writes)
+                && !is_renewal(text, &e.renewal_columns)
+            {
                 return Some(make(&e.name, &e.kind, format!("`{stmt}`"), span));
             }
         }
@@ -115,8 +117,10 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
         if e.sql_writes.is_empty() {
             continue;
         }
-        for (text, span) in code_strings(facts, region) {
-            if let Some(stmt) = sql_write(text, &e.sql_writes) {
+        for (text, span) in code_strings(project, unit, region) {
+            if let Some(stmt) = sql_write(text, &e.sql_writes)
+                && !is_renewal(text, &e.renewal_columns)
+            {
                 out.push(Effect {
                     name: e.name.clone(),
                     kind: e.kind.clone(),
@@ -182,4 +186,139 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
         });
     }
     out
+}
+
+/// Whether a SQL text is one `UPDATE` that sets only lease or heartbeat columns (`columns`) of
+/// rows picked by id: `UPDATE jobs SET updated_at = $1 WHERE id IN (..)`.
+pub fn is_renewal(text: &str, columns: &[String]) -> bool {
+    if columns.is_empty() {
+        return false;
+    }
+    let lower = text
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = lower.trim_end_matches(';').trim();
+    if !lower.starts_with("update ") || lower.matches("update ").count() != 1 {
+        return false;
+    }
+    let Some(set) = lower.find(" set ") else {
+        return false;
+    };
+    let Some(wh) = lower[set..].find(" where ").map(|i| i + set) else {
+        return false;
+    };
+    let (assignments, filter) = (&lower[set + 5..wh], &lower[wh + 7..]);
+    // Top-level commas separate the assignments.
+    let mut depth = 0i32;
+    let mut parts = vec![];
+    let mut start = 0;
+    for (i, c) in assignments.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&assignments[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&assignments[start..]);
+    let only_lease = parts.iter().all(|p| {
+        let col = p.split('=').next().unwrap_or("").trim();
+        let col = col.rsplit('.').next().unwrap_or(col).trim_matches('"');
+        !col.is_empty() && columns.iter().any(|w| col.contains(w.as_str()))
+    });
+    let by_id = [
+        "id in (",
+        "id = any(",
+        "id = any (",
+        "id = $",
+        "id = ?",
+        "id=$",
+        "id=?",
+    ]
+    .iter()
+    .any(|k| filter.contains(k));
+    only_lease && by_id
+}
+
+/// Whether a SQL text writes only idempotently: `INSERT .. ON CONFLICT DO NOTHING / DO UPDATE`,
+/// `INSERT IGNORE`, `INSERT OR IGNORE`, `.. ON DUPLICATE KEY UPDATE`: running it again changes
+/// nothing the first run did not.
+pub fn is_idempotent_write(text: &str) -> bool {
+    let lower = text
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let inserts = lower.matches("insert ").count();
+    let writes_otherwise = ["update ", "delete ", "truncate ", "merge "]
+        .iter()
+        .any(|w| {
+            lower.starts_with(w)
+                || lower.contains(&format!("; {w}"))
+                || lower.contains(&format!(") {w}"))
+        });
+    if inserts == 0 || writes_otherwise {
+        return false;
+    }
+    lower.contains("on conflict")
+        || lower.contains("insert ignore")
+        || lower.contains("insert or ignore")
+        || lower.contains("on duplicate key update")
+}
+
+/// The effects the regions reach, through the functions they call (bounded), when every one of
+/// them is an idempotent SQL write; `None` when there is none or one that is not.
+pub fn only_idempotent_writes(project: &Project, regions: &[(usize, RegionId)]) -> Option<Effect> {
+    let reach = project.reach("side-effect", |u, f| {
+        direct_effect(project, u, f.body).is_some()
+    });
+    let mut todo: Vec<(usize, RegionId, usize)> = regions.iter().map(|&(u, r)| (u, r, 0)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut first = None;
+    while let Some((u, region, depth)) = todo.pop() {
+        let unit = &project.units[u];
+        for e in &project.catalog.side_effect {
+            if e.sql_writes.is_empty() {
+                continue;
+            }
+            for (text, span) in code_strings(project, unit, region) {
+                if let Some(stmt) = sql_write(text, &e.sql_writes)
+                    && !is_renewal(text, &e.renewal_columns)
+                {
+                    if !is_idempotent_write(text) {
+                        return None;
+                    }
+                    first.get_or_insert(Effect {
+                        name: e.name.clone(),
+                        kind: e.kind.clone(),
+                        evidence: format!("`{stmt}`"),
+                        file: unit.id,
+                        span,
+                        via: None,
+                    });
+                }
+            }
+        }
+        for call in unit.facts.calls_within(region) {
+            for e in &project.catalog.side_effect {
+                if match_patterns(&unit.facts, &call.val, e.patterns()).is_some() {
+                    return None;
+                }
+            }
+        }
+        if depth >= 6 {
+            continue;
+        }
+        for f in project.callees_in_region(u, region) {
+            if reach.contains(f) && seen.insert(f) {
+                todo.push((f.file, project.fn_fact(f).body, depth + 1));
+            }
+        }
+    }
+    first
 }

@@ -270,6 +270,8 @@ pub struct FnFact {
     pub has_self: bool,
     /// The body's tail expression, when the body is a single expression.
     pub tail: Option<Val>,
+    /// Type parameters and the last segments of their trait bounds: `("M", ["MigratorTrait"])`.
+    pub bounds: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -291,6 +293,8 @@ pub struct AssignFact {
 pub struct ConstFact {
     pub name: String,
     pub value: Val,
+    /// The string literals of the value, joined: the text of `"SELECT .."` or `concat!("a", "b")`.
+    pub text: Option<String>,
     pub span: Span,
 }
 
@@ -331,6 +335,14 @@ pub struct ImplFact {
 #[derive(Clone, Debug)]
 pub struct ArmFact {
     pub pat: String,
+    pub body: Span,
+}
+
+/// An `if` or `match`: the span of its condition (or scrutinee) and of what runs depending on it
+/// (the `then` block, the arms).
+#[derive(Clone, Copy, Debug)]
+pub struct Gate {
+    pub cond: Span,
     pub body: Span,
 }
 
@@ -379,6 +391,7 @@ pub struct FileFacts {
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
     pub matches: Vec<MatchFact>,
+    pub gates: Vec<Gate>,
     /// Types deriving a command-line parser (`#[derive(clap::Parser)]`, `Subcommand`, `StructOpt`).
     pub cli_types: Vec<String>,
     /// Code compiled only in debug builds: items under `#[cfg(debug_assertions)]`, the branch of

@@ -448,6 +448,8 @@ impl<'a> Visitor<'a> {
             syn::Expr::Paren(p) => self.val(&p.expr, depth),
             syn::Expr::Group(g) => self.val(&g.expr, depth),
             syn::Expr::Reference(r) => self.val(&r.expr, depth),
+            // `&mut *conn`: the connection itself.
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.val(&u.expr, depth),
             syn::Expr::Cast(c) => self.val(&c.expr, depth),
             syn::Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
                 syn::Stmt::Expr(e, None) => self.val(e, depth),
@@ -600,6 +602,23 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// A `const`/`static` item: its value, and the text of the string literals it holds
+    /// (`"SELECT pg_advisory_lock(1)"`, or the pieces of a `concat!`), recorded from `first` on.
+    fn record_const(&mut self, ident: &syn::Ident, expr: &syn::Expr, first: usize) {
+        let value = self.val(expr, 0);
+        let pieces: Vec<&str> = self.facts.strings[first..]
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        let text = (!pieces.is_empty()).then(|| pieces.concat());
+        self.facts.consts.push(ConstFact {
+            name: ident.to_string(),
+            value,
+            text,
+            span: self.span(ident.span()),
+        });
+    }
+
     /// Macro statements of a block that a later `return`, `break` or `exit(..)` of the same
     /// block follows: they run at most once per pass through the enclosing loop. Those before
     /// a process exit are also kept apart (a CLI's `--help`, a fatal startup error).
@@ -669,6 +688,31 @@ impl<'a> Visitor<'a> {
                 }),
             }
         }
+        // `<M: MigratorTrait>` and `where M: MigratorTrait`: each type parameter's trait bounds.
+        let mut bounds: Vec<(String, Vec<String>)> = vec![];
+        let trait_names = |b: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+            b.iter()
+                .filter_map(|b| match b {
+                    syn::TypeParamBound::Trait(t) => {
+                        t.path.segments.last().map(|s| s.ident.to_string())
+                    }
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        for g in sig.generics.type_params() {
+            bounds.push((g.ident.to_string(), trait_names(&g.bounds)));
+        }
+        if let Some(w) = &sig.generics.where_clause {
+            for p in &w.predicates {
+                if let syn::WherePredicate::Type(t) = p
+                    && let syn::Type::Path(tp) = &t.bounded_ty
+                    && let Some(id) = tp.path.get_ident()
+                {
+                    bounds.push((id.to_string(), trait_names(&t.bounds)));
+                }
+            }
+        }
         let idx = self.facts.fns.len();
         self.facts.fns.push(FnFact {
             name,
@@ -682,6 +726,7 @@ impl<'a> Visitor<'a> {
             params,
             has_self,
             tail: None,
+            bounds,
         });
         let region = self.push_region(RegionKind::Fn(idx), self.span(spans::block(block)), is_test);
         self.facts.fns[idx].body = region;
@@ -1011,33 +1056,21 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        let first = self.facts.strings.len();
         visit::visit_item_const(self, c);
-        let value = self.val(&c.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            value,
-            span: self.span(c.ident.span()),
-        });
+        self.record_const(&c.ident, &c.expr, first);
     }
 
     fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        let first = self.facts.strings.len();
         visit::visit_impl_item_const(self, c);
-        let value = self.val(&c.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            value,
-            span: self.span(c.ident.span()),
-        });
+        self.record_const(&c.ident, &c.expr, first);
     }
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        let first = self.facts.strings.len();
         visit::visit_item_static(self, s);
-        let value = self.val(&s.expr, 0);
-        self.facts.consts.push(ConstFact {
-            name: s.ident.to_string(),
-            value,
-            span: self.span(s.ident.span()),
-        });
+        self.record_const(&s.ident, &s.expr, first);
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
@@ -1156,6 +1189,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             }
             syn::Expr::Match(m) => {
                 self.pending_arg_of = None;
+                // `match dequeue(..).await { Ok(Some(job)) => work(job), .. }`.
+                self.facts.gates.push(Gate {
+                    cond: self.span(spans::expr(&m.expr)),
+                    body: self.span(m.brace_token.span.join()),
+                });
                 let scrutinee = self.val(&m.expr, 0);
                 let arms = m
                     .arms
@@ -1175,6 +1213,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             }
             syn::Expr::If(i) => {
                 self.pending_arg_of = None;
+                // `if claim(..).await? { work }`: the work runs only when the condition holds.
+                self.facts.gates.push(Gate {
+                    cond: self.span(spans::expr(&i.cond)),
+                    body: self.span(spans::block(&i.then_branch)),
+                });
                 match debug_cfg_macro(&i.cond) {
                     Some(true) => {
                         let s = self.span(spans::block(&i.then_branch));

@@ -429,7 +429,8 @@ fn find_runs<'p>(project: &'p Project, unit: &Unit) -> Vec<Run<'p>> {
             // `Migrator::up`); the type may live in another crate of the workspace.
             if path.len() >= 2
                 && runner.trait_fns.iter().any(|f| f == &path[path.len() - 1])
-                && implements(project, unit, runner, &path[path.len() - 2])
+                && (implements(project, unit, runner, &path[path.len() - 2])
+                    || bound_by(unit, call.region, runner, &path[path.len() - 2]))
             {
                 out.push(Run {
                     runner,
@@ -772,6 +773,18 @@ fn implements(project: &Project, unit: &Unit, runner: &MigrationRunner, ty: &str
         })
     });
     found || (ty == "Migrator" && project.uses_any(unit, &runner.crates))
+}
+
+/// Whether `ty` is a type parameter of the enclosing function bound by one of the runner's
+/// traits: `async fn converge<M: MigratorTrait>(db) { M::up(db, None).await }`.
+fn bound_by(unit: &Unit, region: RegionId, runner: &MigrationRunner, ty: &str) -> bool {
+    !runner.trait_impls.is_empty()
+        && unit.facts.ancestors(region).any(|(_, r)| match r.kind {
+            RegionKind::Fn(i) => unit.facts.fns[i].bounds.iter().any(|(name, traits)| {
+                name == ty && traits.iter().any(|t| runner.trait_impls.contains(t))
+            }),
+            _ => false,
+        })
 }
 
 fn enclosing_fn_region(facts: &FileFacts, region: RegionId) -> Option<RegionId> {

@@ -5,7 +5,7 @@ use super::{Rule, RuleMeta};
 use crate::analysis::call_graph::FnRef;
 use crate::analysis::locks::{self, LockVerdict};
 use crate::analysis::matchers::{file_names_any, path_is, path_of_crate};
-use crate::analysis::side_effects::{Effect, reaches_effect};
+use crate::analysis::side_effects::{self, Effect, reaches_effect};
 use crate::catalog::SchedulerEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::{FileFacts, RegionId, RegionKind, Val};
@@ -41,6 +41,8 @@ struct Job {
     bodies: Vec<(usize, RegionId)>,
     fns: Vec<FnRef>,
     effect: Option<Effect>,
+    /// The invocation of a timer macro: its arguments (within `span`) are the job's body.
+    from_macro: bool,
 }
 
 impl Rule for UnlockedScheduler {
@@ -64,12 +66,28 @@ impl Rule for UnlockedScheduler {
                 .iter()
                 .flat_map(|e| e.crates.clone()),
         );
-        let mut words: Vec<String> = catalog
-            .scheduler
-            .iter()
-            .flat_map(|e| e.crates.clone())
-            .collect();
-        words.extend(["spawn", "run_interval", "run_later"].map(String::from));
+        // Words a file must hold to be read, all from the catalogue (a user's `[catalog]`
+        // addition is never filtered away): the scheduler crates and their re-export roots, the
+        // last segment of their job calls and constructors, spawn functions and methods, and
+        // timer callbacks; and `macro_rules` (a timer macro defined in the file).
+        let last = |p: &String| p.rsplit("::").next().unwrap_or(p).to_string();
+        let mut words: Vec<String> = vec!["macro_rules".to_string()];
+        for e in &catalog.scheduler {
+            words.extend(e.crates.iter().cloned());
+            words.extend(reexport_roots(e));
+            words.extend(e.job_calls.iter().map(last));
+            words.extend(e.constructors.iter().map(last));
+        }
+        for s in &catalog.spawn {
+            words.extend(s.paths.iter().map(last));
+            words.extend(s.methods.iter().cloned());
+        }
+        for t in &catalog.timer_callback {
+            words.extend(t.methods.iter().cloned());
+            words.extend(t.crates.iter().cloned());
+        }
+        words.sort();
+        words.dedup();
         super::Interest {
             crates,
             services_only: false,
@@ -88,6 +106,8 @@ impl Rule for UnlockedScheduler {
         scheduler_jobs(project, ui, &mut jobs);
         timer_loops(project, ui, &mut jobs);
         timer_callbacks(project, ui, &mut jobs);
+        helper_jobs(project, ui, &mut jobs);
+        macro_jobs(project, ui, &mut jobs);
         // One job is one finding: a supervisor loop that respawns a timer task is that job.
         let loops: Vec<Span> = jobs
             .iter()
@@ -114,7 +134,10 @@ impl Rule for UnlockedScheduler {
                     .map(|&(u, r)| locks::reaches_lock(project, u, r))
                     .chain(std::iter::once(locks::fns_reach_lock(project, &job.fns))),
             );
-            if verdict.guards_whole_job() {
+            if verdict.guards_whole_job()
+                || membership_gated(project, &job)
+                || heartbeat(project, &job)
+            {
                 continue;
             }
             // Only a row claim: the job is guarded unless it also writes outside the claim.
@@ -132,7 +155,24 @@ impl Rule for UnlockedScheduler {
                     continue;
                 }
             }
-            out.push(diagnostic(project, unit, &job, &verdict, outside.as_ref()));
+            let mut d = diagnostic(project, unit, &job, &verdict, outside.as_ref());
+            if outside.is_none() {
+                let regions: Vec<(usize, RegionId)> = job
+                    .bodies
+                    .iter()
+                    .copied()
+                    .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+                    .collect();
+                if let Some(e) = side_effects::only_idempotent_writes(project, &regions) {
+                    d.severity = Severity::Note;
+                    d = d.label(e.file, e.span, "an idempotent write").note(
+                        "every write the job reaches is idempotent (`INSERT .. ON CONFLICT`, `INSERT IGNORE`, \
+                         `ON DUPLICATE KEY UPDATE`): each instance repeats the work, but a repeat changes nothing, \
+                         so this is a note about wasted work, not a warning",
+                    );
+                }
+            }
+            out.push(d);
         }
     }
 }
@@ -249,6 +289,28 @@ fn is_constructor(facts: &FileFacts, init: &Val, e: &SchedulerEntry) -> bool {
     })
 }
 
+/// The crates whose paths re-export the library (`apalis` for `apalis::cron`).
+fn reexport_roots(e: &SchedulerEntry) -> Vec<String> {
+    e.reexports
+        .iter()
+        .filter_map(|r| r.split("::").next().map(String::from))
+        .collect()
+}
+
+/// Whether a resolved path is the library's `pattern`, directly or through a re-export.
+fn entry_path(facts: &FileFacts, path: &[String], pattern: &str, e: &SchedulerEntry) -> bool {
+    if path_of_crate(facts, path, pattern, &e.crates) {
+        return true;
+    }
+    let want = crate::catalog::segments(pattern);
+    e.reexports.iter().any(|r| {
+        let prefix: Vec<&str> = r.split("::").collect();
+        path.len() >= prefix.len() + want.len()
+            && path.iter().zip(&prefix).all(|(a, b)| a == b)
+            && crate::facts::ends_with(path, &want)
+    })
+}
+
 fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
     let unit = &project.units[ui];
     let facts = &unit.facts;
@@ -256,7 +318,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
         .catalog
         .scheduler
         .iter()
-        .filter(|e| project.uses_any(unit, &e.crates))
+        .filter(|e| project.uses_any(unit, &e.crates) || project.uses_any(unit, &reexport_roots(e)))
         .collect();
     if entries.is_empty() {
         return;
@@ -267,9 +329,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
             let mut found: Vec<&Val> = vec![];
             call.val.walk(&mut |v| {
                 if let Some(p) = v.call_path()
-                    && e.job_calls
-                        .iter()
-                        .any(|c| path_of_crate(facts, p, c, &e.crates))
+                    && e.job_calls.iter().any(|c| entry_path(facts, p, c, e))
                 {
                     found.push(v);
                 }
@@ -320,6 +380,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: None,
+                    from_macro: false,
                 });
             }
             // Job chains: `scheduler.every(10.minutes()).run(|| ..)`.
@@ -381,6 +442,7 @@ fn scheduler_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: None,
+                    from_macro: false,
                 });
             }
         }
@@ -559,6 +621,7 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies: vec![(ui, id)],
                     fns: vec![],
                     effect: Some(effect),
+                    from_macro: false,
                 });
             }
             continue;
@@ -607,7 +670,237 @@ fn loop_in_fn(project: &Project, f: FnRef, span: Span, region: RegionId) -> Opti
         bodies: vec![],
         fns: vec![f],
         effect: Some(effect),
+        from_macro: false,
     })
+}
+
+/// A function of the project that runs a closure it is given on a timer: `every(period, job)`
+/// whose body spawns `loop { tick.tick().await; job().await; }`. The index of that parameter and
+/// the timer that paces it.
+fn closure_helper(project: &Project, f: FnRef) -> Option<(usize, Span)> {
+    let fact = project.fn_fact(f);
+    if fact.params.is_empty() {
+        return None;
+    }
+    let facts = &project.units[f.file].facts;
+    // Calls of a parameter: `job()`, `(job)()`.
+    let called: Vec<(usize, RegionId)> = facts
+        .calls_within(fact.body)
+        .filter_map(|c| {
+            let p = c.val.call_path()?;
+            if p.len() != 1 {
+                return None;
+            }
+            let i = fact.params.iter().position(|x| x.name == p[0])?;
+            Some((i, c.region))
+        })
+        .collect();
+    if called.is_empty() {
+        return None;
+    }
+    for (id, r) in facts.regions.iter().enumerate() {
+        if !facts.is_within(id, fact.body)
+            || !r
+                .arg_of
+                .as_ref()
+                .is_some_and(|o| is_spawn(project, facts, o))
+        {
+            continue;
+        }
+        if let Some((lp, timer)) = timer_loop_in(project, f.file, id)
+            && let Some((i, _)) = called.iter().find(|(_, cr)| facts.is_within(*cr, lp))
+        {
+            return Some((*i, timer));
+        }
+    }
+    None
+}
+
+/// Calls of the project's closure helpers: the closure passed at the call site is the job.
+fn helper_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let all = project.facts();
+    for call in &unit.facts.calls {
+        let mut found = vec![];
+        call.val.walk(&mut |v| {
+            if let Some(p) = v.call_path() {
+                found.push((v, p));
+            }
+        });
+        for (v, path) in found {
+            for f in project.fn_index.resolve_path(&all, ui, path) {
+                let Some((i, timer)) = closure_helper(project, f) else {
+                    continue;
+                };
+                let Some(arg) = v.args().get(i) else { continue };
+                let mut bodies = vec![];
+                let mut fns = vec![];
+                collect_bodies(project, ui, arg, &mut bodies, &mut fns);
+                let effect = bodies
+                    .iter()
+                    .find_map(|&(u, r)| reaches_effect(project, u, r))
+                    .or_else(|| {
+                        fns.iter()
+                            .find_map(|f| reaches_effect(project, f.file, project.fn_fact(*f).body))
+                    });
+                let Some(effect) = effect else { continue };
+                jobs.push(Job {
+                    kind: Kind::TimerLoop,
+                    span: v.span(),
+                    region: call.region,
+                    schedule: Some((
+                        project.units[f.file].id,
+                        timer,
+                        format!(
+                            "paced by this timer in `{}`",
+                            project.fn_fact(f).path.join("::")
+                        ),
+                    )),
+                    bodies,
+                    fns,
+                    effect: Some(effect),
+                    from_macro: false,
+                });
+                break;
+            }
+        }
+    }
+}
+
+/// A heartbeat or keep-alive (`Telemetry::heart_beat`, `send_keepalive`): each instance reports
+/// itself on purpose, so it is per-instance work.
+fn heartbeat(project: &Project, job: &Job) -> bool {
+    let named = |path: &str| {
+        let last = path
+            .rsplit("::")
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        ["heartbeat", "heart_beat", "keepalive", "keep_alive"]
+            .iter()
+            .any(|w| last.contains(w))
+    };
+    if job
+        .effect
+        .as_ref()
+        .and_then(|e| e.via.as_ref())
+        .is_some_and(|via| named(via))
+    {
+        return true;
+    }
+    // A macro's arguments: every function they call that has an effect is a heartbeat.
+    let effectful: Vec<&FnRef> = job
+        .fns
+        .iter()
+        .filter(|f| reaches_effect(project, f.file, project.fn_fact(**f).body).is_some())
+        .collect();
+    job.from_macro
+        && !effectful.is_empty()
+        && effectful.iter().all(|f| named(&project.fn_fact(**f).name))
+}
+
+/// Whether the job checks a leader elected from the cluster membership (in its body, its macro
+/// arguments, or the functions it names).
+fn membership_gated(project: &Project, job: &Job) -> bool {
+    let unit_of = |i: usize| &project.units[i];
+    job.bodies.iter().any(|&(u, r)| {
+        let facts = &unit_of(u).facts;
+        locks::membership_leader(unit_of(u), |l| facts.is_within(l.region, r)).is_some()
+    }) || job.fns.iter().any(|f| {
+        let facts = &unit_of(f.file).facts;
+        let body = project.fn_fact(*f).body;
+        locks::membership_leader(unit_of(f.file), |l| facts.is_within(l.region, body)).is_some()
+    }) || (job.from_macro
+        && project.units.iter().any(|u| {
+            job.schedule.as_ref().is_some_and(|s| s.0 == u.id)
+                && locks::membership_leader(u, |l| job.span.contains(l.span)).is_some()
+        }))
+}
+
+/// Invocations of a `macro_rules!` macro of the workspace whose body spawns a timer loop
+/// (`spawn_periodic!(3600, { purge(&p).await })`): the macro call is the job, its arguments the body.
+fn macro_jobs(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    let spawn_words: Vec<String> = project
+        .catalog
+        .spawn
+        .iter()
+        .flat_map(|s| s.paths.iter().chain(&s.methods))
+        .map(|p| p.rsplit("::").next().unwrap_or(p).to_string() + "(")
+        .collect();
+    let timer_words: Vec<String> = project
+        .catalog
+        .timer
+        .iter()
+        .flat_map(|t| t.sleeps.iter().chain(&t.intervals))
+        .map(|p| p.rsplit("::").next().unwrap_or(p).to_string() + "(")
+        .collect();
+    let all = project.facts();
+    for m in &facts.macros {
+        let Some(name) = m.path.last() else { continue };
+        if name == "macro_rules" {
+            continue;
+        }
+        let timer_macro = project.units.iter().any(|u| {
+            u.facts.macro_defs.iter().any(|d| {
+                &d.name == name
+                    && d.body.contains("loop{")
+                    && spawn_words.iter().any(|w| d.body.contains(w.as_str()))
+                    && timer_words.iter().any(|w| d.body.contains(w.as_str()))
+            })
+        });
+        if !timer_macro {
+            continue;
+        }
+        let inside: Vec<&crate::facts::CallFact> = facts
+            .calls
+            .iter()
+            .filter(|c| m.span.contains(c.val.span()))
+            .collect();
+        let effect = side_effects::effect_sites(project, ui, m.region)
+            .into_iter()
+            .find(|e| e.file == unit.id && m.span.contains(e.span));
+        let Some(effect) = effect else { continue };
+        if inside
+            .iter()
+            .any(|c| locks::val_takes_lock(project, ui, &c.val))
+        {
+            continue;
+        }
+        let mut fns: Vec<FnRef> = inside
+            .iter()
+            .flat_map(|c| project.fn_index.callees_of_val(&all, ui, &c.val))
+            .collect();
+        fns.sort();
+        fns.dedup();
+        // Name the write itself rather than the call that leads to it.
+        let effect = match effect.via {
+            Some(_) => fns
+                .iter()
+                .find_map(|f| reaches_effect(project, f.file, project.fn_fact(*f).body))
+                .map(|mut e| {
+                    e.via = e.via.or(effect.via.clone());
+                    e
+                })
+                .unwrap_or(effect),
+            None => effect,
+        };
+        jobs.push(Job {
+            kind: Kind::TimerLoop,
+            span: m.span,
+            region: m.region,
+            schedule: Some((
+                unit.id,
+                m.name_span,
+                format!("`{name}!` spawns a timer loop"),
+            )),
+            bodies: vec![],
+            fns,
+            effect: Some(effect),
+            from_macro: true,
+        });
+    }
 }
 
 /// actix `ctx.run_interval(dur, |act, ctx| ..)`: judged, like a timer loop, by its side effects.
@@ -653,6 +946,7 @@ fn timer_callbacks(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
                     bodies,
                     fns,
                     effect: Some(effect),
+                    from_macro: false,
                 });
             }
         }
@@ -766,7 +1060,42 @@ fn diagnostic(
                 .map_or("has a shared side effect", |e| e.verb())
         ),
     };
+    let regions: Vec<(usize, RegionId)> = job
+        .bodies
+        .iter()
+        .copied()
+        .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+        .collect();
+    let pooled = if verdict.lock.is_none() {
+        locks::pooled_lock(project, &regions)
+    } else {
+        None
+    };
+    let message = match &pooled {
+        Some(_) => format!(
+            "the job's session-level lock is taken through a connection pool: it does not keep the other {} instances out",
+            n.saturating_sub(1)
+        ),
+        None => message,
+    };
     let mut d = Diagnostic::new(META.id, unit.id, head_span(unit, job.span), message);
+    if let Some(lock) = &pooled {
+        let at = lock
+            .via
+            .as_ref()
+            .map_or(String::new(), |v| format!(" in `{v}`"));
+        d = d
+            .label(lock.file, lock.span, "taken on whichever pooled connection runs it")
+            .note(format!(
+                "found {} ({}){at}, run on a pool (or on a connection borrowed for that one statement): a session-level \
+                 lock belongs to the connection that took it, which goes back to the pool; the work, the unlock and the \
+                 next tick's check may each run on another connection, so the lock guards nothing and may stay held forever",
+                lock.name, lock.evidence
+            ));
+        return d
+            .help("hold one connection in a binding across the lock, the work and the unlock, or take the transaction-scoped lock")
+            .fix(Fix::manual(POOLED_FIX.to_string()));
+    }
     if let Some((file, span, text)) = &job.schedule {
         d = d.label(*file, *span, text.clone());
     }
@@ -809,6 +1138,40 @@ fn diagnostic(
                 "looked for a cross-process lock in {scope} ({}): none found",
                 locks::LOOKED_FOR
             ));
+            let regions: Vec<(usize, RegionId)> = job
+                .bodies
+                .iter()
+                .copied()
+                .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+                .collect();
+            if let Some((f, leader)) = locks::guard_candidate(project, &regions) {
+                let fact = project.fn_fact(f);
+                let path = fact.path.join("::");
+                let (what, key) = if leader {
+                    ("a leader check", "leader-functions")
+                } else {
+                    ("a lock", "lock-functions")
+                };
+                d = d
+                    .label(project.units[f.file].id, fact.ident_span, format!("looks like {what}"))
+                    .note(format!(
+                        "`{path}` looks like {what}, but it reaches no cross-process primitive scalelint knows; \
+                         if it does exclude other instances, declare it with `{key} = [\"{path}\"]` in scalelint.toml"
+                    ));
+            }
+            if let Some(claim) = locks::broken_claim(project, &regions) {
+                let at = claim
+                    .via
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(" in `{v}`"));
+                d = d.label(claim.file, claim.span, "runs outside a transaction").note(format!(
+                    "the `FOR UPDATE SKIP LOCKED` claim{at} is not a guard: it runs in autocommit (no transaction is opened \
+                     around it and the statement writes nothing), so its row locks end with the SELECT and every instance \
+                     reads the same rows; claim and mark the rows in one transaction (`let mut tx = pool.begin().await?`, \
+                     the SELECT and an `UPDATE .. SET status = 'taken'` on `&mut *tx`, then `tx.commit()`), or in one \
+                     statement (`UPDATE .. WHERE id IN (SELECT .. FOR UPDATE SKIP LOCKED) RETURNING ..`)"
+                ));
+            }
         }
     }
     if let Some(m) = verdict.in_process.first() {
@@ -897,6 +1260,22 @@ fn fix_snippet(project: &Project, unit: &Unit) -> String {
     }
     format!("{SQLX_PG}\n  (or with Redis:)\n{REDIS}")
 }
+
+const POOLED_FIX: &str = r#"keep one connection for the lock, the job and the unlock (sqlx shown; the same holds for deadpool/bb8/r2d2 `pool.get()`):
+
+    let mut conn = pool.acquire().await?; // one connection, held in a binding
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(JOB_KEY).fetch_one(&mut *conn).await?;
+    if got {
+        run_job(&pool).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(JOB_KEY).execute(&mut *conn).await?;
+    }
+
+  or take the transaction-scoped lock, released at commit:
+
+    let mut tx = pool.begin().await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(JOB_KEY).fetch_one(&mut *tx).await?;
+    if got { run_job(&mut tx).await?; }
+    tx.commit().await?;"#;
 
 const SQLX_PG: &str = r#"take a Postgres advisory lock (sqlx) around the job body, on a dedicated connection, and skip the tick when another instance holds it:
 
