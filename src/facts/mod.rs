@@ -40,6 +40,24 @@ pub struct ArgOf {
     pub call_span: Span,
 }
 
+/// How many passes a loop makes, as far as its header shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoopBound {
+    /// A count written in the header: `0..3`, `1..=5`, `[a, b]`, `while i < 3`.
+    Count(u128),
+    /// A named constant bounds it: `0..MAX_ATTEMPTS`, `for c in COMPONENTS`, `while n < RETRIES`.
+    Const(String),
+    /// Over data, or not known from the header (`while let Some(m) = rx.recv().await`).
+    Open,
+}
+
+/// A `for` or `while` loop's header, read for its bound.
+#[derive(Clone, Debug)]
+pub struct LoopFact {
+    pub region: RegionId,
+    pub bound: LoopBound,
+}
+
 /// A lexical scope: the file, a module, a function body, a closure, an async block, a loop body.
 #[derive(Clone, Debug)]
 pub struct Region {
@@ -366,11 +384,23 @@ pub struct FileFacts {
     pub exit_macros: Vec<Span>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
     pub process_exit_macros: Vec<Span>,
+    /// Spans of macro statements followed in their block by `continue`.
+    pub continue_macros: Vec<Span>,
+    /// `for` and `while` loops with what their headers say about their bounds.
+    pub loops: Vec<LoopFact>,
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
 }
 
 impl FileFacts {
+    /// What the header of the loop whose body is `region` says about its bound.
+    pub fn loop_bound(&self, region: RegionId) -> &LoopBound {
+        self.loops
+            .iter()
+            .find(|l| l.region == region)
+            .map_or(&LoopBound::Open, |l| &l.bound)
+    }
+
     pub fn region(&self, id: RegionId) -> &Region {
         &self.regions[id]
     }

@@ -519,6 +519,18 @@ impl<'a> Visitor<'a> {
                     syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
                 )
         };
+        let is_continue = |s: &syn::Stmt| matches!(s, syn::Stmt::Expr(syn::Expr::Continue(_), _));
+        if let Some(last_continue) = block.stmts.iter().rposition(is_continue) {
+            for stmt in &block.stmts[..last_continue] {
+                let mac = match stmt {
+                    syn::Stmt::Macro(m) => &m.mac,
+                    syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
+                    _ => continue,
+                };
+                let span = self.span(mac.span());
+                self.facts.continue_macros.push(span);
+            }
+        }
         let Some(last_exit) = block.stmts.iter().rposition(exits) else {
             return;
         };
@@ -927,6 +939,10 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::for_loop(f)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: for_bound(&f.expr),
+                });
                 self.note_exits(&f.body);
                 visit::visit_block(self, &f.body);
                 self.pop_region(region);
@@ -938,6 +954,10 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::while_loop(w)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: while_bound(&w.cond),
+                });
                 self.visit_expr(&w.cond);
                 self.note_exits(&w.body);
                 visit::visit_block(self, &w.body);
@@ -1044,5 +1064,99 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.note_exits(b);
         visit::visit_block(self, b);
+    }
+}
+
+/// A constant's name: `MAX_RETRIES`, `Self::ATTEMPTS`.
+fn const_name(e: &syn::Expr) -> Option<String> {
+    let syn::Expr::Path(p) = e else { return None };
+    let last = p.path.segments.last()?.ident.to_string();
+    let is_const = last.chars().any(|c| c.is_ascii_uppercase())
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    is_const.then_some(last)
+}
+
+fn int_lit(e: &syn::Expr) -> Option<u128> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        syn::Expr::Paren(p) => int_lit(&p.expr),
+        _ => None,
+    }
+}
+
+/// A literal count or a constant: the bound side of `0..3`, `i < MAX`, `XS.len()`.
+fn bound_of(e: &syn::Expr) -> Option<LoopBound> {
+    if let Some(n) = int_lit(e) {
+        return Some(LoopBound::Count(n));
+    }
+    if let Some(c) = const_name(e) {
+        return Some(LoopBound::Const(c));
+    }
+    if let syn::Expr::MethodCall(m) = e
+        && m.method == "len"
+    {
+        return const_name(&m.receiver).map(LoopBound::Const);
+    }
+    None
+}
+
+/// What a `for` loop's iterated expression says about its bound.
+fn for_bound(e: &syn::Expr) -> LoopBound {
+    match e {
+        syn::Expr::Paren(p) => for_bound(&p.expr),
+        syn::Expr::Group(g) => for_bound(&g.expr),
+        syn::Expr::Reference(r) => for_bound(&r.expr),
+        syn::Expr::Array(a) => LoopBound::Count(a.elems.len() as u128),
+        syn::Expr::Range(r) => {
+            let start = match &r.start {
+                None => Some(0),
+                Some(s) => int_lit(s),
+            };
+            let Some(end) = r.end.as_deref() else {
+                return LoopBound::Open;
+            };
+            let closed = matches!(r.limits, syn::RangeLimits::Closed(_));
+            match (start, bound_of(end)) {
+                (Some(s), Some(LoopBound::Count(n))) => {
+                    LoopBound::Count(n.saturating_sub(s) + u128::from(closed))
+                }
+                (_, Some(LoopBound::Const(c))) => LoopBound::Const(c),
+                _ => LoopBound::Open,
+            }
+        }
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "enumerate" | "copied" | "cloned" | "rev" | "step_by"
+            ) =>
+        {
+            for_bound(&m.receiver)
+        }
+        _ => const_name(e).map_or(LoopBound::Open, LoopBound::Const),
+    }
+}
+
+/// What a `while` condition says about its bound: a counter compared with a literal or a constant.
+fn while_bound(cond: &syn::Expr) -> LoopBound {
+    match cond {
+        syn::Expr::Paren(p) => while_bound(&p.expr),
+        syn::Expr::Binary(b) => match b.op {
+            syn::BinOp::And(_) => match while_bound(&b.left) {
+                LoopBound::Open => while_bound(&b.right),
+                found => found,
+            },
+            syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_) => {
+                bound_of(&b.right)
+                    .or_else(|| bound_of(&b.left))
+                    .unwrap_or(LoopBound::Open)
+            }
+            _ => LoopBound::Open,
+        },
+        _ => LoopBound::Open,
     }
 }
