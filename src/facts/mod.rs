@@ -51,11 +51,13 @@ pub enum LoopBound {
     Open,
 }
 
-/// A `for` or `while` loop's header, read for its bound.
+/// A loop's header, read for its bound, and whether its body can leave it.
 #[derive(Clone, Debug)]
 pub struct LoopFact {
     pub region: RegionId,
     pub bound: LoopBound,
+    /// The body has a `break` or `return` that leaves the loop: it waits until something holds.
+    pub exits: bool,
 }
 
 /// A lexical scope: the file, a module, a function body, a closure, an async block, a loop body.
@@ -384,8 +386,9 @@ pub struct FileFacts {
     pub exit_macros: Vec<Span>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
     pub process_exit_macros: Vec<Span>,
-    /// Spans of macro statements followed in their block by `continue`.
-    pub continue_macros: Vec<Span>,
+    /// Macro statements followed in their block by `continue`: the macro's span and the
+    /// `continue`'s.
+    pub continue_macros: Vec<(Span, Span)>,
     /// `for` and `while` loops with what their headers say about their bounds.
     pub loops: Vec<LoopFact>,
     pub arms: Vec<ArmFact>,
@@ -399,6 +402,11 @@ impl FileFacts {
             .iter()
             .find(|l| l.region == region)
             .map_or(&LoopBound::Open, |l| &l.bound)
+    }
+
+    /// Whether the loop whose body is `region` has a `break` or `return` that leaves it.
+    pub fn loop_exits(&self, region: RegionId) -> bool {
+        self.loops.iter().any(|l| l.region == region && l.exits)
     }
 
     pub fn region(&self, id: RegionId) -> &Region {

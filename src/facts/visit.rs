@@ -521,6 +521,7 @@ impl<'a> Visitor<'a> {
         };
         let is_continue = |s: &syn::Stmt| matches!(s, syn::Stmt::Expr(syn::Expr::Continue(_), _));
         if let Some(last_continue) = block.stmts.iter().rposition(is_continue) {
+            let cont = self.span(block.stmts[last_continue].span());
             for stmt in &block.stmts[..last_continue] {
                 let mac = match stmt {
                     syn::Stmt::Macro(m) => &m.mac,
@@ -528,7 +529,7 @@ impl<'a> Visitor<'a> {
                     _ => continue,
                 };
                 let span = self.span(mac.span());
-                self.facts.continue_macros.push(span);
+                self.facts.continue_macros.push((span, cont));
             }
         }
         let Some(last_exit) = block.stmts.iter().rposition(exits) else {
@@ -942,6 +943,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.facts.loops.push(LoopFact {
                     region,
                     bound: for_bound(&f.expr),
+                    exits: leaves(&f.body),
                 });
                 self.note_exits(&f.body);
                 visit::visit_block(self, &f.body);
@@ -957,6 +959,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.facts.loops.push(LoopFact {
                     region,
                     bound: while_bound(&w.cond),
+                    exits: leaves(&w.body),
                 });
                 self.visit_expr(&w.cond);
                 self.note_exits(&w.body);
@@ -970,6 +973,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::plain_loop(l)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: LoopBound::Open,
+                    exits: leaves(&l.body),
+                });
                 self.note_exits(&l.body);
                 visit::visit_block(self, &l.body);
                 self.pop_region(region);
@@ -1105,6 +1113,18 @@ fn bound_of(e: &syn::Expr) -> Option<LoopBound> {
     None
 }
 
+/// The end of a range that counts something configured: `1..=queue.num_workers`.
+fn configured_count(e: &syn::Expr) -> Option<LoopBound> {
+    match e {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(LoopBound::Const(n.to_string())),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Paren(p) => configured_count(&p.expr),
+        _ => None,
+    }
+}
+
 /// What a `for` loop's iterated expression says about its bound.
 fn for_bound(e: &syn::Expr) -> LoopBound {
     match e {
@@ -1121,7 +1141,7 @@ fn for_bound(e: &syn::Expr) -> LoopBound {
                 return LoopBound::Open;
             };
             let closed = matches!(r.limits, syn::RangeLimits::Closed(_));
-            match (start, bound_of(end)) {
+            match (start, bound_of(end).or_else(|| configured_count(end))) {
                 (Some(s), Some(LoopBound::Count(n))) => {
                     LoopBound::Count(n.saturating_sub(s) + u128::from(closed))
                 }
@@ -1159,4 +1179,47 @@ fn while_bound(cond: &syn::Expr) -> LoopBound {
         },
         _ => LoopBound::Open,
     }
+}
+
+/// Whether a loop body has a `break` or `return` that leaves the loop (not one of a nested
+/// loop, closure or async block; a labelled `break` is taken to leave).
+fn leaves(body: &syn::Block) -> bool {
+    struct Finder {
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Return(_) | syn::Expr::Break(_) => self.found = true,
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
+                    // Only labelled breaks and returns leave the outer loop from in here.
+                    let mut inner = Inner { found: false };
+                    visit::visit_expr(&mut inner, e);
+                    self.found |= inner.found;
+                }
+                _ => visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    }
+    struct Inner {
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Inner {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Return(_) => self.found = true,
+                syn::Expr::Break(b) if b.label.is_some() => self.found = true,
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                _ => visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    }
+    let mut f = Finder { found: false };
+    visit::visit_block(&mut f, body);
+    f.found
 }

@@ -4,7 +4,7 @@
 use super::{Rule, RuleMeta};
 use crate::analysis::log_macros::{Event, Level, LoopCtx, Pacing, enclosing_loop, events};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::facts::{LoopBound, RegionKind};
+use crate::facts::{LoopBound, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -66,11 +66,27 @@ enum Why {
 fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<Why> {
     let facts = &unit.facts;
     let waits = lp.pacing.waits();
+    if waits_for_signal(project, unit, lp) {
+        // `loop { sigusr1.recv().await; .. }`: one round per operator signal.
+        return None;
+    }
+    let timer_loop = lp.what == "`loop`" || lp.what == "`while` loop";
     if !waits.is_empty() {
-        // A timer loop: one event per tick, bounded by time, unless the tick is fast or skipped.
-        if facts.continue_macros.contains(&ev.mac.span)
-            && waits.iter().all(|w| w.start >= ev.mac.span.end)
+        // A loop that waits: one event per round, bounded by time, unless the wait is short or
+        // the path through the event skips it. A `for` loop that waits ends with its data.
+        if !timer_loop {
+            return None;
+        }
+        if let Some((_, cont)) = facts
+            .continue_macros
+            .iter()
+            .find(|(m, _)| *m == ev.mac.span)
+            && waits.iter().all(|w| w.start >= cont.end)
         {
+            if receives_before(project, unit, lp, ev.mac.span) {
+                // The `continue` goes back to waiting for the next message.
+                return None;
+            }
             return waits
                 .iter()
                 .min_by_key(|w| w.start)
@@ -78,7 +94,15 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
                 .map(Why::SkipsWait);
         }
         return match lp.pacing {
-            Pacing::Every(ms, _) if ms < 1000 => Some(Why::Fast(ms)),
+            // An info line in a loop that ends when a condition holds (waiting for workers
+            // to finish at shutdown) is progress for a while, not a steady heartbeat.
+            Pacing::Every(ms, _)
+                if ms < 1000
+                    && !(ev.level == Level::Info
+                        && lp.region.is_some_and(|r| facts.loop_exits(r))) =>
+            {
+                Some(Why::Fast(ms))
+            }
             _ => None,
         };
     }
@@ -96,6 +120,69 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
         return None;
     }
     Some(Why::PerItem)
+}
+
+/// Whether the loop waits for a message (`rx.recv().await`, `stream.next().await`) before the
+/// event: a `continue` then waits for the next message instead of spinning.
+fn receives_before(project: &Project, unit: &Unit, lp: &LoopCtx, event: Span) -> bool {
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let adaptors = &project.catalog.loop_adaptors;
+    unit.facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Val::Method { name, span, .. } = v
+                && span.start < event.start
+                && adaptors.iter().any(|a| a.receives.contains(name))
+            {
+                hit = true;
+            }
+        });
+        hit
+    })
+}
+
+/// Whether the loop waits for an operator's signal (`signal(SignalKind::hangup())`,
+/// `ctrl_c()`): it wakes once per signal sent by hand.
+fn waits_for_signal(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let facts = &unit.facts;
+    let adaptors = &project.catalog.loop_adaptors;
+    let is_signal = |v: &Val| {
+        let mut hit = false;
+        v.walk(&mut |x| {
+            let p = match x {
+                Val::Path { path, .. } => Some(path),
+                _ => x.call_path(),
+            };
+            if p.is_some_and(|p| {
+                p.iter()
+                    .any(|s| s == "SignalKind" || s == "signal" || s == "ctrl_c")
+            }) {
+                hit = true;
+            }
+        });
+        hit
+    };
+    facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Val::Method { name, recv, .. } = v
+                && adaptors.iter().any(|a| a.receives.contains(name))
+            {
+                hit |= match &**recv {
+                    Val::Path { path, .. } if path.len() == 1 => facts
+                        .binding(&path[0], c.region)
+                        .is_some_and(|l| is_signal(&l.init)),
+                    other => is_signal(other),
+                };
+            }
+        });
+        hit
+    })
 }
 
 /// A `for` loop directly in a binary's `fn main` (not in a spawned task, not inside another
