@@ -341,7 +341,10 @@ fn old_sqlx(project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
     let sets_level = facts.calls.iter().any(|c| {
         let mut hit = false;
         c.val.walk(&mut |v| {
-            hit |= matches!(v.method_name(), Some("log_statements" | "disable_statement_logging"))
+            hit |= matches!(
+                v.method_name(),
+                Some("log_statements" | "disable_statement_logging")
+            )
         });
         hit
     });
@@ -362,15 +365,16 @@ fn old_sqlx(project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let connects_url = path.last().is_some_and(|n| n.starts_with("connect"))
-            || links.iter().any(|l| {
-                matches!(l.method_name(), Some("connect" | "connect_lazy"))
-            });
+            || links
+                .iter()
+                .any(|l| matches!(l.method_name(), Some("connect" | "connect_lazy")));
         if !connects_url {
             continue;
         }
         // Read the version only for a file that builds a pool.
-        let Some(((major, minor), from)) =
-            version.get_or_insert_with(|| sqlx_version(project, unit)).clone()
+        let Some(((major, minor), from)) = version
+            .get_or_insert_with(|| sqlx_version(project, unit))
+            .clone()
         else {
             return;
         };
@@ -438,5 +442,10 @@ fn sqlx_version(project: &Project, unit: &Unit) -> Option<((u64, u64), String)> 
     let req = dep
         .as_str()
         .or_else(|| dep.get("version").and_then(|v| v.as_str()))?;
-    parse(req).map(|v| (v, format!("required as \"{req}\" in Cargo.toml (no Cargo.lock)")))
+    parse(req).map(|v| {
+        (
+            v,
+            format!("required as \"{req}\" in Cargo.toml (no Cargo.lock)"),
+        )
+    })
 }
