@@ -51,6 +51,15 @@ pub enum LoopBound {
     Open,
 }
 
+/// `base * factor` (or `factor * base`) with an integer literal factor.
+#[derive(Clone, Debug)]
+pub struct ScaledFact {
+    pub base: Val,
+    pub factor: u128,
+    pub span: Span,
+    pub region: RegionId,
+}
+
 /// A loop's header, read for its bound, and whether its body can leave it.
 #[derive(Clone, Debug)]
 pub struct LoopFact {
@@ -389,6 +398,8 @@ pub struct FileFacts {
     /// Macro statements followed in their block by `continue`: the macro's span and the
     /// `continue`'s.
     pub continue_macros: Vec<(Span, Span)>,
+    /// Products by an integer literal (`cpus * 4`): what is scaled, by how much, where.
+    pub scaled: Vec<ScaledFact>,
     /// `for` and `while` loops with what their headers say about their bounds.
     pub loops: Vec<LoopFact>,
     pub arms: Vec<ArmFact>,

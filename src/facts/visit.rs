@@ -986,6 +986,24 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.pending_arg_of = None;
                 self.visit_macro_call(&m.mac);
             }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Mul(_)) => {
+                let (base, factor) = match (int_lit(&b.left), int_lit(&b.right)) {
+                    (None, Some(n)) => (Some(&*b.left), n),
+                    (Some(n), None) => (Some(&*b.right), n),
+                    _ => (None, 0),
+                };
+                if let Some(base) = base {
+                    let base = self.val(base, 0);
+                    let span = self.span(spans::expr(e));
+                    self.facts.scaled.push(ScaledFact {
+                        base,
+                        factor,
+                        span,
+                        region: self.region,
+                    });
+                }
+                visit::visit_expr(self, e);
+            }
             syn::Expr::Assign(a) => {
                 self.pending_arg_of = None;
                 visit::visit_expr_assign(self, a);
