@@ -173,6 +173,10 @@ pub struct LoopAdaptors {
     pub(crate) periodic_methods: Vec<String>,
     #[serde(default)]
     pub(crate) periodic_calls: Vec<String>,
+    /// Methods that wait for the next message of a channel, stream or socket
+    /// (`rx.recv().await`): a loop that calls one is paced by its messages.
+    #[serde(default)]
+    pub(crate) receives: Vec<String>,
 }
 
 /// What a whole request, body, payload or header map looks like.

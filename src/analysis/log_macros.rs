@@ -2,7 +2,9 @@
 //! at what level, how to rename it, whether it sits in a loop, and format-string placeholders.
 
 use crate::catalog::{Catalog, LogFamily};
-use crate::facts::{FileFacts, MacroArg, MacroFact, RegionId, RegionKind, Val, ends_with};
+use crate::facts::{
+    FileFacts, LoopBound, MacroArg, MacroFact, RegionId, RegionKind, Val, ends_with,
+};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -179,8 +181,34 @@ pub struct LoopCtx {
     /// `for loop`, `while loop`, `loop`, or the adaptor (`for_each`).
     pub what: String,
     pub span: Span,
-    /// The loop body waits (`interval.tick()`, `sleep`) between rounds.
-    pub periodic: bool,
+    /// The loop's body region (None for a per-item closure).
+    pub region: Option<RegionId>,
+    /// What the header says about the number of passes.
+    pub bound: LoopBound,
+    /// What makes it wait between rounds.
+    pub pacing: Pacing,
+}
+
+/// What a loop waits on between rounds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pacing {
+    /// Nothing in the body waits on a timer.
+    None,
+    /// Timer waits (`sleep`, `interval.tick()`) whose periods are all known: the longest, in
+    /// milliseconds, and where each wait is.
+    Every(u128, Vec<Span>),
+    /// It waits on something whose period is not written as a literal (a configured interval,
+    /// a `select!` on a timer or a shutdown signal).
+    Unknown(Vec<Span>),
+}
+
+impl Pacing {
+    pub fn waits(&self) -> &[Span] {
+        match self {
+            Pacing::None => &[],
+            Pacing::Every(_, w) | Pacing::Unknown(w) => w,
+        }
+    }
 }
 
 /// The innermost loop (or per-item closure) around `region` within its function.
@@ -198,7 +226,9 @@ pub fn enclosing_loop(project: &Project, facts: &FileFacts, region: RegionId) ->
                 return Some(LoopCtx {
                     what: what.into(),
                     span: r.span,
-                    periodic: is_periodic(project, facts, id),
+                    region: Some(id),
+                    bound: facts.loop_bound(id).clone(),
+                    pacing: pacing(project, facts, id),
                 });
             }
             RegionKind::Closure | RegionKind::AsyncBlock => {
@@ -215,13 +245,105 @@ pub fn enclosing_loop(project: &Project, facts: &FileFacts, region: RegionId) ->
                     return Some(LoopCtx {
                         what: format!("`.{method}(..)` closure"),
                         span: arg_of.call_span,
-                        periodic: false,
+                        region: None,
+                        bound: LoopBound::Open,
+                        pacing: Pacing::None,
                     });
                 }
             }
         }
     }
     None
+}
+
+/// Milliseconds of a `Duration::from_secs(5)` / `from_millis(500)` inside `v`, with constants
+/// of the file followed.
+fn duration_ms(facts: &FileFacts, v: &Val) -> Option<u128> {
+    let mut found = None;
+    v.walk(&mut |x| {
+        if found.is_some() {
+            return;
+        }
+        let Some(p) = x.call_path() else { return };
+        let scale: u128 = match p.last().map(String::as_str) {
+            Some("from_secs") => 1_000_000,
+            Some("from_millis") => 1_000,
+            Some("from_micros") => 1,
+            Some("from_nanos") => 0,
+            _ => return,
+        };
+        let n = match x.args().first() {
+            Some(Val::Int { value, .. }) => Some(*value),
+            Some(Val::Path { path, .. }) if path.len() == 1 => facts
+                .consts
+                .iter()
+                .find(|c| c.name == path[0])
+                .and_then(|c| match c.value {
+                    Val::Int { value, .. } => Some(value),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        // Microseconds, then milliseconds (nanoseconds round to zero).
+        found = n.map(|n| n.saturating_mul(scale) / 1_000);
+    });
+    found
+}
+
+/// What the loop whose body is `loop_region` waits on between rounds.
+fn pacing(project: &Project, facts: &FileFacts, loop_region: RegionId) -> Pacing {
+    let adaptors = &project.catalog.loop_adaptors;
+    let mut waits = vec![];
+    let mut known = Some(0u128);
+    // A `select!` loop waits on something its arms do not show (a timer, a shutdown signal):
+    // it is not known to run per item.
+    for m in facts.macros_within(loop_region) {
+        if m.path.last().is_some_and(|n| n == "select") {
+            waits.push(m.span);
+            known = None;
+        }
+    }
+    for c in facts.calls_within(loop_region) {
+        c.val.walk(&mut |v| match v {
+            Val::Method { name, recv, .. }
+                if adaptors.iter().any(|a| a.periodic_methods.contains(name)) =>
+            {
+                waits.push(v.span());
+                // `interval.tick()`: the period is where the interval was made.
+                let period = match &**recv {
+                    Val::Path { path, .. } if path.len() == 1 => facts
+                        .binding(&path[0], c.region)
+                        .and_then(|l| duration_ms(facts, &l.init)),
+                    _ => None,
+                };
+                known = known.zip(period).map(|(a, b)| a.max(b));
+            }
+            Val::Call { args, .. } => {
+                if let Some(p) = v.call_path()
+                    && adaptors.iter().any(|a| {
+                        a.periodic_calls
+                            .iter()
+                            .any(|s| ends_with(p, &crate::catalog::segments(s)))
+                    })
+                {
+                    waits.push(v.span());
+                    let period = args.first().and_then(|a| match a {
+                        Val::Path { path, .. } if path.len() == 1 => facts
+                            .binding(&path[0], c.region)
+                            .and_then(|l| duration_ms(facts, &l.init)),
+                        other => duration_ms(facts, other),
+                    });
+                    known = known.zip(period).map(|(a, b)| a.max(b));
+                }
+            }
+            _ => {}
+        });
+    }
+    match (waits.is_empty(), known) {
+        (true, _) => Pacing::None,
+        (false, Some(ms)) => Pacing::Every(ms, waits),
+        (false, None) => Pacing::Unknown(waits),
+    }
 }
 
 /// Whether the method call at `call_span` is made on an iterator or a stream.
@@ -257,42 +379,6 @@ fn receiver_iterates(project: &Project, facts: &FileFacts, call_span: Span) -> b
                 .iter()
                 .any(|s| ends_with(p, &crate::catalog::segments(s)))
         })
-    })
-}
-
-/// A loop that waits between rounds: its events come once per tick, not once per item.
-fn is_periodic(project: &Project, facts: &FileFacts, loop_region: RegionId) -> bool {
-    let adaptors = &project.catalog.loop_adaptors;
-    // A `select!` loop waits on something its arms do not show (a timer, a shutdown signal):
-    // it is not known to run per item.
-    if facts
-        .macros_within(loop_region)
-        .any(|m| m.path.last().is_some_and(|n| n == "select"))
-    {
-        return true;
-    }
-    facts.calls_within(loop_region).any(|c| {
-        let mut hit = false;
-        c.val.walk(&mut |v| match v {
-            Val::Method { name, .. }
-                if adaptors.iter().any(|a| a.periodic_methods.contains(name)) =>
-            {
-                hit = true
-            }
-            Val::Call { .. } => {
-                if let Some(p) = v.call_path()
-                    && adaptors.iter().any(|a| {
-                        a.periodic_calls
-                            .iter()
-                            .any(|s| ends_with(p, &crate::catalog::segments(s)))
-                    })
-                {
-                    hit = true
-                }
-            }
-            _ => {}
-        });
-        hit
     })
 }
 

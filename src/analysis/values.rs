@@ -136,7 +136,7 @@ fn resolve(
                 return resolve(project, unit, &args[0], region, d);
             }
             if !args.is_empty() {
-                return None;
+                return resolve_helper_default(project, unit, path, args, region, d);
             }
             let facts = project.facts();
             for r in project.fn_index.resolve_path(&facts, unit, path) {
@@ -183,8 +183,101 @@ fn resolve_const(project: &Project, unit: usize, name: &str, depth: usize) -> Op
     None
 }
 
+/// A call to the project's own helper that falls back to one of its parameters
+/// (`fn env<T: FromStr>(name: &str, default: T) -> T { var(name)...unwrap_or(default) }`):
+/// the number is the argument passed for that parameter, where the call is written.
+fn resolve_helper_default(
+    project: &Project,
+    unit: usize,
+    path: &[String],
+    args: &[Val],
+    region: RegionId,
+    depth: usize,
+) -> Option<Written> {
+    let facts = project.facts();
+    for r in project.fn_index.resolve_path(&facts, unit, path) {
+        let f = project.fn_fact(r);
+        let Some(tail) = &f.tail else { continue };
+        let mut param = None;
+        tail.walk(&mut |v| {
+            if let Val::Method { name, args: m, .. } = v
+                && DEFAULTING.contains(&name.as_str())
+                && let Some(Val::Path { path: p, .. }) = m.first()
+                && p.len() == 1
+            {
+                param = f.params.iter().position(|x| x.name == p[0]).or(param);
+            }
+        });
+        let Some(i) = param else { continue };
+        // A method's `self` is not among the call's arguments.
+        let Some(arg) = args.get(i) else { continue };
+        let mut w = resolve(project, unit, arg, region, depth)?;
+        let var = args
+            .iter()
+            .find_map(|a| a.as_str())
+            .map(|v| format!(" for `{v}`"))
+            .unwrap_or_default();
+        w.via.insert(
+            0,
+            format!(
+                "the default argument of the project's helper `{}`{var}",
+                f.name
+            ),
+        );
+        return Some(w);
+    }
+    None
+}
+
+/// The value given to field `field` in a struct literal of the workspace
+/// (`DbConfig { max_pool_size: env("APP_MAX_POOL_SIZE", 90u32) }`), when it resolves to a number.
+fn resolve_field_literal(project: &Project, field: &str, depth: usize) -> Option<Written> {
+    for (u, unit) in project.units.iter().enumerate() {
+        let facts = &unit.facts;
+        let mut found: Option<Written> = None;
+        let mut look = |v: &Val, region: RegionId| {
+            if found.is_some() {
+                return;
+            }
+            v.walk(&mut |x| {
+                if found.is_none()
+                    && let Val::Struct { path, fields, .. } = x
+                    && let Some((_, value)) = fields.iter().find(|(n, _)| n == field)
+                    && let Some(mut w) = resolve(project, u, value, region, depth)
+                {
+                    let ty = path.last().map_or("", String::as_str);
+                    w.via.insert(0, format!("the field `{ty}::{field}`"));
+                    found = Some(w);
+                }
+            });
+        };
+        for f in &facts.fns {
+            if let Some(t) = &f.tail {
+                look(t, f.body);
+            }
+        }
+        for l in &facts.lets {
+            look(&l.init, l.region);
+        }
+        for c in &facts.calls {
+            look(&c.val, c.region);
+        }
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 /// A struct field with `#[serde(default = "fn")]`: the number that function returns.
 fn resolve_field_default(project: &Project, field: &str, depth: usize) -> Option<Written> {
+    if let Some(w) = resolve_serde_default(project, field, depth) {
+        return Some(w);
+    }
+    resolve_field_literal(project, field, depth)
+}
+
+fn resolve_serde_default(project: &Project, field: &str, depth: usize) -> Option<Written> {
     for unit in &project.units {
         for s in &unit.facts.structs {
             for f in s.fields.iter().filter(|f| f.name == field) {

@@ -40,6 +40,35 @@ pub struct ArgOf {
     pub call_span: Span,
 }
 
+/// How many passes a loop makes, as far as its header shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoopBound {
+    /// A count written in the header: `0..3`, `1..=5`, `[a, b]`, `while i < 3`.
+    Count(u128),
+    /// A named constant bounds it: `0..MAX_ATTEMPTS`, `for c in COMPONENTS`, `while n < RETRIES`.
+    Const(String),
+    /// Over data, or not known from the header (`while let Some(m) = rx.recv().await`).
+    Open,
+}
+
+/// `base * factor` (or `factor * base`) with an integer literal factor.
+#[derive(Clone, Debug)]
+pub struct ScaledFact {
+    pub base: Val,
+    pub factor: u128,
+    pub span: Span,
+    pub region: RegionId,
+}
+
+/// A loop's header, read for its bound, and whether its body can leave it.
+#[derive(Clone, Debug)]
+pub struct LoopFact {
+    pub region: RegionId,
+    pub bound: LoopBound,
+    /// The body has a `break` or `return` that leaves the loop: it waits until something holds.
+    pub exits: bool,
+}
+
 /// A lexical scope: the file, a module, a function body, a closure, an async block, a loop body.
 #[derive(Clone, Debug)]
 pub struct Region {
@@ -388,6 +417,13 @@ pub struct FileFacts {
     pub exit_macros: Vec<Span>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
     pub process_exit_macros: Vec<Span>,
+    /// Macro statements followed in their block by `continue`: the macro's span and the
+    /// `continue`'s.
+    pub continue_macros: Vec<(Span, Span)>,
+    /// Products by an integer literal (`cpus * 4`): what is scaled, by how much, where.
+    pub scaled: Vec<ScaledFact>,
+    /// `for` and `while` loops with what their headers say about their bounds.
+    pub loops: Vec<LoopFact>,
     pub arms: Vec<ArmFact>,
     pub macro_defs: Vec<MacroDefFact>,
     pub matches: Vec<MatchFact>,
@@ -415,6 +451,19 @@ pub struct StringIf {
 }
 
 impl FileFacts {
+    /// What the header of the loop whose body is `region` says about its bound.
+    pub fn loop_bound(&self, region: RegionId) -> &LoopBound {
+        self.loops
+            .iter()
+            .find(|l| l.region == region)
+            .map_or(&LoopBound::Open, |l| &l.bound)
+    }
+
+    /// Whether the loop whose body is `region` has a `break` or `return` that leaves it.
+    pub fn loop_exits(&self, region: RegionId) -> bool {
+        self.loops.iter().any(|l| l.region == region && l.exits)
+    }
+
     pub fn region(&self, id: RegionId) -> &Region {
         &self.regions[id]
     }

@@ -637,6 +637,19 @@ impl<'a> Visitor<'a> {
                     syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
                 )
         };
+        let is_continue = |s: &syn::Stmt| matches!(s, syn::Stmt::Expr(syn::Expr::Continue(_), _));
+        if let Some(last_continue) = block.stmts.iter().rposition(is_continue) {
+            let cont = self.span(block.stmts[last_continue].span());
+            for stmt in &block.stmts[..last_continue] {
+                let mac = match stmt {
+                    syn::Stmt::Macro(m) => &m.mac,
+                    syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
+                    _ => continue,
+                };
+                let span = self.span(mac.span());
+                self.facts.continue_macros.push((span, cont));
+            }
+        }
         let Some(last_exit) = block.stmts.iter().rposition(exits) else {
             return;
         };
@@ -1136,6 +1149,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::for_loop(f)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: for_bound(&f.expr),
+                    exits: leaves(&f.body),
+                });
                 self.note_exits(&f.body);
                 self.loops.push(Some((region, label_of(&f.label))));
                 visit::visit_block(self, &f.body);
@@ -1149,6 +1167,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::while_loop(w)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: while_bound(&w.cond),
+                    exits: leaves(&w.body),
+                });
                 self.visit_expr(&w.cond);
                 self.note_exits(&w.body);
                 self.loops.push(Some((region, label_of(&w.label))));
@@ -1163,6 +1186,11 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::plain_loop(l)),
                     false,
                 );
+                self.facts.loops.push(LoopFact {
+                    region,
+                    bound: LoopBound::Open,
+                    exits: leaves(&l.body),
+                });
                 self.note_exits(&l.body);
                 self.loops.push(Some((region, label_of(&l.label))));
                 visit::visit_block(self, &l.body);
@@ -1244,6 +1272,24 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             syn::Expr::Macro(m) => {
                 self.pending_arg_of = None;
                 self.visit_macro_call(&m.mac);
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Mul(_)) => {
+                let (base, factor) = match (int_lit(&b.left), int_lit(&b.right)) {
+                    (None, Some(n)) => (Some(&*b.left), n),
+                    (Some(n), None) => (Some(&*b.right), n),
+                    _ => (None, 0),
+                };
+                if let Some(base) = base {
+                    let base = self.val(base, 0);
+                    let span = self.span(spans::expr(e));
+                    self.facts.scaled.push(ScaledFact {
+                        base,
+                        factor,
+                        span,
+                        region: self.region,
+                    });
+                }
+                visit::visit_expr(self, e);
             }
             syn::Expr::Assign(a) => {
                 self.pending_arg_of = None;
@@ -1348,4 +1394,153 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
         self.note_exits(b);
         visit::visit_block(self, b);
     }
+}
+
+/// A constant's name: `MAX_RETRIES`, `Self::ATTEMPTS`.
+fn const_name(e: &syn::Expr) -> Option<String> {
+    let syn::Expr::Path(p) = e else { return None };
+    let last = p.path.segments.last()?.ident.to_string();
+    let is_const = last.chars().any(|c| c.is_ascii_uppercase())
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    is_const.then_some(last)
+}
+
+fn int_lit(e: &syn::Expr) -> Option<u128> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        syn::Expr::Paren(p) => int_lit(&p.expr),
+        _ => None,
+    }
+}
+
+/// A literal count or a constant: the bound side of `0..3`, `i < MAX`, `XS.len()`.
+fn bound_of(e: &syn::Expr) -> Option<LoopBound> {
+    if let Some(n) = int_lit(e) {
+        return Some(LoopBound::Count(n));
+    }
+    if let Some(c) = const_name(e) {
+        return Some(LoopBound::Const(c));
+    }
+    if let syn::Expr::MethodCall(m) = e
+        && m.method == "len"
+    {
+        return const_name(&m.receiver).map(LoopBound::Const);
+    }
+    None
+}
+
+/// The end of a range that counts something configured: `1..=queue.num_workers`.
+fn configured_count(e: &syn::Expr) -> Option<LoopBound> {
+    match e {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(LoopBound::Const(n.to_string())),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Paren(p) => configured_count(&p.expr),
+        _ => None,
+    }
+}
+
+/// What a `for` loop's iterated expression says about its bound.
+fn for_bound(e: &syn::Expr) -> LoopBound {
+    match e {
+        syn::Expr::Paren(p) => for_bound(&p.expr),
+        syn::Expr::Group(g) => for_bound(&g.expr),
+        syn::Expr::Reference(r) => for_bound(&r.expr),
+        syn::Expr::Array(a) => LoopBound::Count(a.elems.len() as u128),
+        syn::Expr::Range(r) => {
+            let start = match &r.start {
+                None => Some(0),
+                Some(s) => int_lit(s),
+            };
+            let Some(end) = r.end.as_deref() else {
+                return LoopBound::Open;
+            };
+            let closed = matches!(r.limits, syn::RangeLimits::Closed(_));
+            match (start, bound_of(end).or_else(|| configured_count(end))) {
+                (Some(s), Some(LoopBound::Count(n))) => {
+                    LoopBound::Count(n.saturating_sub(s) + u128::from(closed))
+                }
+                (_, Some(LoopBound::Const(c))) => LoopBound::Const(c),
+                _ => LoopBound::Open,
+            }
+        }
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "enumerate" | "copied" | "cloned" | "rev" | "step_by"
+            ) =>
+        {
+            for_bound(&m.receiver)
+        }
+        _ => const_name(e).map_or(LoopBound::Open, LoopBound::Const),
+    }
+}
+
+/// What a `while` condition says about its bound: a counter compared with a literal or a constant.
+fn while_bound(cond: &syn::Expr) -> LoopBound {
+    match cond {
+        syn::Expr::Paren(p) => while_bound(&p.expr),
+        syn::Expr::Binary(b) => match b.op {
+            syn::BinOp::And(_) => match while_bound(&b.left) {
+                LoopBound::Open => while_bound(&b.right),
+                found => found,
+            },
+            syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_) => {
+                bound_of(&b.right)
+                    .or_else(|| bound_of(&b.left))
+                    .unwrap_or(LoopBound::Open)
+            }
+            _ => LoopBound::Open,
+        },
+        _ => LoopBound::Open,
+    }
+}
+
+/// Whether a loop body has a `break` or `return` that leaves the loop (not one of a nested
+/// loop, closure or async block; a labelled `break` is taken to leave).
+fn leaves(body: &syn::Block) -> bool {
+    struct Finder {
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Return(_) | syn::Expr::Break(_) => self.found = true,
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
+                    // Only labelled breaks and returns leave the outer loop from in here.
+                    let mut inner = Inner { found: false };
+                    visit::visit_expr(&mut inner, e);
+                    self.found |= inner.found;
+                }
+                _ => visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    }
+    struct Inner {
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Inner {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Return(_) => self.found = true,
+                syn::Expr::Break(b) if b.label.is_some() => self.found = true,
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                _ => visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    }
+    let mut f = Finder { found: false };
+    visit::visit_block(&mut f, body);
+    f.found
 }

@@ -2,8 +2,9 @@
 //! CPU count, so each machine the service lands on opens a different number of connections.
 
 use super::{Rule, RuleMeta};
-use crate::analysis::pool_sites::{Size, pool_sites};
+use crate::analysis::pool_sites::{PoolSite, Size, pool_sites};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::facts::{RegionId, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -31,7 +32,13 @@ impl Rule for HostSizedPool {
         let config = &project.config;
         let budget = config.per_instance_budget();
         for site in pool_sites(project, unit) {
-            if !matches!(site.size, Size::Default) || !site.entry.grows_with_host {
+            if !matches!(site.size, Size::Default) {
+                if let Some(d) = own_cpu_arithmetic(project, unit, &site) {
+                    out.push(d);
+                }
+                continue;
+            }
+            if !site.entry.grows_with_host {
                 continue;
             }
             let library = &site.entry.library;
@@ -83,4 +90,116 @@ impl Rule for HostSizedPool {
             );
         }
     }
+}
+
+/// A CPU count read by the service's own code: the function and whether it honours a cgroup
+/// CPU limit.
+fn cpu_call(v: &Val) -> Option<(&'static str, bool)> {
+    let mut found = None;
+    v.walk(&mut |x| {
+        let Some(p) = x.call_path() else { return };
+        match p.last().map(String::as_str) {
+            Some("available_parallelism") => found = Some(("available_parallelism()", true)),
+            Some("get_physical") if p.iter().any(|s| s == "num_cpus") || p.len() == 1 => {
+                found = Some(("num_cpus::get_physical()", false))
+            }
+            Some("get") if p.iter().any(|s| s == "num_cpus") => {
+                found = Some(("num_cpus::get()", true))
+            }
+            _ => {}
+        }
+    });
+    found
+}
+
+/// A pool whose size the service computes from the host's CPU count (`cpus * 4`), as the
+/// value or as the fallback when no setting is given.
+fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option<Diagnostic> {
+    let facts = &unit.facts;
+    let config = &project.config;
+    let budget = config.per_instance_budget();
+    // The size argument of the pool's builder chain.
+    let (arg, region) = facts.calls.iter().find_map(|c| {
+        if !c.val.span().contains(site.span) {
+            return None;
+        }
+        let (_, links) = c.val.chain();
+        links.iter().find_map(|l| {
+            let name = l.method_name()?;
+            if site.entry.size_methods.iter().any(|m| m == name) {
+                l.args().first().map(|a| (a.clone(), c.region))
+            } else {
+                None
+            }
+        })
+    })?;
+    // The values the argument may hold: itself, or a local's initialiser and assignments.
+    let mut values: Vec<(Val, RegionId)> = vec![(arg.clone(), region)];
+    if let Val::Path { path, .. } = &arg
+        && path.len() == 1
+    {
+        if let Some(l) = facts.binding(&path[0], region) {
+            values.push((l.init.clone(), l.region));
+        }
+        let scope = facts.enclosing_fn(region).map(|f| f.body);
+        for a in &facts.assigns {
+            if matches!(&a.target, Val::Path { path: t, .. } if t == path)
+                && scope.is_none_or(|s| facts.is_within(a.region, s))
+            {
+                values.push((a.value.clone(), a.region));
+            }
+        }
+    }
+    let (scaled, cpu) = values.iter().find_map(|(v, r)| {
+        let sc = facts.scaled.iter().find(|s| s.span == v.span())?;
+        let cpu = cpu_call(&sc.base).or_else(|| match &sc.base {
+            Val::Path { path, .. } if path.len() == 1 => {
+                facts.binding(&path[0], *r).and_then(|l| cpu_call(&l.init))
+            }
+            _ => None,
+        })?;
+        Some((sc, cpu))
+    })?;
+    let (func, honours_limit) = cpu;
+    let cores = 32u128;
+    let size = cores * scaled.factor;
+    let limit_note = if honours_limit {
+        format!(
+            "`{func}` honours a cgroup CPU limit: with a limit of 2 CPUs the pool is {}; without a limit it is the node's core count",
+            2 * scaled.factor
+        )
+    } else {
+        format!(
+            "`{func}` ignores cgroup CPU limits: it is the node's physical core count even in a pod limited to one CPU"
+        )
+    };
+    Some(
+        Diagnostic::new(
+            META.id,
+            unit.id,
+            scaled.span,
+            format!(
+                "{} pool sized by the host's CPU count (`{func}` × {})",
+                site.entry.library, scaled.factor
+            ),
+        )
+        .label(unit.id, site.span, "the pool is built here")
+        .note(format!(
+            "on a 32-core node without a CPU limit: 32 × {} = {size} connections per instance; × {} instances = {} against the {} the database leaves for them",
+            scaled.factor,
+            config.instances,
+            size * config.instances as u128,
+            config.available()
+        ))
+        .note(limit_note)
+        .help(format!("use a fixed default (the per-instance budget is {budget}) and let a setting raise it"))
+        .fix(Fix::maybe(
+            format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
+            vec![Edit {
+                file: unit.id,
+                span: scaled.span,
+                replacement: budget.to_string(),
+            }],
+        )),
+    )
 }

@@ -3,9 +3,10 @@
 //! and N instances write them all.
 
 use super::{Rule, RuleMeta};
+use crate::analysis::call_graph::FnRef;
 use crate::analysis::log_macros::crate_family;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::facts::{MacroArg, Val};
+use crate::facts::{MacroArg, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -45,11 +46,92 @@ fn in_cli_fn(unit: &Unit, region: crate::facts::RegionId) -> bool {
     })
 }
 
+/// Calls whose closure argument runs once per process: lazy statics and one-time cells.
+const ONCE_CALLEES: &[&str] = &[
+    "get_or_init",
+    "get_or_try_init",
+    "call_once",
+    "call_once_force",
+];
+const LAZY_TYPES: &[&str] = &["Lazy", "LazyLock", "LazyCell", "OnceCell", "OnceLock"];
+/// Calls whose closure argument runs as it would in place (a spawned startup task, `block_on`).
+const IN_PLACE_CALLEES: &[&str] = &["spawn", "block_on", "spawn_blocking", "run"];
+/// How far up the callers a print is followed to decide that it runs once per process.
+const MAX_CALLER_DEPTH: usize = 6;
+
+/// Whether code in `region` runs at most once per process: in a binary's `main` outside any
+/// loop, in a lazy static's initialiser, or in a function whose every caller runs once per
+/// process (the startup path: configuration loading, the banner, logger setup). Such a print
+/// does not multiply with traffic: each instance writes it once when it starts, often before a
+/// logger exists.
+fn once_per_process(project: &Project, unit_idx: usize, region: RegionId, depth: usize) -> bool {
+    if depth > MAX_CALLER_DEPTH {
+        return false;
+    }
+    let unit = &project.units[unit_idx];
+    let facts = &unit.facts;
+    for (_, r) in facts.ancestors(region) {
+        match &r.kind {
+            RegionKind::Loop(_) => return false,
+            RegionKind::Closure | RegionKind::AsyncBlock => {
+                let Some(arg_of) = &r.arg_of else {
+                    return false;
+                };
+                let last = arg_of.callee.last().map_or("", String::as_str);
+                let lazy = arg_of
+                    .callee
+                    .iter()
+                    .any(|s| LAZY_TYPES.contains(&s.as_str()));
+                if ONCE_CALLEES.contains(&last) || (lazy && last == "new") {
+                    return true;
+                }
+                if !IN_PLACE_CALLEES.contains(&last) {
+                    return false;
+                }
+            }
+            RegionKind::Fn(idx) => {
+                let f = &facts.fns[*idx];
+                if f.path == ["main"] && f.params.is_empty() {
+                    return true;
+                }
+                let callers = project.callers_of(FnRef {
+                    file: unit_idx,
+                    idx: *idx,
+                });
+                return !callers.is_empty()
+                    && callers.len() <= 4
+                    && callers
+                        .iter()
+                        .all(|c| once_per_process(project, c.unit, c.region, depth + 1));
+            }
+            RegionKind::Mod(_) | RegionKind::File => return false,
+        }
+    }
+    false
+}
+
+/// Whether the macro is used as a value (`let z = dbg!(v)`, `f(dbg!(v))`), not as a statement.
+fn used_as_value(unit: &Unit, span: Span) -> bool {
+    let facts = &unit.facts;
+    let inside = |v: &Val| {
+        let mut hit = false;
+        v.walk(&mut |x| hit |= matches!(x, Val::Macro { span: s, .. } if *s == span));
+        hit
+    };
+    facts.lets.iter().any(|l| l.init.span().contains(span))
+        || facts.assigns.iter().any(|a| a.value.span().contains(span))
+        || facts.calls.iter().any(|c| inside(&c.val))
+        || facts
+            .fns
+            .iter()
+            .any(|f| f.tail.as_ref().is_some_and(|t| t.span().contains(span)))
+}
+
 static META: RuleMeta = RuleMeta {
     id: "print-in-service",
     family: "logs",
     default_severity: Severity::Warning,
-    fix: crate::diagnostic::Applicability::Machine,
+    fix: crate::diagnostic::Applicability::Maybe,
     summary: "println!/eprintln!/dbg! in a service instead of a log event",
     doc: include_str!("../../rules/docs/print-in-service.md"),
 };
@@ -72,6 +154,7 @@ impl Rule for PrintInService {
         }
         let catalog = &project.catalog;
         let family = crate_family(project, unit);
+        let unit_idx = project.unit_index(unit);
         for mac in &unit.facts.macros {
             // Only code a replica runs: a one-shot command's output is its interface.
             if !project.runs_on_replicas(unit, mac.region, mac.span) {
@@ -89,6 +172,11 @@ impl Rule for PrintInService {
             if unit.facts.process_exit_macros.contains(&mac.span) || in_cli_fn(unit, mac.region) {
                 // Output right before `exit(..)`, or in a function that ends the process:
                 // `--help`, `--version`, a subcommand, a fatal startup error.
+                continue;
+            }
+            if once_per_process(project, unit_idx, mac.region, 0) {
+                // A banner or a configuration notice on the startup path: once per process,
+                // often before a logger exists; it does not multiply with traffic.
                 continue;
             }
             let is_value = entry.value_macros.contains(name);
@@ -140,7 +228,7 @@ impl Rule for PrintInService {
                         _ => None,
                     };
                     match one_name {
-                        Some(arg) if mac.parsed => Fix::maybe(
+                        Some(arg) if mac.parsed && !used_as_value(unit, mac.span) => Fix::maybe(
                             format!(
                                 "replace `dbg!` with `{}::debug!(?..)`; `dbg!` returns its argument, so check it was not used as a value",
                                 fam.name
@@ -167,16 +255,23 @@ impl Rule for PrintInService {
                 Some(fam) => {
                     let has_message =
                         matches!(mac.args.first(), Some(MacroArg::Expr(Val::Str { .. })));
-                    let desc = format!("use `{}::{level}!` with the same arguments", fam.name);
+                    let desc = format!(
+                        "use `{}::{level}!` with the same arguments; this changes what the program writes to stdout/stderr (command output, a prompt, a generated secret would go to the log store), so check the print is diagnostic output",
+                        fam.name
+                    );
                     let edit = vec![Edit {
                         file: unit.id,
                         span: path_span,
                         replacement: format!("{}::{level}", fam.name),
                     }];
                     if mac.parsed && has_message {
-                        Fix::machine(desc, edit)
-                    } else {
+                        // Requires: a format string (an empty event does not compile).
                         Fix::maybe(desc, edit)
+                    } else {
+                        Fix::manual(format!(
+                            "{}::{level}!(\"..\"); // a log event needs a message; `{name}!()` with no format string has no rewrite",
+                            fam.name
+                        ))
                     }
                 }
                 None => {

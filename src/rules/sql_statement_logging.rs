@@ -139,6 +139,8 @@ impl Rule for SqlStatementLogging {
         super::log_interest(
             &[
                 "ConnectOptions",
+                "PoolOptions",
+                "Pool::connect",
                 "Database",
                 "log_statements",
                 "sqlx_logging",
@@ -152,6 +154,9 @@ impl Rule for SqlStatementLogging {
             return;
         }
         let facts = &unit.facts;
+        if project.uses_crate(unit, "sqlx") {
+            old_sqlx(project, unit, out);
+        }
         let can_name_log = project.uses_crate(unit, "log");
         for entry in &project.catalog.sql_logging {
             if !project.uses_any(unit, &entry.crates) {
@@ -164,8 +169,18 @@ impl Rule for SqlStatementLogging {
                 chains(&c.val, &mut |chain| {
                     let (root, links) = chain.chain();
                     let path = root.call_path();
+                    // `async_nats::ConnectOptions::new` ends like sea-orm's but is another
+                    // crate's type: a path that names its crate must name this library's.
                     let matches = |list: &[String]| {
-                        path.is_some_and(|p| list.iter().any(|s| ends_with(p, &segments(s))))
+                        path.is_some_and(|p| {
+                            list.iter().any(|s| {
+                                let seg = segments(s);
+                                ends_with(p, &seg)
+                                    && (p.len() == seg.len()
+                                        || entry.crates.contains(&p[0])
+                                        || matches!(p[0].as_str(), "crate" | "self" | "super"))
+                            })
+                        })
                     };
                     let is_options = matches(&entry.options);
                     let is_connect = matches(&entry.connects);
@@ -303,4 +318,134 @@ impl Rule for SqlStatementLogging {
             }
         }
     }
+}
+
+/// Pool and connection calls of sqlx whose connections log statements with sqlx's defaults.
+const SQLX_CONNECTS: &[&[&str]] = &[
+    &["PgPoolOptions", "new"],
+    &["MySqlPoolOptions", "new"],
+    &["SqlitePoolOptions", "new"],
+    &["PoolOptions", "new"],
+    &["PgPool", "connect"],
+    &["MySqlPool", "connect"],
+    &["SqlitePool", "connect"],
+    &["PgPool", "connect_lazy"],
+    &["Pool", "connect"],
+];
+
+/// sqlx up to 0.6 logs every statement at INFO (0.7 lowered it to DEBUG): report each pool
+/// built from a URL in a file that never sets `log_statements`.
+fn old_sqlx(project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
+    let facts = &unit.facts;
+    let mut version: Option<Option<((u64, u64), String)>> = None;
+    let sets_level = facts.calls.iter().any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            hit |= matches!(
+                v.method_name(),
+                Some("log_statements" | "disable_statement_logging")
+            )
+        });
+        hit
+    });
+    if sets_level {
+        return;
+    }
+    for c in &facts.calls {
+        if !unit.is_service_region(c.region) {
+            continue;
+        }
+        let (root, links) = c.val.chain();
+        let Some(path) = root.call_path() else {
+            continue;
+        };
+        if !SQLX_CONNECTS.iter().any(|s| ends_with(path, s))
+            || (path.len() > 2 && path[0] != "sqlx")
+        {
+            continue;
+        }
+        let connects_url = path.last().is_some_and(|n| n.starts_with("connect"))
+            || links
+                .iter()
+                .any(|l| matches!(l.method_name(), Some("connect" | "connect_lazy")));
+        if !connects_url {
+            continue;
+        }
+        // Read the version only for a file that builds a pool.
+        let Some(((major, minor), from)) = version
+            .get_or_insert_with(|| sqlx_version(project, unit))
+            .clone()
+        else {
+            return;
+        };
+        if (major, minor) >= (0, 7) {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                META.id,
+                unit.id,
+                c.val.span(),
+                format!(
+                    "sqlx {major}.{minor} logs every SQL statement at INFO level, and this pool connects with the default settings"
+                ),
+            )
+            .note(format!(
+                "sqlx is {from}; up to 0.6 its connections log each statement at INFO (sqlx-core 0.6.3 src/connection.rs, `LevelFilter::Info`); 0.7 lowered it to DEBUG (sqlx pull request 2393)"
+            ))
+            .note("every query of every instance becomes a log line; at N instances the log store receives N times the query rate")
+            .fix(Fix::manual(
+                "let opts = sqlx::postgres::PgConnectOptions::from_str(&url)?\n    .log_statements(log::LevelFilter::Debug);\nlet pool = PgPoolOptions::new().connect_with(opts).await?;\n// or upgrade sqlx to 0.7 or later, which logs statements at DEBUG",
+            )),
+        );
+    }
+}
+
+/// sqlx's version: resolved in `Cargo.lock` (the nearest one above the crate), else the
+/// manifest's requirement. Returns (major, minor) and where it was read.
+fn sqlx_version(project: &Project, unit: &Unit) -> Option<((u64, u64), String)> {
+    let krate = project.crate_of(unit);
+    let parse = |v: &str| -> Option<(u64, u64)> {
+        let v = v.trim_start_matches(['^', '=', '~', ' ']);
+        let mut it = v.split('.');
+        let major = it.next()?.trim().parse().ok()?;
+        let minor = it.next().map_or(Some(0), |m| m.trim().parse().ok())?;
+        Some((major, minor))
+    };
+    let mut dir = Some(krate.dir.as_path());
+    while let Some(d) = dir {
+        let lock = d.join("Cargo.lock");
+        if let Ok(text) = std::fs::read_to_string(&lock)
+            && let Ok(doc) = text.parse::<toml::Table>()
+        {
+            let versions: Vec<&str> = doc
+                .get("package")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some("sqlx"))
+                .filter_map(|p| p.get("version").and_then(|v| v.as_str()))
+                .collect();
+            if let [only] = versions.as_slice() {
+                return parse(only).map(|v| (v, format!("{only} in Cargo.lock")));
+            }
+            break;
+        }
+        if d == project.root {
+            break;
+        }
+        dir = d.parent();
+    }
+    let manifest = std::fs::read_to_string(krate.manifest.as_ref()?).ok()?;
+    let doc = manifest.parse::<toml::Table>().ok()?;
+    let dep = doc.get("dependencies")?.get("sqlx")?;
+    let req = dep
+        .as_str()
+        .or_else(|| dep.get("version").and_then(|v| v.as_str()))?;
+    parse(req).map(|v| {
+        (
+            v,
+            format!("required as \"{req}\" in Cargo.toml (no Cargo.lock)"),
+        )
+    })
 }

@@ -233,17 +233,23 @@ impl Rule for UnstructuredLogs {
                         if feature_ok {
                             Fix::machine(desc, vec![edit])
                         } else {
+                            // Requires: the `json` feature. Without it `.json()` does not
+                            // compile (E0599), so no edit is offered; the snippet names it.
                             d = d.note(format!(
-                                "`.json()` needs the `{feature}` feature: {} = {{ version = \"0.3\", features = [\"{feature}\"] }}",
+                                "`.json()` needs the `{feature}` feature of {}, which this crate does not enable: without it the method does not exist",
                                 inst.library.replace('_', "-")
                             ));
-                            Fix::maybe(
-                                format!("{desc} (and enable the `{feature}` feature)"),
-                                vec![edit],
-                            )
+                            Fix::manual(format!(
+                                "{desc}, after enabling the feature in Cargo.toml:\n    {} = {{ version = \"0.3\", features = [\"{feature}\"] }}",
+                                inst.library.replace('_', "-")
+                            ))
                         }
                     }
                 }
+                (Kind::Init, Some(feature)) if !feature_ok => Fix::manual(format!(
+                    "install the JSON format: `tracing_subscriber::fmt().json().init()`, after enabling the `{feature}` feature in Cargo.toml:\n    {} = {{ version = \"0.3\", features = [\"{feature}\"] }}",
+                    inst.library.replace('_', "-")
+                )),
                 (Kind::Init, Some(feature)) => Fix::maybe(
                     format!(
                         "install the JSON format: `tracing_subscriber::fmt().json().init()` (the `{feature}` feature)"
