@@ -511,24 +511,46 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        // `type Alias = Target<..>;` anywhere in the workspace: naming the alias names the target.
+        let mut aliases: HashMap<&str, Vec<&str>> = HashMap::new();
+        for facts in &self.facts {
+            for (alias, target) in &facts.type_aliases {
+                aliases.entry(alias).or_default().push(target);
+            }
+        }
+        let methods_named = |seg: &str| -> Vec<usize> {
+            let mut out: Vec<usize> = self.methods_of.get(seg).cloned().unwrap_or_default();
+            for t in aliases.get(seg).into_iter().flatten() {
+                out.extend(self.methods_of.get(*t).into_iter().flatten());
+            }
+            out
+        };
         // A type named in a function reaches that type's methods (trait impls, framework
-        // handlers on `impl` blocks); by span, so a command arm that names it keeps it.
+        // handlers on `impl` blocks), through its type aliases too; so does a type named as a
+        // generic argument (`launch::<Postgres>(..)`: the generic function calls its trait
+        // methods). By span, so a command arm that names it keeps it.
         for (file, facts) in self.facts.iter().enumerate() {
+            let mut named: Vec<(RegionId, Span, Vec<usize>)> = vec![];
             for c in &facts.calls {
-                let Some(p) = fn_of_region[file].get(c.region).copied().flatten() else {
-                    continue;
-                };
-                let mut found = vec![];
                 c.val.walk(&mut |x| {
                     if let Val::Path { path, span } | Val::Struct { path, span, .. } = x {
                         for seg in path {
-                            if let Some(ms) = self.methods_of.get(seg) {
-                                found.push((*span, ms));
-                            }
+                            named.push((c.region, *span, methods_named(seg)));
                         }
                     }
                 });
-                for (span, ms) in found {
+            }
+            for a in &facts.type_args {
+                named.push((a.region, a.span, methods_named(&a.name)));
+            }
+            for (region, span, ms) in named {
+                let Some(p) = fn_of_region[file].get(region).copied().flatten() else {
+                    continue;
+                };
+                if ms.is_empty() {
+                    continue;
+                }
+                {
                     let from = self.krate(file);
                     let targets: Vec<usize> = ms
                         .iter()

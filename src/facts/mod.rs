@@ -439,6 +439,18 @@ pub struct FileFacts {
     pub macro_idents: Vec<String>,
     /// `if name == "command" { .. }`: the block that runs for one string command.
     pub string_ifs: Vec<StringIf>,
+    /// Types named as generic arguments of expression paths (`launch::<Postgres>(..)`).
+    pub type_args: Vec<TypeArg>,
+    /// `type Alias = Target<..>;` items: the alias and the last segment of its target's path.
+    pub type_aliases: Vec<(String, String)>,
+}
+
+/// A type named as a generic argument in code (`Postgres` in `launch::<Postgres>(..)`).
+#[derive(Clone, Debug)]
+pub struct TypeArg {
+    pub name: String,
+    pub region: RegionId,
+    pub span: Span,
 }
 
 /// An `if` whose condition compares a value to a string literal.

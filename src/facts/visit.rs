@@ -1119,6 +1119,39 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
 
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
 
+    fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
+        if let syn::Type::Path(p) = &*t.ty
+            && let Some(last) = p.path.segments.last()
+        {
+            self.facts
+                .type_aliases
+                .push((t.ident.to_string(), last.ident.to_string()));
+        }
+        visit::visit_item_type(self, t);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        let span = self.span(p.span());
+        for seg in &p.path.segments {
+            if let syn::PathArguments::AngleBracketed(a) = &seg.arguments {
+                for arg in &a.args {
+                    if let syn::GenericArgument::Type(ty) = arg {
+                        let mut names = BTreeSet::new();
+                        collect_type_names(ty, &mut names);
+                        for name in names {
+                            self.facts.type_args.push(TypeArg {
+                                name,
+                                region: self.region,
+                                span,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        visit::visit_expr_path(self, p);
+    }
+
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         match e {
             syn::Expr::Call(_) | syn::Expr::MethodCall(_) => self.visit_chain(e),
@@ -1306,6 +1339,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 if p.path.segments.len() > 1 {
                     self.resolve_path(&p.path);
                 }
+                self.visit_expr_path(p);
             }
             // `Box::pin(async move { .. })` and friends keep the closure's `arg_of` through wrappers.
             syn::Expr::Paren(_) | syn::Expr::Reference(_) | syn::Expr::Group(_) => {
@@ -1543,4 +1577,16 @@ fn leaves(body: &syn::Block) -> bool {
     let mut f = Finder { found: false };
     visit::visit_block(&mut f, body);
     f.found
+}
+
+/// Type names in a type (`Postgres` and `Arc` in `Arc<Postgres>`).
+fn collect_type_names(ty: &syn::Type, out: &mut BTreeSet<String>) {
+    struct Names<'o>(&'o mut BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0.insert(s.ident.to_string());
+            visit::visit_path_segment(self, s);
+        }
+    }
+    Names(out).visit_type(ty);
 }
