@@ -21,7 +21,7 @@ pub const STACK_PER_LEVEL: usize = 8 * 1024;
 /// Stack for everything that does not depend on the depth.
 pub const STACK_BASE: usize = 16 * 1024 * 1024;
 /// Files estimated deeper than this are a `parse-error` without being parsed; the stack they
-/// would need ([`stack_for`]) stays under 544 MiB (address space reserved, touched only as used).
+/// would need ([`stack_for`]) is at most 528 MiB (address space reserved, touched only as used).
 pub const MAX_LEVELS: usize = 65_536;
 
 /// The stack to give a thread that parses and visits a text of this estimated depth.
