@@ -56,7 +56,9 @@ impl From<ConfigError> for RunError {
 
 /// Nesting deeper than this is reported as a parse error instead of risking the stack.
 const MAX_NESTING: usize = 256;
-const PARSE_STACK: usize = 64 * 1024 * 1024;
+/// The worker threads' stack: enough for files whose estimated depth is up to 6,144 levels;
+/// deeper ones are parsed on a thread of their own ([`on_stack_for`]).
+pub const PARSE_STACK: usize = 64 * 1024 * 1024;
 /// Workspaces with at most this many Rust files are analysed each on one thread, in batches.
 const SMALL_WORKSPACE: usize = 16;
 const BATCH: usize = 64;
@@ -100,6 +102,50 @@ fn parse_one(text: &str, module: Vec<String>) -> Parsed {
             span: Span::new(0, 0),
         };
     }
+    let levels = crate::depth::estimate(body);
+    if levels > crate::depth::MAX_LEVELS {
+        return Parsed::Err {
+            message: format!(
+                "an expression, type or pattern may nest about {levels} levels deep without \
+                 brackets (a run of prefix operators, closures, `<`, `&`, `->`, `return` or `=`, \
+                 or a chain of calls or operators); past {} levels the file is not parsed, to keep \
+                 the stack bounded",
+                crate::depth::MAX_LEVELS
+            ),
+            span: Span::new(0, 0),
+        };
+    }
+    on_stack_for(levels, PARSE_STACK, || parse_and_extract(body, bom, module))
+}
+
+/// Runs `f` here when this thread's stack (`have` bytes) is enough for a text of `levels`
+/// estimated depth ([`crate::depth`]), else on a thread with the stack it needs (syn, the
+/// visitors and `Drop` recurse on the tree).
+pub fn on_stack_for<R: Send>(levels: usize, have: usize, f: impl FnOnce() -> R + Send) -> R {
+    let need = crate::depth::stack_for(levels);
+    if need <= have {
+        return f();
+    }
+    std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .stack_size(need)
+            .spawn_scoped(s, f)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(_) => no_stack(need),
+        }
+    })
+}
+
+/// No memory for the stack: stop rather than risk an overflow.
+fn no_stack(need: usize) -> ! {
+    eprintln!("scalelint: cannot start a thread with a {need}-byte stack");
+    std::process::exit(2)
+}
+
+fn parse_and_extract(body: &str, bom: usize, module: Vec<String>) -> Parsed {
     let result = match syn::parse_file(body) {
         Ok(file) => {
             let offsets = OffsetMap::new(body, bom);

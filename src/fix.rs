@@ -135,12 +135,19 @@ pub fn syntax_error(path: &Path, text: &str) -> Option<String> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("rs") => {
             let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let result = syn::parse_file(body).err().map(|e| {
-                let at = e.span().start();
-                format!("{}:{}: {e}", at.line, at.column + 1)
-            });
-            proc_macro2::extra::invalidate_current_thread_spans();
-            result
+            let levels = crate::depth::estimate(body);
+            if levels > crate::depth::MAX_LEVELS {
+                return Some(format!("nests about {levels} levels deep without brackets"));
+            }
+            // Called on the main thread, whose stack is not known here: always a thread.
+            crate::engine::on_stack_for(levels, 0, || {
+                let result = syn::parse_file(body).err().map(|e| {
+                    let at = e.span().start();
+                    format!("{}:{}: {e}", at.line, at.column + 1)
+                });
+                proc_macro2::extra::invalidate_current_thread_spans();
+                result
+            })
         }
         Some("toml") => text
             .parse::<toml::Table>()

@@ -117,18 +117,40 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 /// Converts proc-macro2 positions (1-based line, 0-based char column) of one parsed text
 /// into byte offsets of that text.
+/// Characters between two checkpoints of [`OffsetMap`].
+const CHECKPOINT: usize = 64;
+
 pub struct OffsetMap<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// Per line, where its checkpoints start in `checkpoints`.
+    line_checkpoints: Vec<usize>,
+    /// The byte offset (within its line) of every `CHECKPOINT`th character of each line, so a
+    /// column becomes a byte offset in constant time even on a megabyte-long line.
+    checkpoints: Vec<u32>,
     /// Added to every offset: the parsed text may be a suffix of the file (a byte-order mark removed).
     base: usize,
 }
 
 impl<'a> OffsetMap<'a> {
     pub fn new(text: &'a str, base: usize) -> OffsetMap<'a> {
+        let line_starts = line_starts(text);
+        let mut line_checkpoints = Vec::with_capacity(line_starts.len());
+        let mut checkpoints = vec![];
+        for (i, &start) in line_starts.iter().enumerate() {
+            let end = line_starts.get(i + 1).copied().unwrap_or(text.len());
+            line_checkpoints.push(checkpoints.len());
+            for (n, (at, _)) in text[start..end].char_indices().enumerate() {
+                if n % CHECKPOINT == 0 {
+                    checkpoints.push(u32::try_from(at).unwrap_or(u32::MAX));
+                }
+            }
+        }
         OffsetMap {
             text,
-            line_starts: line_starts(text),
+            line_starts,
+            line_checkpoints,
+            checkpoints,
             base,
         }
     }
@@ -138,15 +160,27 @@ impl<'a> OffsetMap<'a> {
             return self.base + self.text.len();
         };
         let line = &self.text[start..];
-        let within = if line.is_char_boundary(lc.column.min(line.len()))
-            && line.as_bytes()[..lc.column.min(line.len())].is_ascii()
-        {
-            lc.column.min(line.len())
+        let line_no = lc.line - 1;
+        let first = self.line_checkpoints[line_no];
+        let last = self
+            .line_checkpoints
+            .get(line_no + 1)
+            .copied()
+            .unwrap_or(self.checkpoints.len());
+        // The last checkpoint at or before the column (none on an empty line), then walk.
+        let (from, n) = if last > first {
+            let idx = (first + lc.column / CHECKPOINT).min(last - 1);
+            (
+                self.checkpoints[idx] as usize,
+                lc.column - (idx - first) * CHECKPOINT,
+            )
         } else {
-            line.char_indices()
-                .nth(lc.column)
-                .map_or(line.len(), |(i, _)| i)
+            (0, lc.column)
         };
+        let within = line[from..]
+            .char_indices()
+            .nth(n)
+            .map_or(line.len(), |(i, _)| from + i);
         self.base + start + within
     }
 

@@ -1,0 +1,197 @@
+//! Hostile input, generated at test time: every case ends with a defined outcome (exit 0 or 1,
+//! a `parse-error` or the expected findings), never a signal, within a minute.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BOUND: Duration = Duration::from_secs(60);
+
+struct Run {
+    code: i32,
+    stdout: String,
+}
+
+/// Runs scalelint with a hang bound; a signal or a timeout fails the test.
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    // Drain the pipes on threads so a large report cannot block the child.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let o = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).ok();
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err, &mut s).ok();
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > BOUND {
+            child.kill().ok();
+            panic!("no result within {BOUND:?}: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = o.join().unwrap();
+    let stderr = e.join().unwrap();
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal: {status:?}\n{stderr}"));
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    Run { code, stdout }
+}
+
+fn crate_with(lib: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = \"0.8\"\naxum = \"0.7\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
+    dir
+}
+
+/// The `parse-error` findings of a run in the short format.
+fn parse_errors(r: &Run) -> Vec<&str> {
+    r.stdout
+        .lines()
+        .filter(|l| l.contains(": parse-error: "))
+        .collect()
+}
+
+/// Runs of what syn parses by recursion without brackets, each past the depth limit.
+fn deep_inputs(n: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("not", format!("fn f() {{ let _ = {}x; }}\n", "!".repeat(n))),
+        (
+            "closures",
+            format!("fn f() {{ let _ = {}0; }}\n", "|| ".repeat(n)),
+        ),
+        (
+            "closures with parameters",
+            format!("fn f() {{ let _ = {}0; }}\n", "|a, b| ".repeat(n)),
+        ),
+        (
+            "generic types",
+            format!("type T = {}u8{};\n", "Vec<".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "reference types",
+            format!("type T = {}u8;\n", "& ".repeat(n)),
+        ),
+        (
+            "reference patterns",
+            format!("fn f() {{ let {}x = 0; }}\n", "& ".repeat(n)),
+        ),
+        (
+            "negation",
+            format!("fn f() {{ let _ = {}x; }}\n", "- ".repeat(n)),
+        ),
+        (
+            "dereference",
+            format!("fn f() {{ let _ = {}x; }}\n", "*".repeat(n)),
+        ),
+        (
+            "references",
+            format!("fn f() {{ let _ = {}y; }}\n", "&".repeat(n)),
+        ),
+        ("return", format!("fn f() {{ {}; }}\n", "return ".repeat(n))),
+        (
+            "assignment",
+            format!("fn f() {{ {}0; }}\n", "x = ".repeat(n)),
+        ),
+        (
+            "fn pointers",
+            format!("type T = {}u8;\n", "fn() -> ".repeat(n)),
+        ),
+        (
+            "impl Fn",
+            format!("fn f() -> {}u8 {{ 0 }}\n", "impl Fn() -> ".repeat(n)),
+        ),
+        (
+            "binary chain",
+            format!("fn f() {{ let _ = a{}; }}\n", " + a".repeat(n)),
+        ),
+        (
+            "field chain",
+            format!("fn f() {{ a{}; }}\n", ".b".repeat(n)),
+        ),
+        ("call chain", format!("fn f() {{ y{}; }}\n", "()".repeat(n))),
+        (
+            "method chain",
+            format!("fn f() {{ a{}; }}\n", ".b()".repeat(n)),
+        ),
+        (
+            "blocks added",
+            format!("fn f() {{ let _ = {}a; }}\n", "{a} + ".repeat(n)),
+        ),
+        (
+            "else if",
+            format!("fn f() {{ {}{{}} }}\n", "if a {} else ".repeat(n)),
+        ),
+    ]
+}
+
+#[test]
+fn deep_nesting_without_brackets_is_a_parse_error() {
+    // 100,000 levels: past the limit (65,536) and past what a 64 MiB stack holds (about 9,000
+    // to 78,000 levels, depending on the construct).
+    for (what, text) in deep_inputs(100_000) {
+        let dir = crate_with(&text);
+        let r = run(dir.path(), &["--no-prefilter", "--format", "short", "."]);
+        let errors = parse_errors(&r);
+        assert_eq!(errors.len(), 1, "{what}: {}", r.stdout);
+        assert!(
+            errors[0].contains("levels deep without brackets"),
+            "{what}: {}",
+            errors[0]
+        );
+        assert_eq!(r.code, 1, "{what}");
+    }
+}
+
+#[test]
+fn deep_nesting_under_the_limit_is_parsed() {
+    // Deeper than the worker threads' 64 MiB stack holds, under the limit: parsed on a thread
+    // of its own. (The chains that take quadratic time are left to the benchmark.)
+    for (what, text) in deep_inputs(30_000) {
+        if matches!(
+            what,
+            "closures"
+                | "closures with parameters"
+                | "assignment"
+                | "call chain"
+                | "method chain"
+                | "blocks added"
+                | "else if"
+                | "generic types"
+                | "fn pointers"
+                | "impl Fn"
+        ) {
+            continue;
+        }
+        let dir = crate_with(&text);
+        let r = run(dir.path(), &["--no-prefilter", "--format", "short", "."]);
+        assert!(
+            parse_errors(&r).iter().all(|e| !e.contains("levels deep")),
+            "{what}: {}",
+            r.stdout
+        );
+    }
+}
