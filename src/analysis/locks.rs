@@ -517,35 +517,13 @@ pub fn broken_claim(project: &Project, regions: &[(usize, RegionId)]) -> Option<
     if entries.is_empty() {
         return None;
     }
-    let mut todo: Vec<(usize, RegionId, Option<String>, usize)> =
-        regions.iter().map(|&(u, r)| (u, r, None, 0)).collect();
-    let mut seen = std::collections::BTreeSet::new();
-    while let Some((u, region, via, depth)) = todo.pop() {
-        let unit = &project.units[u];
-        for (text, span) in code_strings(project, unit, region) {
-            if let Some((e, evidence)) = text_lock(&unit.facts, text, &entries)
-                && !claim_holds(project, unit, region, e, text)
-            {
-                return Some(LockHit {
-                    name: e.name.clone(),
-                    evidence,
-                    file: unit.id,
-                    span,
-                    via,
-                    claim_only: true,
-                });
-            }
-        }
-        if depth < 4 {
-            for f in project.callees_in_region(u, region) {
-                if seen.insert(f) {
-                    let fact = project.fn_fact(f);
-                    todo.push((f.file, fact.body, Some(fact.path.join("::")), depth + 1));
-                }
-            }
-        }
-    }
-    None
+    lock_text_in(
+        project,
+        regions,
+        &entries,
+        true,
+        |unit, region, e, text, _| !claim_holds(project, unit, region, e, text),
+    )
 }
 
 /// A function the regions call (or the functions they call, two levels down) whose name says it
@@ -742,14 +720,32 @@ fn is_pool(facts: &FileFacts, region: RegionId, v: &Val) -> bool {
 /// A session-level lock the regions (or what they call) take through a pool: for the finding.
 pub fn pooled_lock(project: &Project, regions: &[(usize, RegionId)]) -> Option<LockHit> {
     let entries = entries(project, Scope::Job);
+    lock_text_in(
+        project,
+        regions,
+        &entries,
+        false,
+        |unit, region, _, text, span| pooled_session_lock(unit, region, text, span),
+    )
+}
+
+/// The first lock text of `entries` in the regions, or in the functions they call (four calls
+/// deep), that `accept` takes: where a guard the code meant to take is found.
+fn lock_text_in(
+    project: &Project,
+    regions: &[(usize, RegionId)],
+    entries: &[&LockEntry],
+    claim_only: bool,
+    accept: impl Fn(&Unit, RegionId, &LockEntry, &str, Span) -> bool,
+) -> Option<LockHit> {
     let mut todo: Vec<(usize, RegionId, Option<String>, usize)> =
         regions.iter().map(|&(u, r)| (u, r, None, 0)).collect();
     let mut seen = std::collections::BTreeSet::new();
     while let Some((u, region, via, depth)) = todo.pop() {
         let unit = &project.units[u];
         for (text, span) in code_strings(project, unit, region) {
-            if let Some((e, evidence)) = text_lock(&unit.facts, text, &entries)
-                && pooled_session_lock(unit, region, text, span)
+            if let Some((e, evidence)) = text_lock(&unit.facts, text, entries)
+                && accept(unit, region, e, text, span)
             {
                 return Some(LockHit {
                     name: e.name.clone(),
@@ -757,7 +753,7 @@ pub fn pooled_lock(project: &Project, regions: &[(usize, RegionId)]) -> Option<L
                     file: unit.id,
                     span,
                     via,
-                    claim_only: false,
+                    claim_only,
                 });
             }
         }
