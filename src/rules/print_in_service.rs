@@ -12,19 +12,6 @@ use crate::source::Span;
 
 pub struct PrintInService;
 
-/// A (secondary) binary of a service crate that is named as a command-line tool (`client`, `cli`, `ctl`):
-/// its prints are its output.
-fn is_tool_bin(unit: &Unit) -> bool {
-    unit.bin.as_deref().is_some_and(|b| {
-        let b = b.to_ascii_lowercase();
-        b.contains("client")
-            || b == "cli"
-            || b.ends_with("-cli")
-            || b.ends_with("_cli")
-            || b.ends_with("ctl")
-    })
-}
-
 /// Whether the function around `region` ends the process itself (`std::process::exit`):
 /// command-line handling, whose prints are its output.
 fn in_cli_fn(unit: &Unit, region: crate::facts::RegionId) -> bool {
@@ -148,8 +135,8 @@ impl Rule for PrintInService {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        let primary_bin = unit.bin.as_deref() == Some(project.crate_of(unit).name.as_str());
-        if !project.is_service_crate(unit) || (!primary_bin && is_tool_bin(unit)) {
+        // A side binary that never serves is a one-shot command: the replica model below says so.
+        if !project.is_service_crate(unit) {
             return;
         }
         let catalog = &project.catalog;
