@@ -195,3 +195,38 @@ fn deep_nesting_under_the_limit_is_parsed() {
         );
     }
 }
+
+/// A FIFO and a link to `/dev/zero` named like source files, found by the walk, declared as
+/// modules, and given on the command line: skipped with a note, never opened for a blocking or
+/// endless read.
+#[cfg(unix)]
+#[test]
+fn special_files_are_not_read() {
+    let dir = crate_with("mod fifo;\nmod zero;\npub fn f() {}\n");
+    let src = dir.path().join("src");
+    let fifo = std::ffi::CString::new(src.join("fifo.rs").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs")).unwrap();
+    for args in [&["."][..], &["src/fifo.rs", "src/zero.rs"], &["src"]] {
+        let r = run(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stdout);
+        assert!(parse_errors(&r).is_empty(), "{args:?}: {}", r.stdout);
+    }
+}
+
+/// A file over `max-file-size` is a `parse-error` saying so, and is not read.
+#[test]
+fn files_over_the_size_limit_are_a_parse_error() {
+    let dir = crate_with(&format!("pub fn f() {{}}\n{}", "// padding\n".repeat(100)));
+    std::fs::write(dir.path().join("scalelint.toml"), "max-file-size = 1000\n").unwrap();
+    let r = run(dir.path(), &["--format", "short", "."]);
+    let errors = parse_errors(&r);
+    assert_eq!(errors.len(), 1, "{}", r.stdout);
+    assert!(
+        errors[0].contains("too large: 1114 bytes, over the 1000-byte limit"),
+        "{}",
+        errors[0]
+    );
+    std::fs::write(dir.path().join("scalelint.toml"), "max-file-size = 2000\n").unwrap();
+    assert!(parse_errors(&run(dir.path(), &["--format", "short", "."])).is_empty());
+}
