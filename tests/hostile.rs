@@ -230,3 +230,57 @@ fn files_over_the_size_limit_are_a_parse_error() {
     std::fs::write(dir.path().join("scalelint.toml"), "max-file-size = 2000\n").unwrap();
     assert!(parse_errors(&run(dir.path(), &["--format", "short", "."])).is_empty());
 }
+
+/// Only comments suppress: an allow inside a string literal (plain, raw, byte) or after a `'/'`
+/// character silences nothing; allow comments that are malformed are reported, not ignored.
+#[test]
+fn suppressions_are_comments_and_malformed_ones_are_reported() {
+    let pool =
+        "let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;";
+    let lib = format!(
+        "pub async fn a(url: &str) {{\n    let _s = \"// scalelint: allow(oversized-pool)\";\n    {pool}\n}}\n\
+         pub async fn b(url: &str) {{\n    let _s = r#\"x\" // scalelint: allow(oversized-pool)\"#;\n    {pool}\n}}\n\
+         pub async fn c(url: &str) {{\n    let _c = '/'; let _s = b\"// scalelint: allow(oversized-pool)\";\n    {pool}\n}}\n\
+         pub async fn d(url: &str) {{\n    // scalelint: allow(oversized-pool) the reports database allows 500\n    {pool}\n}}\n\
+         // scalelint:allow(oversized-pool)\n\
+         // scalelint: allow()\n\
+         // scalelint: allow(oversized-pool\n\
+         /* scalelint: allow(oversized-pool) */\n\
+         pub fn e() {{}}\n"
+    );
+    let dir = crate_with(&lib);
+    let r = run(dir.path(), &["--format", "short", "."]);
+    let lines: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("src/")).collect();
+    let pools: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(": oversized-pool: "))
+        .copied()
+        .collect();
+    // a, b and c are reported (the allow is in a literal); d is silenced by its comment.
+    assert_eq!(pools.len(), 3, "{}", r.stdout);
+    for line in [3, 7, 11] {
+        assert!(
+            pools
+                .iter()
+                .any(|l| l.starts_with(&format!("src/lib.rs:{line}:"))),
+            "line {line}: {}",
+            r.stdout
+        );
+    }
+    let malformed: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(": unused-allow: malformed allow comment"))
+        .copied()
+        .collect();
+    assert_eq!(malformed.len(), 4, "{}", r.stdout);
+    for line in 17..=20 {
+        assert!(
+            malformed
+                .iter()
+                .any(|l| l.starts_with(&format!("src/lib.rs:{line}:"))),
+            "line {line}: {}",
+            r.stdout
+        );
+    }
+    assert_eq!(lines.len(), 7, "nothing else: {}", r.stdout);
+}

@@ -348,7 +348,12 @@ pub struct StructFact {
 pub struct AllowComment {
     pub rules: Vec<(String, Span)>,
     pub line: usize,
+    /// What removing the comment takes.
     pub span: Span,
+    /// From `scalelint` to the comment's end.
+    pub marker: Span,
+    /// Why a comment that looks like an allow is not one (it then has no rules).
+    pub problem: Option<String>,
 }
 
 /// `impl Trait for Type` or `impl Type`.
