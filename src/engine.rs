@@ -69,7 +69,7 @@ pub fn display_path(path: &Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok())
         .unwrap_or(path);
-    let s = shown.to_string_lossy().replace('\\', "/");
+    let s = workspace::slash_path(shown);
     if s.is_empty() { ".".into() } else { s }
 }
 

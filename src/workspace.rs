@@ -839,6 +839,17 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// A path as the outputs show it: with `/` between components on every platform. Only the
+/// separator is converted (on Windows); a `\\` in a Unix file name is part of the name and kept.
+pub fn slash_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    }
+}
+
 /// Removes `.` and `..` components without touching the file system (no symlink resolution).
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

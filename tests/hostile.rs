@@ -284,3 +284,38 @@ fn suppressions_are_comments_and_malformed_ones_are_reported() {
     }
     assert_eq!(lines.len(), 7, "nothing else: {}", r.stdout);
 }
+
+/// A `\` in a Unix file name is part of the name: every format and `--diff` keep it.
+#[cfg(unix)]
+#[test]
+fn backslash_in_a_file_name_is_kept() {
+    let dir = crate_with("pub fn f() {}\n");
+    std::fs::write(
+        dir.path().join("src/back\\slash.rs"),
+        "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n",
+    )
+    .unwrap();
+    for format in ["short", "json", "github", "sarif", "human", "rustc-json"] {
+        let r = run(dir.path(), &["--format", format, "."]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stdout);
+        // JSON escapes the backslash; a SARIF URI percent-encodes it.
+        let escaped = r.stdout.contains("back\\\\slash.rs") || r.stdout.contains("back%5Cslash.rs");
+        assert!(
+            r.stdout.contains("back\\slash.rs") || escaped,
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains("back/slash.rs"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let r = run(dir.path(), &["--diff", "."]);
+    assert!(
+        r.stdout.contains("--- a/src/back\\slash.rs")
+            && r.stdout.contains("+++ b/src/back\\slash.rs"),
+        "{}",
+        r.stdout
+    );
+}
