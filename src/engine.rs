@@ -440,6 +440,12 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         ));
     }
     notes.extend(missing_members);
+    for (path, err) in &discovery.manifest_errors {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        files.push(SourceFile::new(path.clone(), display_path(path), text));
+        summary.parse_errors += 1;
+        diagnostics.push(manifest_error(files.len() - 1, err));
+    }
 
     diagnostics.sort_by(|a, b| {
         let fa = &files[a.file];
@@ -730,22 +736,15 @@ fn analyse_workspace(
         }
     }
     for krate in &ws.crates {
-        if let (Some(err), Some(manifest)) = (&krate.manifest_error, &krate.manifest) {
+        let err = krate
+            .manifest_error
+            .as_ref()
+            .or(krate.manifest_type_error.as_ref());
+        if let (Some(err), Some(manifest)) = (err, &krate.manifest) {
             let id = paths.len();
             paths.push(manifest.clone());
-            let span = err
-                .span
-                .clone()
-                .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
             summary.parse_errors += 1;
-            diagnostics.push(
-                parse_error(
-                    id,
-                    span,
-                    format!("cannot read the manifest: {}", err.message),
-                )
-                .note("its crate was analysed without knowing its dependencies"),
-            );
+            diagnostics.push(manifest_error(id, err));
         }
     }
 
@@ -856,6 +855,20 @@ fn renumber_files(d: &mut Diagnostic, new_id: impl Fn(FileId) -> FileId) {
     for e in d.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
         e.file = new_id(e.file);
     }
+}
+
+/// A manifest that could not be read, or gives a value of the wrong type.
+fn manifest_error(file: FileId, err: &workspace::ManifestError) -> Diagnostic {
+    let span = err
+        .span
+        .clone()
+        .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
+    Diagnostic::new(rules::PARSE_ERROR.id, file, span, err.message.clone())
+        .note(err.assumed.clone())
+        .fix(crate::diagnostic::Fix::manual(
+            "correct the manifest (`cargo metadata` reports the same place), or exclude the \
+             crate with `exclude = [\"path/**\"]` in scalelint.toml",
+        ))
 }
 
 /// A file that could not be read as text (not UTF-8, too large, not a regular file, no access).

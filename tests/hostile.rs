@@ -319,3 +319,37 @@ fn backslash_in_a_file_name_is_kept() {
         r.stdout
     );
 }
+
+/// A manifest value of the wrong type is a `parse-error` at that value, saying what was
+/// assumed; the crate's own findings are still reported.
+#[test]
+fn manifest_values_of_the_wrong_type_are_reported() {
+    let lib = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+    for (manifest, at) in [
+        (
+            "[package]\nname = 5\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+            "Cargo.toml:2:8:",
+        ),
+        (
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\naxum = 7\n",
+            "Cargo.toml:7:8:",
+        ),
+        ("[workspace]\nmembers = \"x\"\n", "Cargo.toml:2:11:"),
+    ] {
+        let dir = crate_with(lib);
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        let r = run(dir.path(), &["--format", "short", "."]);
+        let errors = parse_errors(&r);
+        assert_eq!(errors.len(), 1, "{manifest}: {}", r.stdout);
+        assert!(
+            errors[0].starts_with(at) && errors[0].contains("has a type scalelint cannot use"),
+            "{manifest}: {}",
+            errors[0]
+        );
+        assert!(
+            r.stdout.contains("src/lib.rs:2:") && r.stdout.contains("oversized-pool"),
+            "{manifest}: {}",
+            r.stdout
+        );
+    }
+}
