@@ -10,10 +10,19 @@ const BOUND: Duration = Duration::from_secs(60);
 struct Run {
     code: i32,
     stdout: String,
+    stderr: String,
 }
 
-/// Runs scalelint with a hang bound; a signal or a timeout fails the test.
+/// Runs scalelint with a hang bound; a signal, a timeout or an exit other than 0 or 1 fails the
+/// test.
 fn run(dir: &Path, args: &[&str]) -> Run {
+    let r = run_any(dir, args);
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    r
+}
+
+/// Runs scalelint with a hang bound; a signal, a panic or a timeout fails the test.
+fn run_any(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalelint"))
         .current_dir(dir)
         .args(args)
@@ -51,8 +60,11 @@ fn run(dir: &Path, args: &[&str]) -> Run {
         .code()
         .unwrap_or_else(|| panic!("killed by a signal: {status:?}\n{stderr}"));
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
-    Run { code, stdout }
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 fn crate_with(lib: &str) -> tempfile::TempDir {
@@ -352,4 +364,93 @@ fn manifest_values_of_the_wrong_type_are_reported() {
             r.stdout
         );
     }
+}
+
+const POOL_50: &str = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+
+/// A writer that appends to the file as soon as `--fix` creates its temporary file: the
+/// append is never lost (either the fix is refused with exit 2, or it lands on the fixed file).
+/// The writer polls, so it catches the temporary file in only some runs: up to 40 runs, until
+/// 4 have raced, and at least one must have.
+#[test]
+fn fix_never_loses_a_concurrent_write() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut raced = 0;
+    for attempt in 0..40 {
+        if raced == 4 {
+            break;
+        }
+        let dir = crate_with(POOL_50);
+        let src = dir.path().join("src");
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (src, done) = (src.clone(), done.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    let tmp = std::fs::read_dir(&src)
+                        .unwrap()
+                        .flatten()
+                        .any(|e| e.file_name().to_string_lossy().contains(".scalelint-"));
+                    if tmp {
+                        let mut f = std::fs::OpenOptions::new()
+                            .append(true)
+                            .open(src.join("lib.rs"))
+                            .unwrap();
+                        std::io::Write::write_all(&mut f, b"// edited meanwhile\n").unwrap();
+                        return true;
+                    }
+                }
+                false
+            })
+        };
+        let r = run_any(dir.path(), &["--fix", "."]);
+        done.store(true, Ordering::Relaxed);
+        let text = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        if !writer.join().unwrap() {
+            assert!(text.contains("max_connections(22)"), "{text}");
+            continue;
+        }
+        raced += 1;
+        assert!(
+            text.contains("// edited meanwhile"),
+            "attempt {attempt}: the concurrent write was lost (exit {}): {text}",
+            r.code
+        );
+        match r.code {
+            2 => assert!(
+                r.stderr.contains("changed while scalelint was fixing it"),
+                "{}",
+                r.stderr
+            ),
+            0 | 1 => assert!(text.contains("max_connections(22)"), "{text}"),
+            c => panic!("exit {c}: {}", r.stderr),
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&src)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".scalelint-"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+    assert!(raced > 0, "the writer never caught the temporary file");
+}
+
+/// A file with a second hard link is not replaced (that would split the links).
+#[cfg(unix)]
+#[test]
+fn fix_refuses_a_file_with_hard_links() {
+    let dir = crate_with(POOL_50);
+    std::fs::hard_link(
+        dir.path().join("src/lib.rs"),
+        dir.path().join("lib-link.rs"),
+    )
+    .unwrap();
+    let r = run_any(dir.path(), &["--fix", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("hard links"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        POOL_50
+    );
 }
