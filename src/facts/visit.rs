@@ -16,6 +16,7 @@ const MAX_VAL_DEPTH: usize = 48;
 
 /// Extracts the facts of a parsed file. `module` is the file's module path in its crate.
 pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts {
+    spans::reset();
     let mut uses = UseCollector::default();
     uses.visit_file(file);
     let mut v = Visitor {
@@ -50,6 +51,7 @@ pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts
     });
     v.facts.file_attrs = file.attrs.iter().map(|a| v.attr_fact(a)).collect();
     v.visit_file(file);
+    spans::reset();
     let mut facts = v.facts;
     facts.crate_refs = v.crate_refs.into_iter().collect();
     facts.macro_idents = v.macro_idents.into_iter().collect();
