@@ -703,10 +703,12 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Discovery, DiscoverError> {
     for dir in dirs {
         for d in dir.ancestors() {
             let m = d.join("Cargo.toml");
-            if above.insert(m.clone()) && m.is_file() && !is_package_manifest(&m) {
-                if let Some(e) = manifest_type_error(&m) {
-                    found.manifest_errors.push((m, e));
-                }
+            if above.insert(m.clone())
+                && m.is_file()
+                && !is_package_manifest(&m)
+                && let Some(e) = manifest_type_error(&m)
+            {
+                found.manifest_errors.push((m, e));
             }
         }
     }

@@ -217,11 +217,7 @@ fn last(e: &syn::Expr) -> Option<Span> {
 
 /// Descends from `e` along the operand that holds its `which` end, without recursion, until
 /// a token (or a remembered node); a kind not known here gives `None` (the caller asks syn).
-fn end<'a>(
-    e: &'a syn::Expr,
-    which: usize,
-    step: fn(&'a syn::Expr) -> Step<'a>,
-) -> Option<Span> {
+fn end<'a>(e: &'a syn::Expr, which: usize, step: fn(&'a syn::Expr) -> Step<'a>) -> Option<Span> {
     let key = |e: &syn::Expr| e as *const syn::Expr as usize;
     let mut path = vec![];
     let mut cur = e;
@@ -272,8 +268,8 @@ fn delimiter(d: &syn::MacroDelimiter) -> Span {
 /// Where the first token of `e` is: a token of its own, or the first token of an operand.
 /// Expressions with outer attributes are left to syn (attributes are printed first).
 fn first_step(e: &syn::Expr) -> Step<'_> {
-    use syn::Expr as E;
     use Step::{Down, Token, Unknown};
+    use syn::Expr as E;
     match e {
         E::Call(c) if c.attrs.is_empty() => Down(&c.func, c.paren_token.span.open()),
         E::MethodCall(m) if m.attrs.is_empty() => Down(&m.receiver, m.dot_token.spans[0]),
@@ -321,8 +317,8 @@ fn first_step(e: &syn::Expr) -> Step<'_> {
 
 /// Where the last token of `e` is: a token of its own, or the last token of an operand.
 fn last_step(e: &syn::Expr) -> Step<'_> {
-    use syn::Expr as E;
     use Step::{Down, Token, Unknown};
+    use syn::Expr as E;
     match e {
         E::Call(c) if c.attrs.is_empty() => Token(c.paren_token.span.close()),
         E::MethodCall(m) if m.attrs.is_empty() => Token(m.paren_token.span.close()),
@@ -355,7 +351,9 @@ fn last_step(e: &syn::Expr) -> Step<'_> {
         E::Reference(r) if r.attrs.is_empty() => Down(&r.expr, r.and_token.spans[0]),
         E::Unary(u) if u.attrs.is_empty() => Down(&u.expr, syn::spanned::Spanned::span(&u.op)),
         E::Async(a) if a.attrs.is_empty() => Token(a.block.brace_token.span.close()),
-        E::Closure(c) if c.attrs.is_empty() && c.lifetimes.is_none() => Down(&c.body, c.or1_token.spans[0]),
+        E::Closure(c) if c.attrs.is_empty() && c.lifetimes.is_none() => {
+            Down(&c.body, c.or1_token.spans[0])
+        }
         E::Return(r) if r.attrs.is_empty() => match &r.expr {
             Some(e) => Down(e, r.return_token.span),
             None => Token(r.return_token.span),
