@@ -72,11 +72,33 @@ fn installer_of<'c>(
     None
 }
 
-/// Whether a chain's links make it structured (`.json()`).
+/// Whether a chain's links make it structured: `.json()` on the chain, or a JSON format passed
+/// to it (`.event_format(fmt::format().json())`, `.fmt_fields(JsonFields::new())`).
 fn is_structured(inst: &LogInstaller, links: &[&Val]) -> bool {
+    let json = |n: &str| inst.structured_methods.iter().any(|s| s == n);
     links.iter().any(|l| {
-        l.method_name()
-            .is_some_and(|n| inst.structured_methods.iter().any(|s| s == n))
+        l.method_name().is_some_and(json)
+            || l.args().iter().any(|a| {
+                let mut hit = false;
+                a.walk(&mut |x| match x {
+                    Val::Method { name, .. } if json(name) => hit = true,
+                    Val::Path { path, .. }
+                        if path.last().is_some_and(|p| p == "JsonFields") =>
+                    {
+                        hit = true
+                    }
+                    _ => {
+                        if x
+                            .call_path()
+                            .and_then(|p| p.iter().rev().nth(1))
+                            .is_some_and(|p| p == "JsonFields")
+                        {
+                            hit = true;
+                        }
+                    }
+                });
+                hit
+            })
     })
 }
 
