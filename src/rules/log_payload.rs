@@ -117,9 +117,19 @@ fn made_from_whole(project: &Project, f: Option<&FnFact>, init: &Val, depth: usi
                 .is_some_and(|p| is_extractor(project, &base_type(&p.ty).0));
             (param_is_extractor || shapes.iter().any(|s| s.names.contains(n))).then(|| n.clone())
         }
-        Val::Call { args, .. } => args
-            .iter()
-            .find_map(|a| made_from_whole(project, f, a, depth + 1)),
+        // Decoded: `serde_json::from_str(&payload)`, `deserialize_payload::<Event>(payload)`.
+        // Any other call makes something else from it (a response from a request).
+        Val::Call { args, .. }
+            if init.call_path().and_then(|p| p.last()).is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                ["deserialize", "from_str", "from_slice", "from_value", "from_reader", "from_utf8", "from_bytes", "decode", "parse"]
+                    .iter()
+                    .any(|d| n.contains(d))
+            }) =>
+        {
+            args.iter()
+                .find_map(|a| made_from_whole(project, f, a, depth + 1))
+        }
         Val::Method { recv, name, args, .. } => {
             if args.is_empty()
                 && shapes.iter().any(|s| s.methods.contains(name))
@@ -127,8 +137,11 @@ fn made_from_whole(project: &Project, f: Option<&FnFact>, init: &Val, depth: usi
             {
                 return Some(format!("..{name}()"));
             }
-            if ["clone", "to_owned", "into_inner", "as_ref", "unwrap", "expect", "borrow"]
-                .contains(&name.as_str())
+            if [
+                "clone", "to_owned", "into_inner", "as_ref", "unwrap", "expect", "borrow",
+                "context", "with_context", "map_err", "ok_or", "ok_or_else", "into",
+            ]
+            .contains(&name.as_str())
             {
                 return made_from_whole(project, f, recv, depth + 1);
             }
