@@ -156,7 +156,47 @@ fn whole_payload(project: &Project, f: Option<&FnFact>, at: &At, v: &Val) -> Opt
     match v {
         Val::Path { path, span } if path.len() == 1 => {
             let name = &path[0];
-            if let Some(l) = local_binding(at, name) {
+            let binding_arm = |a: &&crate::facts::ArmFact| {
+                a.body.contains(at.span)
+                    && a.pat
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|t| t == name)
+            };
+            let arm = at
+                .facts
+                .matches
+                .iter()
+                .filter(|m| {
+                    m.arms.iter().any(|a| {
+                        a.body.contains(at.span)
+                            && a.pat
+                                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .any(|t| t == name)
+                    })
+                })
+                .max_by_key(|m| m.span.start);
+            let local = local_binding(at, name);
+            if let Some(m) = arm
+                && local.is_none_or(|l| l.span.start < m.span.start)
+            {
+                // `Ok(headers) => ..`: the name holds what the matched value gave; it is a
+                // payload when that value is one decoded (`match from_str(&payload)`), and
+                // `Err(e)` binds the error.
+                if m.arms
+                    .iter()
+                    .filter(binding_arm)
+                    .any(|a| a.pat.trim_start().starts_with("Err"))
+                {
+                    return None;
+                }
+                return made_from_whole(project, f, &m.scrutinee, 0).map(|src| Whole {
+                    shown: name.clone(),
+                    why: format!("matched out of `{src}`"),
+                    inner_ty: None,
+                    span: *span,
+                });
+            }
+            if let Some(l) = local {
                 // A local: what it holds comes from its initializer, not from its name. It is a
                 // payload when it is made from one (`let payload = deserialize(&payload)?`).
                 let from = made_from_whole(project, f, &l.init, 0);

@@ -74,11 +74,23 @@ fn installer_of<'c>(
 
 /// Whether a chain's links make it structured: `.json()` on the chain, or a JSON format passed
 /// to it (`.event_format(fmt::format().json())`, `.fmt_fields(JsonFields::new())`).
-fn is_structured(inst: &LogInstaller, links: &[&Val]) -> bool {
+fn is_structured(
+    inst: &LogInstaller,
+    links: &[&Val],
+    facts: &FileFacts,
+    region: crate::facts::RegionId,
+) -> bool {
     let json = |n: &str| inst.structured_methods.iter().any(|s| s == n);
     links.iter().any(|l| {
         l.method_name().is_some_and(json)
             || l.args().iter().any(|a| {
+                // A local passed in (`let fmt = fmt::format().json(); .event_format(fmt)`).
+                let a = match a {
+                    Val::Path { path, .. } if path.len() == 1 => facts
+                        .binding(&path[0], region)
+                        .map_or(a, |l| &l.init),
+                    _ => a,
+                };
                 let mut hit = false;
                 a.walk(&mut |x| match x {
                     Val::Method { name, .. } if json(name) => hit = true,
@@ -118,7 +130,7 @@ fn unit_has_structured(project: &Project, unit: &Unit) -> bool {
                 _ => root,
             };
             if let Some((inst, _, _)) = installer_of(project, unit, root)
-                && is_structured(inst, &links)
+                && is_structured(inst, &links, facts, c.region)
             {
                 hit = true;
             }
@@ -165,7 +177,7 @@ impl Rule for UnstructuredLogs {
                     .iter()
                     .any(|l| l.method_name() == Some("with_test_writer"));
                 if let Some((inst, kind, layer)) = installer_of(project, unit, root)
-                    && !is_structured(inst, &links)
+                    && !is_structured(inst, &links, &unit.facts, c.region)
                     && !for_tests
                 {
                     let path = root.call_path().map(|p| p.as_slice()).unwrap_or_default();
