@@ -214,9 +214,7 @@ fn request_derived_types(project: &Project) -> Vec<String> {
                         .iter()
                         .any(|x| base == *x || base.ends_with(&format!("::{x}")))
                 });
-                if is_extractor
-                    && let Some(inner) = args.first()
-                {
+                if is_extractor && let Some(inner) = args.first() {
                     let (ib, _) = split_generic(strip_ref(inner));
                     let last = ib.rsplit("::").next().unwrap_or(ib);
                     if !last.is_empty() && !is_value_type(last) && !out.iter().any(|o| o == last) {
@@ -241,9 +239,18 @@ fn strip_ref(t: &str) -> &str {
                 .unwrap_or(rest.len());
             t = &rest[end..];
         }
-        t = t.strip_prefix("mut").filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_')).unwrap_or(t);
-        t = t.strip_prefix("dyn").filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_')).unwrap_or(t);
-        t = t.strip_prefix("impl").filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_')).unwrap_or(t);
+        t = t
+            .strip_prefix("mut")
+            .filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            .unwrap_or(t);
+        t = t
+            .strip_prefix("dyn")
+            .filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            .unwrap_or(t);
+        t = t
+            .strip_prefix("impl")
+            .filter(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            .unwrap_or(t);
         if t == before {
             return t;
         }
@@ -257,7 +264,13 @@ fn split_generic(t: &str) -> (&str, Vec<&str>) {
     };
     let base = &t[..open];
     let inner = t[open + 1..].strip_suffix('>').unwrap_or(&t[open + 1..]);
-    (base, split_top(inner, ',').into_iter().filter(|a| !a.starts_with('\'') && !a.is_empty()).collect())
+    (
+        base,
+        split_top(inner, ',')
+            .into_iter()
+            .filter(|a| !a.starts_with('\'') && !a.is_empty())
+            .collect(),
+    )
 }
 
 /// Split at `sep` outside `<..>`, `(..)` and `[..]`.
@@ -282,7 +295,13 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
 
 const WRAPPERS: &[&str] = &["Option", "Box", "Arc", "Rc", "Cow", "Mutex", "RwLock"];
 const LISTS: &[&str] = &[
-    "Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "SmallVec", "LinkedList",
+    "Vec",
+    "VecDeque",
+    "HashSet",
+    "BTreeSet",
+    "IndexSet",
+    "SmallVec",
+    "LinkedList",
 ];
 const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
 const BYTES: &[&str] = &["Bytes", "BytesMut"];
@@ -356,9 +375,7 @@ fn classify(project: &Project, derived: &[String], ty: &str, depth: usize) -> Cl
     }
     if MAPS.contains(&last) {
         for a in &args {
-            if let Class::Payload(_) | Class::Unknown =
-                collection(project, derived, a, depth)
-            {
+            if let Class::Payload(_) | Class::Unknown = collection(project, derived, a, depth) {
                 return Class::Payload("a map of records".into());
             }
         }
@@ -370,10 +387,14 @@ fn classify(project: &Project, derived: &[String], ty: &str, depth: usize) -> Cl
             .iter()
             .any(|x| base == *x || base.ends_with(&format!("::{x}")) || last == *x)
     }) {
-        return Class::Payload(format!("the `{last}` extractor: the request as the client sent it"));
+        return Class::Payload(format!(
+            "the `{last}` extractor: the request as the client sent it"
+        ));
     }
     if derived.iter().any(|d| d == last) {
-        return Class::Payload(format!("`{last}` is received whole as a request body elsewhere"));
+        return Class::Payload(format!(
+            "`{last}` is received whole as a request body elsewhere"
+        ));
     }
     if PAYLOAD_SUFFIXES.iter().any(|s| last.ends_with(s)) {
         return Class::Payload(format!("`{last}` is named like a request or body"));
@@ -391,7 +412,9 @@ fn collection(project: &Project, derived: &[String], elem: &str, depth: usize) -
     match classify(project, derived, e, depth + 1) {
         Class::Value => Class::Value,
         Class::Payload(w) => Class::Payload(format!("a collection: {w}")),
-        Class::Unknown => Class::Payload(format!("a collection of `{e}` records, as many as the caller passes")),
+        Class::Unknown => Class::Payload(format!(
+            "a collection of `{e}` records, as many as the caller passes"
+        )),
     }
 }
 
@@ -411,7 +434,11 @@ fn fields_hint(project: &Project, f: &crate::facts::FnFact) -> Option<String> {
         let compact: String = p.ty.chars().filter(|c| !c.is_whitespace()).collect();
         let (base, args) = split_generic(strip_ref(&compact));
         let ty = match args.first() {
-            Some(inner) if !base.is_empty() && base.chars().next().is_some_and(char::is_uppercase) && args.len() == 1 => {
+            Some(inner)
+                if !base.is_empty()
+                    && base.chars().next().is_some_and(char::is_uppercase)
+                    && args.len() == 1 =>
+            {
                 split_generic(strip_ref(inner)).0
             }
             _ => base,

@@ -361,8 +361,7 @@ fn records_actions(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
                 !adaptors.iter().any(|x| {
                     x.receives.iter().any(|r| r == c)
                         || x.periodic_methods.iter().any(|r| r == c)
-                        || x
-                            .periodic_calls
+                        || x.periodic_calls
                             .iter()
                             .any(|r| r.rsplit("::").next() == Some(c))
                 })

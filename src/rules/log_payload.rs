@@ -59,12 +59,12 @@ struct At<'a> {
 fn local_binding<'a>(at: &At<'a>, name: &str) -> Option<&'a LetFact> {
     let facts = at.facts;
     for (id, _) in facts.ancestors(at.region) {
-        if let Some(l) = facts
-            .lets
-            .iter()
-            .rev()
-            .find(|l| l.region == id && l.name == name && l.span.start < at.span.start && !l.span.contains(at.span))
-        {
+        if let Some(l) = facts.lets.iter().rev().find(|l| {
+            l.region == id
+                && l.name == name
+                && l.span.start < at.span.start
+                && !l.span.contains(at.span)
+        }) {
             return Some(l);
         }
         if matches!(facts.regions[id].kind, RegionKind::Fn(_)) {
@@ -104,7 +104,12 @@ fn own_display(project: &Project, ty: &str) -> bool {
 /// Whether an initializer is a whole payload moved or decoded (`payload`, `payload.clone()`,
 /// `serde_json::from_str(&payload)?`, `req.headers().clone()`), and from what. A part of one
 /// (`headers.get("user-agent")`, `form.account_id`) is not.
-fn made_from_whole(project: &Project, f: Option<&FnFact>, init: &Val, depth: usize) -> Option<String> {
+fn made_from_whole(
+    project: &Project,
+    f: Option<&FnFact>,
+    init: &Val,
+    depth: usize,
+) -> Option<String> {
     let shapes = &project.catalog.payload;
     if depth > 4 {
         return None;
@@ -122,15 +127,27 @@ fn made_from_whole(project: &Project, f: Option<&FnFact>, init: &Val, depth: usi
         Val::Call { args, .. }
             if init.call_path().and_then(|p| p.last()).is_some_and(|n| {
                 let n = n.to_ascii_lowercase();
-                ["deserialize", "from_str", "from_slice", "from_value", "from_reader", "from_utf8", "from_bytes", "decode", "parse"]
-                    .iter()
-                    .any(|d| n.contains(d))
+                [
+                    "deserialize",
+                    "from_str",
+                    "from_slice",
+                    "from_value",
+                    "from_reader",
+                    "from_utf8",
+                    "from_bytes",
+                    "decode",
+                    "parse",
+                ]
+                .iter()
+                .any(|d| n.contains(d))
             }) =>
         {
             args.iter()
                 .find_map(|a| made_from_whole(project, f, a, depth + 1))
         }
-        Val::Method { recv, name, args, .. } => {
+        Val::Method {
+            recv, name, args, ..
+        } => {
             if args.is_empty()
                 && shapes.iter().any(|s| s.methods.contains(name))
                 && !named_like_response(recv)
@@ -138,8 +155,19 @@ fn made_from_whole(project: &Project, f: Option<&FnFact>, init: &Val, depth: usi
                 return Some(format!("..{name}()"));
             }
             if [
-                "clone", "to_owned", "into_inner", "as_ref", "unwrap", "expect", "borrow",
-                "context", "with_context", "map_err", "ok_or", "ok_or_else", "into",
+                "clone",
+                "to_owned",
+                "into_inner",
+                "as_ref",
+                "unwrap",
+                "expect",
+                "borrow",
+                "context",
+                "with_context",
+                "map_err",
+                "ok_or",
+                "ok_or_else",
+                "into",
             ]
             .contains(&name.as_str())
             {

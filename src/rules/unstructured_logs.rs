@@ -86,22 +86,19 @@ fn is_structured(
             || l.args().iter().any(|a| {
                 // A local passed in (`let fmt = fmt::format().json(); .event_format(fmt)`).
                 let a = match a {
-                    Val::Path { path, .. } if path.len() == 1 => facts
-                        .binding(&path[0], region)
-                        .map_or(a, |l| &l.init),
+                    Val::Path { path, .. } if path.len() == 1 => {
+                        facts.binding(&path[0], region).map_or(a, |l| &l.init)
+                    }
                     _ => a,
                 };
                 let mut hit = false;
                 a.walk(&mut |x| match x {
                     Val::Method { name, .. } if json(name) => hit = true,
-                    Val::Path { path, .. }
-                        if path.last().is_some_and(|p| p == "JsonFields") =>
-                    {
+                    Val::Path { path, .. } if path.last().is_some_and(|p| p == "JsonFields") => {
                         hit = true
                     }
                     _ => {
-                        if x
-                            .call_path()
+                        if x.call_path()
                             .and_then(|p| p.iter().rev().nth(1))
                             .is_some_and(|p| p == "JsonFields")
                         {
