@@ -391,15 +391,50 @@ fn classify(project: &Project, derived: &[String], ty: &str, depth: usize) -> Cl
             "the `{last}` extractor: the request as the client sent it"
         ));
     }
-    if derived.iter().any(|d| d == last) {
+    let derived_ty = derived.iter().any(|d| d == last);
+    let named = PAYLOAD_SUFFIXES.iter().any(|s| last.ends_with(s));
+    if (derived_ty || named) && small_struct(project, derived, last, depth) {
+        // A request made of ids, names and short lists (`{ annotation_ids: Vec<String> }`) is
+        // what identifies the call.
+        return Class::Value;
+    }
+    if derived_ty {
         return Class::Payload(format!(
             "`{last}` is received whole as a request body elsewhere"
         ));
     }
-    if PAYLOAD_SUFFIXES.iter().any(|s| last.ends_with(s)) {
+    if named {
         return Class::Payload(format!("`{last}` is named like a request or body"));
     }
     Class::Unknown
+}
+
+/// Words of field names that hold secrets.
+const SECRET_WORDS: &[&str] = &[
+    "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
+];
+
+/// Whether the workspace defines `ty` as a struct whose fields are all values, ids, enums the
+/// code does not show to be payloads, or short lists of values, none named like a secret.
+fn small_struct(project: &Project, derived: &[String], ty: &str, depth: usize) -> bool {
+    let Some(s) = project
+        .units
+        .iter()
+        .flat_map(|u| u.facts.structs.iter())
+        .find(|s| s.name == ty)
+    else {
+        return false;
+    };
+    !s.fields.is_empty()
+        && s.fields.iter().all(|f| {
+            let lower = f.name.to_ascii_lowercase();
+            let compact: String = f.ty.chars().filter(|c| !c.is_whitespace()).collect();
+            !SECRET_WORDS.iter().any(|w| lower.contains(w))
+                && matches!(
+                    classify(project, derived, &compact, depth + 4),
+                    Class::Value | Class::Unknown
+                )
+        })
 }
 
 /// A collection of `elem`: bytes for `u8`, a short list for values (ids, names), records
