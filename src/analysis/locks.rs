@@ -82,7 +82,7 @@ impl LockVerdict {
 /// The locks that guard what follows them (for notes).
 macro_rules! held_locks {
     () => {
-        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a NATS KV `create`, a Kubernetes lease, a ledger-row claim (`UPDATE .. SET lock_until = now() + .. WHERE .. lock_until <= now()`)"
+        "a Postgres advisory lock, MySQL `GET_LOCK`, a Redis `SET .. NX` lock, a Kubernetes lease, a ledger-row claim (`UPDATE .. SET lock_until = now() + .. WHERE .. lock_until <= now()`)"
     };
 }
 
@@ -95,7 +95,7 @@ pub const LOOKED_FOR: &str = concat!(
 /// What the note says was looked for when the lock must be held at a site (`held_at`).
 pub const LOOKED_FOR_HELD: &str = concat!(
     held_locks!(),
-    ", a leader check, or a function named in `lock-functions` or `leader-functions`"
+    ", a NATS KV `create` (a lock module on NATS), a leader check, or a function named in `lock-functions` or `leader-functions`"
 );
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
