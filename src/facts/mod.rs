@@ -341,6 +341,8 @@ pub struct ConstFact {
 pub struct FieldDef {
     pub name: String,
     pub ty: String,
+    /// smart-default's `#[default(30)]` (or `#[default(expr)]`): the default value written there.
+    pub attr_default: Option<Val>,
     /// `#[serde(default = "path")]`: the function's path; `#[serde(default)]`: an empty path.
     pub serde_default: Option<Path>,
     pub span: Span,

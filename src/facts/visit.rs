@@ -1125,9 +1125,17 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             .fields
             .iter()
             .filter_map(|f| {
+                // smart-default's `#[default(30)]` on a field: its value.
+                let attr_default = f
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("default"))
+                    .find_map(|a| a.parse_args::<syn::Expr>().ok())
+                    .map(|e| self.val(&e, 0));
                 Some(FieldDef {
                     name: f.ident.as_ref()?.to_string(),
                     ty: tokens_text(&f.ty),
+                    attr_default,
                     serde_default: serde_default(&f.attrs),
                     span: self.span(f.span()),
                 })
