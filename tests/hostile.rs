@@ -454,3 +454,26 @@ fn fix_refuses_a_file_with_hard_links() {
         POOL_50
     );
 }
+
+/// More instances than the database has connections for: the finding says so and no fix
+/// writes `max_connections(0)`.
+#[test]
+fn a_budget_of_zero_is_not_written() {
+    let dir = crate_with(POOL_50);
+    let r = run(dir.path(), &["--instances", "100", "--format", "json", "."]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the database cannot hold 100 instances"),
+        "{}",
+        r.stdout
+    );
+    let r = run_any(
+        dir.path(),
+        &["--instances", "100", "--fix", "--unsafe-fixes", "."],
+    );
+    assert!(r.code == 1, "exit {}: {}", r.code, r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        POOL_50
+    );
+}

@@ -57,20 +57,22 @@ impl Rule for HostSizedPool {
                         .any(|l| l.method_name() == Some(c) && l.span() == site.span)
                 })
             });
-            let fix = if is_builder {
-                Fix::maybe(
-                    format!("size the pool explicitly: `.{setter}({budget})`"),
-                    vec![Edit {
-                        file: unit.id,
-                        span: Span::new(site.span.end, site.span.end),
-                        replacement: format!(".{setter}({budget})"),
-                    }],
-                )
-            } else {
-                Fix::manual(format!(
-                    "set the pool size on the config before creating the pool:\n    cfg.pool = Some(PoolConfig::new({budget}));"
-                ))
-            };
+            let fix = super::oversized_pool::budget_fix(config, |budget| {
+                if is_builder {
+                    Fix::maybe(
+                        format!("size the pool explicitly: `.{setter}({budget})`"),
+                        vec![Edit {
+                            file: unit.id,
+                            span: Span::new(site.span.end, site.span.end),
+                            replacement: format!(".{setter}({budget})"),
+                        }],
+                    )
+                } else {
+                    Fix::manual(format!(
+                        "set the pool size on the config before creating the pool:\n    cfg.pool = Some(PoolConfig::new({budget}));"
+                    ))
+                }
+            });
             out.push(
                 Diagnostic::new(
                     META.id,
@@ -198,14 +200,14 @@ fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option
         ))
         .note(limit_note)
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let a setting raise it"))
-        .fix(Fix::maybe(
+        .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
             vec![Edit {
                 file: unit.id,
                 span: scaled.span,
                 replacement: budget.to_string(),
             }],
-        )),
+        ))),
     )
 }
 

@@ -35,6 +35,24 @@ pub fn arithmetic(config: &Config, size: u128) -> String {
     )
 }
 
+/// A fix that sizes a pool to the per-instance budget, or, when the database cannot give each
+/// instance even one connection, no edit (`max_connections(0)` would make every acquire wait
+/// forever) but what to do instead.
+pub fn budget_fix(config: &Config, sized: impl FnOnce(u64) -> Fix) -> Fix {
+    let budget = config.per_instance_budget();
+    if budget > 0 {
+        return sized(budget);
+    }
+    Fix::manual(format!(
+        "the database cannot hold {} instances: it leaves {} connections for them, fewer than \
+         one each, so no pool size is safe. Put a connection pooler in front of it (PgBouncer \
+         in transaction mode) and size the pools against the pooler, or raise the database's \
+         `max_connections`; then set `instances` and `[database] max-connections` to match",
+        config.instances,
+        config.available()
+    ))
+}
+
 fn settings_help(config: &Config) -> String {
     let from = config
         .source
@@ -115,14 +133,18 @@ impl Rule for OversizedPool {
                             format!("the size is written here{}", written.via_text()),
                         );
                     }
-                    d = d.help(settings_help(config)).fix(Fix::machine(
-                        format!("set the maximum to the per-instance budget of {budget}"),
-                        vec![Edit {
-                            file: written.file,
-                            span: written.span,
-                            replacement: written.replacement(budget),
-                        }],
-                    ));
+                    d = d
+                        .help(settings_help(config))
+                        .fix(budget_fix(config, |budget| {
+                            Fix::machine(
+                                format!("set the maximum to the per-instance budget of {budget}"),
+                                vec![Edit {
+                                    file: written.file,
+                                    span: written.span,
+                                    replacement: written.replacement(budget),
+                                }],
+                            )
+                        }));
                     out.push(d);
                 }
                 Size::Default => {
@@ -147,10 +169,10 @@ impl Rule for OversizedPool {
                         )
                         .note(arithmetic(config, default as u128))
                         .help(settings_help(config))
-                        .fix(Fix::maybe(
+                        .fix(budget_fix(config, |budget| Fix::maybe(
                             format!("set the maximum explicitly: `.{setter}({budget})`"),
                             vec![Edit { file: unit.id, span: crate::source::Span::new(site.span.end, site.span.end), replacement: format!(".{setter}({budget})") }],
-                        )),
+                        ))),
                     );
                 }
                 Size::Unknown => {}
@@ -193,10 +215,10 @@ impl Rule for OversizedPool {
                     )
                     .note(arithmetic(config, size.value))
                     .help(settings_help(config))
-                    .fix(Fix::machine(
+                    .fix(budget_fix(config, |budget| Fix::machine(
                         format!("set `{}` to the per-instance budget of {budget}", size.key),
                         vec![Edit { file: extra.id, span: size.span, replacement: budget.to_string() }],
-                    )),
+                    ))),
                 );
             }
         }
