@@ -14,6 +14,10 @@
 //! or nothing. Ordinary code stays in the tens; a generated table with a million entries too,
 //! as its entries are separated by commas.
 
+use crate::lex::{
+    block_comment_end, ident_end, line_comment_end, prefixed_literal_end, quote_end, string_end,
+};
+
 /// Stack a thread needs per level of [`estimate`]. Measured on a debug build (where the
 /// visitors are not optimised): at most 3.2 KiB per level (reference types, `& & .. u8`),
 /// 2.0 KiB for `!`, 2.5 KiB for `return`, 2.5 KiB per `Vec<`. Twice that and some.
@@ -80,27 +84,11 @@ pub fn estimate(text: &str) -> usize {
         }
         // Comments.
         if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
+            i = line_comment_end(b, i);
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut nest = 0usize;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    nest += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    nest -= 1;
-                    i += 2;
-                    if nest == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = block_comment_end(b, i);
             continue;
         }
         let top = stack
@@ -171,22 +159,7 @@ pub fn estimate(text: &str) -> usize {
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let end = ident_end(b, i);
                 let word = &b[i..end];
-                i = end;
-                // Raw and byte strings: r"..", r#".."#, b"..", br#".."#, c"..".
-                if matches!(word, b"r" | b"br" | b"cr") && matches!(b.get(i), Some(b'"' | b'#')) {
-                    let mut hashes = 0;
-                    while b.get(i) == Some(&b'#') {
-                        hashes += 1;
-                        i += 1;
-                    }
-                    if b.get(i) == Some(&b'"') {
-                        i = raw_string_end(b, i + 1, hashes);
-                    }
-                } else if matches!(word, b"b" | b"c") && b.get(i) == Some(&b'"') {
-                    i = string_end(b, i + 1);
-                } else if word == b"b" && b.get(i) == Some(&b'\'') {
-                    i = quote_end(b, i);
-                }
+                i = prefixed_literal_end(b, word, end).unwrap_or(end);
                 token(top, &mut max);
                 prev = if matches!(
                     word,
@@ -233,63 +206,6 @@ pub fn estimate(text: &str) -> usize {
         }
     }
     max
-}
-
-fn ident_end(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
-        i += 1;
-    }
-    i
-}
-
-/// Just past the `"` that closes a string whose body starts at `i`.
-fn string_end(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-fn raw_string_end(b: &[u8], mut i: usize, hashes: usize) -> usize {
-    while i < b.len() {
-        if b[i] == b'"'
-            && b[i + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&h| h == b'#')
-                .count()
-                == hashes
-        {
-            return i + 1 + hashes;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-/// Past a character literal (`'a'`, `'\n'`, `'é'`) or a lifetime (`'a`) starting at `i`.
-fn quote_end(b: &[u8], i: usize) -> usize {
-    let start = i + 1;
-    if b.get(start) == Some(&b'\\') {
-        let mut j = start + 2;
-        while j < b.len() && b[j] != b'\'' && j < start + 12 {
-            j += 1;
-        }
-        return (j + 1).min(b.len());
-    }
-    // One character, then `'`: a character literal.
-    let mut j = start + 1;
-    while j < b.len() && (b[j] & 0xC0) == 0x80 {
-        j += 1;
-    }
-    if b.get(j) == Some(&b'\'') {
-        return j + 1;
-    }
-    ident_end(b, start).max(start)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::de::{self, MapAccess, Visitor};
 
 use crate::workspace::ManifestError;
 
-// Fields are declared to be type-checked, never read.
+// Each struct of this module declares its fields only to have their types checked: none is read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -28,14 +28,12 @@ struct Shape {
     workspace: Option<Workspace>,
 }
 
-// Fields are declared to be type-checked, never read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 struct Package {
     name: Option<String>,
 }
 
-// Fields are declared to be type-checked, never read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -48,7 +46,6 @@ struct Target {
     build_dependencies: BTreeMap<String, Dep>,
 }
 
-// Fields are declared to be type-checked, never read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 struct Bin {
@@ -56,7 +53,6 @@ struct Bin {
     path: Option<String>,
 }
 
-// Fields are declared to be type-checked, never read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 struct Workspace {
@@ -66,7 +62,6 @@ struct Workspace {
     dependencies: BTreeMap<String, Dep>,
 }
 
-// Fields are declared to be type-checked, never read.
 #[allow(dead_code)]
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -106,20 +106,19 @@ struct Comment {
 }
 
 /// The comments of Rust source text, found by skipping string, byte-string, raw-string and
-/// character literals. Unterminated literals and comments run to the end of the text.
+/// character literals (with the scanner the depth estimate uses).
 fn comments(text: &str) -> Vec<Comment> {
+    use crate::lex;
     let b = text.as_bytes();
     let mut out = vec![];
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(b.len(), |p| i + p);
-                let end = if end > i && b[end - 1] == b'\r' {
-                    end - 1
-                } else {
-                    end
-                };
+                let mut end = lex::line_comment_end(b, i);
+                if b[end - 1] == b'\r' {
+                    end -= 1;
+                }
                 out.push(Comment {
                     start: i,
                     end,
@@ -128,107 +127,24 @@ fn comments(text: &str) -> Vec<Comment> {
                 i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                let start = i;
-                let mut depth = 0usize;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
+                let end = lex::block_comment_end(b, i);
                 out.push(Comment {
-                    start,
-                    end: i.min(b.len()),
+                    start: i,
+                    end,
                     block: true,
                 });
+                i = end;
             }
-            b'"' => i = skip_string(b, i + 1),
-            b'r' | b'b' | b'c' if !ident_before(b, i) => i = skip_prefixed(b, i),
-            b'\'' => i = skip_char(b, i),
+            b'"' => i = lex::string_end(b, i + 1),
+            b'\'' => i = lex::quote_end(b, i),
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let end = lex::ident_end(b, i);
+                i = lex::prefixed_literal_end(b, &b[i..end], end).unwrap_or(end);
+            }
             _ => i += 1,
         }
     }
     out
-}
-
-fn ident_before(b: &[u8], i: usize) -> bool {
-    i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')
-}
-
-/// After an opening `"`: past the closing one, escapes skipped.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// `r".."`, `r#".."#`, `b".."`, `br#".."#`, `c".."`, `b'x'`; anything else is an identifier.
-fn skip_prefixed(b: &[u8], i: usize) -> usize {
-    let mut j = i + 1;
-    if b[i] != b'r' && b.get(j) == Some(&b'r') {
-        j += 1;
-    }
-    let raw = b[i] == b'r' || b[j - 1] == b'r';
-    if !raw {
-        return match b.get(j) {
-            Some(b'"') => skip_string(b, j + 1),
-            Some(b'\'') if b[i] == b'b' => skip_char(b, j),
-            _ => i + 1,
-        };
-    }
-    let hashes = b[j..].iter().take_while(|&&c| c == b'#').count();
-    if b.get(j + hashes) != Some(&b'"') {
-        return i + 1;
-    }
-    let mut k = j + hashes + 1;
-    while k < b.len() {
-        if b[k] == b'"'
-            && b[k + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&c| c == b'#')
-                .count()
-                == hashes
-        {
-            return k + 1 + hashes;
-        }
-        k += 1;
-    }
-    b.len()
-}
-
-/// At a `'`: past a character literal (`'x'`, `'\n'`, `'\u{..}'`), or one byte for a lifetime.
-fn skip_char(b: &[u8], i: usize) -> usize {
-    if b.get(i + 1) == Some(&b'\\') {
-        let close = b[i + 2..].iter().take(12).position(|&c| c == b'\'');
-        return close.map_or(i + 1, |p| i + 2 + p + 1);
-    }
-    // One character (up to four UTF-8 bytes), then the closing quote.
-    let len = match b.get(i + 1) {
-        Some(&c) if c < 0x80 => 1,
-        Some(&c) if c >= 0xf0 => 4,
-        Some(&c) if c >= 0xe0 => 3,
-        Some(_) => 2,
-        None => return b.len(),
-    };
-    if b.get(i + 1 + len) == Some(&b'\'') {
-        i + 2 + len
-    } else {
-        i + 1
-    }
 }
 
 /// Drops findings an allow comment covers and reports the allows that covered nothing.
