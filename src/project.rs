@@ -132,6 +132,14 @@ impl Project {
         !dev_file(&self.root, &extra.path)
     }
 
+    /// The workspace's struct of this name (the first found; names are not resolved by path).
+    pub fn struct_named(&self, name: &str) -> Option<&crate::facts::StructFact> {
+        self.units
+            .iter()
+            .flat_map(|u| u.facts.structs.iter())
+            .find(|s| s.name == name)
+    }
+
     pub fn facts(&self) -> Vec<&FileFacts> {
         self.units.iter().map(|u| &u.facts).collect()
     }

@@ -409,27 +409,16 @@ fn classify(project: &Project, derived: &[String], ty: &str, depth: usize) -> Cl
     Class::Unknown
 }
 
-/// Words of field names that hold secrets.
-const SECRET_WORDS: &[&str] = &[
-    "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
-];
-
 /// Whether the workspace defines `ty` as a struct whose fields are all values, ids, enums the
 /// code does not show to be payloads, or short lists of values, none named like a secret.
 fn small_struct(project: &Project, derived: &[String], ty: &str, depth: usize) -> bool {
-    let Some(s) = project
-        .units
-        .iter()
-        .flat_map(|u| u.facts.structs.iter())
-        .find(|s| s.name == ty)
-    else {
+    let Some(s) = project.struct_named(ty) else {
         return false;
     };
     !s.fields.is_empty()
         && s.fields.iter().all(|f| {
-            let lower = f.name.to_ascii_lowercase();
             let compact: String = f.ty.chars().filter(|c| !c.is_whitespace()).collect();
-            !SECRET_WORDS.iter().any(|w| lower.contains(w))
+            !crate::analysis::log_macros::names_a_secret(&f.name)
                 && matches!(
                     classify(project, derived, &compact, depth + 4),
                     Class::Value | Class::Unknown
@@ -479,12 +468,7 @@ fn fields_hint(project: &Project, f: &crate::facts::FnFact) -> Option<String> {
             _ => base,
         };
         let ty = ty.rsplit("::").next().unwrap_or(ty);
-        let Some(s) = project
-            .units
-            .iter()
-            .flat_map(|u| u.facts.structs.iter())
-            .find(|s| s.name == ty)
-        else {
+        let Some(s) = project.struct_named(ty) else {
             continue;
         };
         if let Some(field) = s

@@ -306,22 +306,14 @@ fn is_extractor(project: &Project, base: &str) -> bool {
 
 /// Field names worth logging from a struct: identifiers first, never likely secrets.
 fn identifying_fields(project: &Project, ty: &str) -> Vec<String> {
-    const SECRET: &[&str] = &[
-        "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
-    ];
-    let Some(s) = project
-        .units
-        .iter()
-        .flat_map(|u| u.facts.structs.iter())
-        .find(|s| s.name == ty)
-    else {
+    let Some(s) = project.struct_named(ty) else {
         return vec![];
     };
     let safe: Vec<&str> = s
         .fields
         .iter()
         .map(|f| f.name.as_str())
-        .filter(|n| !SECRET.iter().any(|x| n.to_ascii_lowercase().contains(x)))
+        .filter(|n| !crate::analysis::log_macros::names_a_secret(n))
         .collect();
     let ids: Vec<String> = safe
         .iter()
