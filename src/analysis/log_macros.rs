@@ -456,6 +456,16 @@ pub fn format_parts(mac: &MacroFact) -> Option<(&str, Span, Vec<&MacroArg>)> {
     Some((value, *span, mac.args[idx + 1..].iter().collect()))
 }
 
+/// Whether a field or variable name says it holds a secret (a password, token, key, card
+/// number, cookie): such a field is never suggested for logging.
+pub fn names_a_secret(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
+    ];
+    let lower = name.to_ascii_lowercase();
+    WORDS.iter().any(|w| lower.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,14 +499,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Whether a field or variable name says it holds a secret (a password, token, key, card
-/// number, cookie): such a field is never suggested for logging.
-pub fn names_a_secret(name: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "password", "secret", "token", "card", "cvv", "ssn", "key", "auth", "cookie",
-    ];
-    let lower = name.to_ascii_lowercase();
-    WORDS.iter().any(|w| lower.contains(w))
 }
