@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR=never
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
-targets=(analyse_file config)
+targets=(analyse_file config nesting)
 start=$(date +%s)
 cargo fuzz build
 echo "fuzz: built the targets in $(($(date +%s) - start)) s"
