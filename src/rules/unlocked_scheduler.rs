@@ -710,16 +710,27 @@ fn countdown(project: &Project, ui: usize, lp: RegionId) -> Option<Span> {
     let unit = &project.units[ui];
     let facts = &unit.facts;
     facts.regions.iter().enumerate().find_map(|(id, r)| {
-        if id == lp || !matches!(r.kind, RegionKind::Loop(_)) || !facts.is_within(id, lp) {
+        // A bounded `for`/`while` loop, not an endless `loop`.
+        if id == lp
+            || !matches!(r.kind, RegionKind::Loop(_))
+            || matches!(r.kind, RegionKind::Loop(crate::facts::LoopKind::Loop))
+            || !facts.is_within(id, lp)
+        {
             return None;
         }
-        // A direct child loop of `lp`.
-        let parent_loop = facts
+        // A direct child loop of `lp`, in the same task (not inside a nested spawn or closure).
+        let between: Vec<&crate::facts::Region> = facts
             .ancestors(id)
             .skip(1)
-            .find(|(_, a)| matches!(a.kind, RegionKind::Loop(_)))
-            .map(|(a, _)| a);
-        if parent_loop != Some(lp) {
+            .take_while(|(a, _)| *a != lp)
+            .map(|(_, a)| a)
+            .collect();
+        if between.iter().any(|a| {
+            matches!(
+                a.kind,
+                RegionKind::Loop(_) | RegionKind::Closure | RegionKind::AsyncBlock
+            )
+        }) {
             return None;
         }
         match loop_pace(project, unit, id) {
