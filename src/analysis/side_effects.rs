@@ -610,3 +610,53 @@ fn callees_preferring_own(
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::idempotent_sql;
+
+    #[test]
+    fn idempotent_statements() {
+        assert_eq!(
+            idempotent_sql("DELETE FROM file_list_jobs WHERE status = $1 AND updated_at < $3;"),
+            Some("a DELETE with a WHERE")
+        );
+        assert_eq!(
+            idempotent_sql(
+                "UPDATE file_list_jobs SET status = $1 WHERE status = $2 AND updated_at < $3;"
+            ),
+            Some("a conditional UPDATE")
+        );
+        // A CTE that picks the rows `FOR UPDATE SKIP LOCKED` and resets them in one statement.
+        let cte = "WITH timed_out AS (SELECT id FROM scheduled_jobs WHERE status = $2 AND end_time <= $3 \
+                   ORDER BY id FOR UPDATE SKIP LOCKED) UPDATE scheduled_jobs AS jobs \
+                   SET status = $1, retries = jobs.retries + 1 FROM timed_out WHERE jobs.id = timed_out.id;";
+        assert_eq!(idempotent_sql(cte), Some("a conditional UPDATE"));
+        assert_eq!(
+            idempotent_sql("INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO NOTHING"),
+            Some("an upsert")
+        );
+    }
+
+    #[test]
+    fn writes_that_repeat() {
+        assert_eq!(
+            idempotent_sql("UPDATE plans SET credits = credits + 10"),
+            None
+        );
+        assert_eq!(
+            idempotent_sql("UPDATE plans SET credits = 0 WHERE org = $1"),
+            None
+        );
+        assert_eq!(idempotent_sql("DELETE FROM sessions"), None);
+        assert_eq!(
+            idempotent_sql("INSERT INTO outbox (body) VALUES ($1)"),
+            None
+        );
+        assert_eq!(idempotent_sql("TRUNCATE stats"), None);
+        assert_eq!(
+            idempotent_sql("DELETE FROM a WHERE x < 1; UPDATE b SET n = n + 1"),
+            None
+        );
+    }
+}
