@@ -7,10 +7,13 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/src"
 printf '[package]\nname = "svc"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nsqlx = "0.8"\naxum = "0.7"\n' >"$dir/Cargo.toml"
-for kind in call refs oneline; do
+for kind in call method closures assign refs oneline; do
   for mult in 1 2 4; do
     case $kind in
       call) n=$((2000 * mult)); body=$(python3 -c "print('fn f() { y' + '()'*$n + '; }')") ;;
+      method) n=$((2000 * mult)); body=$(python3 -c "print('fn f() { y' + '.m()'*$n + '; }')") ;;
+      closures) n=$((2000 * mult)); body=$(python3 -c "print('fn f() { let _ = ' + '|| '*$n + 'y; }')") ;;
+      assign) n=$((2000 * mult)); body=$(python3 -c "print('fn f() { ' + 'x = '*$n + '1; }')") ;;
       refs) n=$((16000 * mult)); body=$(python3 -c "print('fn f() { let _ = ' + '&'*$n + 'y; }')") ;;
       oneline) n=$((100000 * mult)); body=$(python3 -c "print('fn f() { ' + 'let x = 1; '*$n + '}')") ;;
     esac

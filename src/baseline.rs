@@ -88,7 +88,7 @@ fn path_for(report: &Report, file: usize, base: &Path) -> String {
     let f = &report.files[file];
     let abs = crate::workspace::normalize(&std::path::absolute(&f.path).unwrap_or_default());
     match abs.strip_prefix(base) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().replace('\\', "/"),
+        Ok(rel) if !rel.as_os_str().is_empty() => crate::workspace::slash_path(rel),
         _ => f.display.clone(),
     }
 }

@@ -467,6 +467,11 @@ pub struct LockEntry {
     /// A row claim (`FOR UPDATE SKIP LOCKED`): it guards only what takes it, not the whole job.
     #[serde(default)]
     pub(crate) claim_only: bool,
+    /// It counts only where it is held around the guarded site (a migration run after the
+    /// project's `dist_lock::lock(..)`, a job inside a lock helper's closure), not because some
+    /// function a job calls takes it for its own work.
+    #[serde(default)]
+    pub(crate) held_only: bool,
     /// Case-insensitive substrings of SQL text.
     #[serde(default)]
     pub(crate) sql: Vec<String>,

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_INSTANCES: u64 = 4;
 pub const DEFAULT_MAX_CONNECTIONS: u64 = 100;
 pub const DEFAULT_RESERVED: u64 = 10;
+/// 64 MiB: generated files of tens of megabytes are still checked; `/dev/zero` behind a link is not.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +50,7 @@ pub struct FileConfig {
     pub service: Option<bool>,
     #[serde(default)]
     pub single_instance: Vec<String>,
+    pub max_file_size: Option<u64>,
     pub catalog: Option<toml::Table>,
 }
 
@@ -75,6 +78,8 @@ pub struct Config {
     pub leader_functions: Vec<String>,
     pub service: Option<bool>,
     pub single_instance: Vec<String>,
+    /// Files larger than this many bytes are not read (a `parse-error` says so).
+    pub max_file_size: u64,
     pub catalog: Option<toml::Table>,
 }
 
@@ -156,6 +161,7 @@ impl Config {
             leader_functions: file.leader_functions,
             service: file.service,
             single_instance: file.single_instance,
+            max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             catalog: file.catalog,
         };
         if config.instances == 0 {
@@ -285,6 +291,9 @@ leader-functions = []
 
 # Binaries or crates deployed as exactly one replica: their jobs and migrations are not reported.
 single-instance = []
+
+# Files larger than this many bytes are reported as a parse-error and not read (64 MiB).
+max-file-size = 67108864
 
 # Treat the crate as a service (prints are findings) even without a known framework.
 # service = true

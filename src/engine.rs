@@ -69,7 +69,7 @@ pub fn display_path(path: &Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok())
         .unwrap_or(path);
-    let s = shown.to_string_lossy().replace('\\', "/");
+    let s = workspace::slash_path(shown);
     if s.is_empty() { ".".into() } else { s }
 }
 
@@ -167,7 +167,7 @@ fn parse_and_extract(body: &str, bom: usize, module: Vec<String>) -> Parsed {
     result
 }
 
-fn read_text(path: &Path, opts: &Options) -> Result<String, String> {
+fn read_text(path: &Path, opts: &Options, max: u64) -> Result<String, String> {
     if let Some((p, text)) = &opts.stdin
         && p == path
     {
@@ -176,14 +176,83 @@ fn read_text(path: &Path, opts: &Options) -> Result<String, String> {
     if let Some(text) = opts.overlay.get(path) {
         return Ok(text.clone());
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read: {}", workspace::io_reason(&e)))?;
+    let bytes = read_regular(path, max)?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 (invalid byte at offset {}); the file was not checked",
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// Reads a regular file (links followed) of at most `max` bytes. A FIFO, socket or device named
+/// like a source file is refused without being read: opening a FIFO would wait for a writer, and
+/// `/dev/zero` never ends. No more than `max + 1` bytes are ever read, even from a file that grows.
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read: {}", workspace::io_reason(&e));
+    // Checked before opening (opening some devices has effects) and again on the open handle
+    // (the path may have been replaced in between).
+    special_file(&std::fs::metadata(path).map_err(cannot)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    special_file(&meta)?;
+    let too_large = |size: &str| {
+        format!(
+            "too large: {size} bytes, over the {max}-byte limit (`max-file-size` in \
+             scalelint.toml); the file was not checked"
+        )
+    };
+    if meta.len() > max {
+        return Err(too_large(&meta.len().to_string()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(&format!("more than {max}")));
+    }
+    Ok(bytes)
+}
+
+fn special_file(meta: &std::fs::Metadata) -> Result<(), String> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder"
+    } else {
+        special_kind(meta)
+    };
+    Err(format!("not a regular file ({what}); it was not read"))
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::Metadata) -> &'static str {
+    "a special file"
 }
 
 fn config_for(
@@ -371,6 +440,12 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         ));
     }
     notes.extend(missing_members);
+    for (path, err) in &discovery.manifest_errors {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        files.push(SourceFile::new(path.clone(), display_path(path), text));
+        summary.parse_errors += 1;
+        diagnostics.push(manifest_error(files.len() - 1, err));
+    }
 
     diagnostics.sort_by(|a, b| {
         let fa = &files[a.file];
@@ -539,6 +614,7 @@ fn analyse_workspace(
     parallel: bool,
 ) -> WorkspaceResult {
     let opts = cx.opts;
+    let max_size = config.max_file_size;
     let mut summary = Summary::default();
     let mut diagnostics = vec![];
     let plans: Vec<CratePlan> = ws
@@ -548,8 +624,8 @@ fn analyse_workspace(
         .collect();
 
     // Each source is read once and parsed if a rule wants its text; the text is dropped then.
-    let mut loaded: Vec<Loaded> =
-        map_each(&ws.sources, parallel, |s| match read_text(&s.path, opts) {
+    let mut loaded: Vec<Loaded> = map_each(&ws.sources, parallel, |s| {
+        match read_text(&s.path, opts, max_size) {
             Err(e) => Loaded {
                 allows: vec![],
                 parsed: None,
@@ -573,7 +649,8 @@ fn analyse_workspace(
                     wide,
                 }
             }
-        });
+        }
+    });
     // A workspace-wide rule follows calls into any file: parse the files skipped above too
     // (read a second time rather than all kept in memory meanwhile).
     // Roles (what every replica runs) walk the call graph from each binary's `main`: once any
@@ -588,7 +665,7 @@ fn analyse_workspace(
             .collect();
         let parsed = map_each(&skipped, parallel, |&i| {
             let s = &ws.sources[i];
-            read_text(&s.path, opts).map(|text| parse_one(&text, s.module.clone()))
+            read_text(&s.path, opts, max_size).map(|text| parse_one(&text, s.module.clone()))
         });
         for (i, p) in skipped.into_iter().zip(parsed) {
             match p {
@@ -611,7 +688,7 @@ fn analyse_workspace(
             (Some(message), _) => {
                 if s.reported {
                     summary.parse_errors += 1;
-                    diagnostics.push(parse_error(id, Span::new(0, 0), message));
+                    diagnostics.push(read_error(id, message));
                 }
             }
             (None, Some(Parsed::Ok(facts))) => units.push(Unit {
@@ -636,7 +713,7 @@ fn analyse_workspace(
     for e in &ws.extras {
         let id = paths.len();
         paths.push(e.path.clone());
-        match read_text(&e.path, opts) {
+        match read_text(&e.path, opts, max_size) {
             Ok(text) => {
                 if e.reported {
                     summary.files += 1;
@@ -653,28 +730,21 @@ fn analyse_workspace(
                 if e.reported {
                     summary.files += 1;
                     summary.parse_errors += 1;
-                    diagnostics.push(parse_error(id, Span::new(0, 0), message));
+                    diagnostics.push(read_error(id, message));
                 }
             }
         }
     }
     for krate in &ws.crates {
-        if let (Some(err), Some(manifest)) = (&krate.manifest_error, &krate.manifest) {
+        let err = krate
+            .manifest_error
+            .as_ref()
+            .or(krate.manifest_type_error.as_ref());
+        if let (Some(err), Some(manifest)) = (err, &krate.manifest) {
             let id = paths.len();
             paths.push(manifest.clone());
-            let span = err
-                .span
-                .clone()
-                .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
             summary.parse_errors += 1;
-            diagnostics.push(
-                parse_error(
-                    id,
-                    span,
-                    format!("cannot read the manifest: {}", err.message),
-                )
-                .note("its crate was analysed without knowing its dependencies"),
-            );
+            diagnostics.push(manifest_error(id, err));
         }
     }
 
@@ -720,7 +790,7 @@ fn analyse_workspace(
         for id in diagnostics.iter().flat_map(files_of) {
             shown.entry(id).or_insert_with(|| {
                 let path = &paths[id];
-                let text = read_text(path, opts).unwrap_or_default();
+                let text = read_text(path, opts, max_size).unwrap_or_default();
                 SourceFile::new(path.clone(), display_path(path), text)
             });
         }
@@ -785,6 +855,30 @@ fn renumber_files(d: &mut Diagnostic, new_id: impl Fn(FileId) -> FileId) {
     for e in d.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
         e.file = new_id(e.file);
     }
+}
+
+/// A manifest that could not be read, or gives a value of the wrong type.
+fn manifest_error(file: FileId, err: &workspace::ManifestError) -> Diagnostic {
+    let span = err
+        .span
+        .clone()
+        .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
+    Diagnostic::new(rules::PARSE_ERROR.id, file, span, err.message.clone())
+        .note(err.assumed.clone())
+        .fix(crate::diagnostic::Fix::manual(
+            "correct the manifest (`cargo metadata` reports the same place), or exclude the \
+             crate with `exclude = [\"path/**\"]` in scalelint.toml",
+        ))
+}
+
+/// A file that could not be read as text (not UTF-8, too large, not a regular file, no access).
+fn read_error(file: FileId, message: String) -> Diagnostic {
+    Diagnostic::new(rules::PARSE_ERROR.id, file, Span::new(0, 0), message).fix(
+        crate::diagnostic::Fix::manual(
+            "make it a readable UTF-8 file, raise `max-file-size` in scalelint.toml if it is a \
+             large generated file, or exclude it with `exclude = [\"path\"]`",
+        ),
+    )
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Diagnostic {

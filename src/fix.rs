@@ -359,18 +359,38 @@ pub fn compute_with(
 }
 
 /// Replaces `path`'s contents with `text` atomically: a temporary file in the same folder,
-/// written and flushed to disk, given the original's permissions, then renamed over it. A
-/// symbolic link is followed (its target is rewritten). When the file no longer holds
+/// written and flushed to disk, given the original's permissions, owner and group, then renamed
+/// over it. A symbolic link is followed (its target is rewritten). When the file no longer holds
 /// `expected` (it changed since it was read), nothing is written.
+///
+/// A write that lands between the last check and the rename would be lost, so the file is
+/// compared again right before it; on Linux the two files are then swapped with
+/// `renameat2(RENAME_EXCHANGE)` and the displaced one compared once more: when it changed, the
+/// swap is undone and the user's version stays. What no tool can prevent: a program that
+/// already holds the file open keeps writing to the old file after the swap.
+///
+/// Refused (nothing written): a file with other hard links (a new file would split them), and a
+/// file whose owner or group cannot be kept.
 pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let target = std::fs::canonicalize(path)?;
-    if std::fs::read(&target)? != expected.as_bytes() {
-        return Err(std::io::Error::other(
-            "the file changed while scalelint was fixing it; it was left as it is",
-        ));
+    let unchanged =
+        |at: &Path| -> std::io::Result<bool> { Ok(std::fs::read(at)? == expected.as_bytes()) };
+    if !unchanged(&target)? {
+        return Err(changed());
     }
-    let permissions = std::fs::metadata(&target)?.permissions();
+    let meta = std::fs::metadata(&target)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(std::io::Error::other(format!(
+                "it has {} hard links; replacing it would split them, so it was left as it is \
+                 (apply the fix with --diff and `git apply`)",
+                meta.nlink()
+            )));
+        }
+    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
         .file_name()
@@ -390,10 +410,17 @@ pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<
     };
     let written = file
         .write_all(text.as_bytes())
-        .and_then(|_| file.set_permissions(permissions))
+        .and_then(|_| keep_owner(&file, &meta))
+        .and_then(|_| file.set_permissions(meta.permissions()))
         .and_then(|_| file.sync_all());
     drop(file);
-    if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, &target)) {
+    let replaced = written.and_then(|_| {
+        if !unchanged(&target)? {
+            return Err(changed());
+        }
+        replace(&tmp, &target, &unchanged)
+    });
+    if let Err(e) = replaced {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
@@ -402,6 +429,84 @@ pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+fn changed() -> std::io::Error {
+    std::io::Error::other("the file changed while scalelint was fixing it; it was left as it is")
+}
+
+/// Gives the new file the original's owner and group (a no-op for the user's own files).
+#[cfg(unix)]
+fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+        std::io::Error::other(format!(
+            "its owner and group ({}:{}) cannot be kept ({e}), so it was left as it is",
+            meta.uid(),
+            meta.gid()
+        ))
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Moves `tmp` over `target`. On Linux the two are exchanged, so the displaced file can be
+/// checked: when it no longer holds what was read, it is put back (and `tmp` then holds the fix,
+/// removed by the caller).
+#[cfg(target_os = "linux")]
+fn replace(
+    tmp: &Path,
+    target: &Path,
+    unchanged: &dyn Fn(&Path) -> std::io::Result<bool>,
+) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c =
+        |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (from, to) = (c(tmp)?, c(target)?);
+    let exchange = || {
+        // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them as given.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    match exchange() {
+        Ok(()) => {}
+        // A file system without the exchange (or an old kernel): a plain rename.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
+            return std::fs::rename(tmp, target);
+        }
+        Err(e) => return Err(e),
+    }
+    // `tmp` now names the displaced original.
+    if unchanged(tmp)? {
+        std::fs::remove_file(tmp)?;
+        return Ok(());
+    }
+    exchange()?;
+    Err(changed())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn replace(
+    tmp: &Path,
+    target: &Path,
+    _: &dyn Fn(&Path) -> std::io::Result<bool>,
+) -> std::io::Result<()> {
+    std::fs::rename(tmp, target)
 }
 
 /// A unified diff (3 lines of context) of `old` to `new`, or an empty string when they are equal.

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod facts;
 pub mod fix;
+pub mod manifest;
 pub mod project;
 pub mod render;
 pub mod rules;

@@ -38,12 +38,16 @@ pub struct CrateInfo {
     pub loose: bool,
     /// The manifest could not be read; dependencies are unknown.
     pub manifest_error: Option<ManifestError>,
+    /// The manifest was read, but a value of the wrong type in it was skipped.
+    pub manifest_type_error: Option<ManifestError>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ManifestError {
     pub message: String,
     pub span: Option<std::ops::Range<usize>>,
+    /// What scalelint did instead of reading what it could not.
+    pub assumed: String,
 }
 
 impl CrateInfo {
@@ -218,13 +222,22 @@ fn read_deps(
 
 fn read_manifest(path: &Path) -> Result<toml::Table, ManifestError> {
     let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
-        message: e.to_string(),
+        message: format!("cannot read the manifest: {e}"),
         span: None,
+        assumed: UNREAD.to_string(),
     })?;
     toml::from_str::<toml::Table>(&text).map_err(|e| ManifestError {
-        message: e.message().trim().to_string(),
+        message: format!("cannot read the manifest: {}", e.message().trim()),
         span: e.span(),
+        assumed: UNREAD.to_string(),
     })
+}
+
+const UNREAD: &str = "its crate was analysed without knowing its dependencies";
+
+/// A manifest that is valid TOML but gives a value scalelint reads a type it cannot use.
+fn manifest_type_error(path: &Path) -> Option<ManifestError> {
+    crate::manifest::type_error(&std::fs::read_to_string(path).ok()?)
 }
 
 fn load_crate(dir: &Path, ws_deps: Option<&toml::Table>) -> CrateInfo {
@@ -240,6 +253,7 @@ fn load_crate(dir: &Path, ws_deps: Option<&toml::Table>) -> CrateInfo {
         bins: vec![],
         loose: false,
         manifest_error: None,
+        manifest_type_error: None,
     };
     let table = match read_manifest(&manifest) {
         Ok(t) => t,
@@ -248,6 +262,7 @@ fn load_crate(dir: &Path, ws_deps: Option<&toml::Table>) -> CrateInfo {
             return info;
         }
     };
+    info.manifest_type_error = manifest_type_error(&manifest);
     if let Some(name) = table
         .get("package")
         .and_then(|p| p.get("name"))
@@ -540,6 +555,10 @@ pub struct Discovery {
     inputs: Inputs,
     /// Remarks about what was skipped (unreadable folders, dangling links).
     pub notes: Vec<String>,
+    /// Manifests that are no package's own (virtual workspace roots) with a value of a type
+    /// scalelint cannot use (`members = "x"`); packages' own manifests are reported with their
+    /// crate.
+    pub manifest_errors: Vec<(PathBuf, ManifestError)>,
 }
 
 /// The nearest package at or above each folder of the current walk: walks are depth-first,
@@ -674,6 +693,25 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Discovery, DiscoverError> {
         let (root, ws) = workspace_root(&dir);
         roots.entry(root).or_insert(ws);
     }
+    let mut above: BTreeSet<PathBuf> = BTreeSet::new();
+    let dirs = packages.keys().cloned().chain(
+        loose
+            .iter()
+            .chain(loose_extra.iter().map(|(p, _)| p))
+            .filter_map(|p| p.parent().map(Path::to_path_buf)),
+    );
+    for dir in dirs {
+        for d in dir.ancestors() {
+            let m = d.join("Cargo.toml");
+            if above.insert(m.clone())
+                && m.is_file()
+                && !is_package_manifest(&m)
+                && let Some(e) = manifest_type_error(&m)
+            {
+                found.manifest_errors.push((m, e));
+            }
+        }
+    }
 
     found.pending = roots
         .into_iter()
@@ -723,6 +761,7 @@ impl Discovery {
                     bins: vec![],
                     loose: true,
                     manifest_error: None,
+                    manifest_type_error: None,
                 };
                 Workspace {
                     root: dir,
@@ -836,6 +875,17 @@ pub fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file or folder".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
+    }
+}
+
+/// A path as the outputs show it: with `/` between components on every platform. Only the
+/// separator is converted (on Windows); a `\\` in a Unix file name is part of the name and kept.
+pub fn slash_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
     }
 }
 

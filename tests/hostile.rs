@@ -10,10 +10,19 @@ const BOUND: Duration = Duration::from_secs(60);
 struct Run {
     code: i32,
     stdout: String,
+    stderr: String,
 }
 
-/// Runs scalelint with a hang bound; a signal or a timeout fails the test.
+/// Runs scalelint with a hang bound; a signal, a timeout or an exit other than 0 or 1 fails the
+/// test.
 fn run(dir: &Path, args: &[&str]) -> Run {
+    let r = run_any(dir, args);
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    r
+}
+
+/// Runs scalelint with a hang bound; a signal, a panic or a timeout fails the test.
+fn run_any(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalelint"))
         .current_dir(dir)
         .args(args)
@@ -51,8 +60,11 @@ fn run(dir: &Path, args: &[&str]) -> Run {
         .code()
         .unwrap_or_else(|| panic!("killed by a signal: {status:?}\n{stderr}"));
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
-    Run { code, stdout }
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 fn crate_with(lib: &str) -> tempfile::TempDir {
@@ -194,4 +206,251 @@ fn deep_nesting_under_the_limit_is_parsed() {
             r.stdout
         );
     }
+}
+
+/// A FIFO and a link to `/dev/zero` named like source files, found by the walk, declared as
+/// modules, and given on the command line: skipped with a note, never opened for a blocking or
+/// endless read.
+#[cfg(unix)]
+#[test]
+fn special_files_are_not_read() {
+    let dir = crate_with("mod fifo;\nmod zero;\npub fn f() {}\n");
+    let src = dir.path().join("src");
+    let fifo = std::ffi::CString::new(src.join("fifo.rs").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs")).unwrap();
+    for args in [&["."][..], &["src/fifo.rs", "src/zero.rs"], &["src"]] {
+        let r = run(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stdout);
+        assert!(parse_errors(&r).is_empty(), "{args:?}: {}", r.stdout);
+    }
+}
+
+/// A file over `max-file-size` is a `parse-error` saying so, and is not read.
+#[test]
+fn files_over_the_size_limit_are_a_parse_error() {
+    let dir = crate_with(&format!("pub fn f() {{}}\n{}", "// padding\n".repeat(100)));
+    std::fs::write(dir.path().join("scalelint.toml"), "max-file-size = 1000\n").unwrap();
+    let r = run(dir.path(), &["--format", "short", "."]);
+    let errors = parse_errors(&r);
+    assert_eq!(errors.len(), 1, "{}", r.stdout);
+    assert!(
+        errors[0].contains("too large: 1114 bytes, over the 1000-byte limit"),
+        "{}",
+        errors[0]
+    );
+    std::fs::write(dir.path().join("scalelint.toml"), "max-file-size = 2000\n").unwrap();
+    assert!(parse_errors(&run(dir.path(), &["--format", "short", "."])).is_empty());
+}
+
+/// Only comments suppress: an allow inside a string literal (plain, raw, byte) or after a `'/'`
+/// character silences nothing; allow comments that are malformed are reported, not ignored.
+#[test]
+fn suppressions_are_comments_and_malformed_ones_are_reported() {
+    let pool =
+        "let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;";
+    let lib = format!(
+        "pub async fn a(url: &str) {{\n    let _s = \"// scalelint: allow(oversized-pool)\";\n    {pool}\n}}\n\
+         pub async fn b(url: &str) {{\n    let _s = r#\"x\" // scalelint: allow(oversized-pool)\"#;\n    {pool}\n}}\n\
+         pub async fn c(url: &str) {{\n    let _c = '/'; let _s = b\"// scalelint: allow(oversized-pool)\";\n    {pool}\n}}\n\
+         pub async fn d(url: &str) {{\n    // scalelint: allow(oversized-pool) the reports database allows 500\n    {pool}\n}}\n\
+         // scalelint:allow(oversized-pool)\n\
+         // scalelint: allow()\n\
+         // scalelint: allow(oversized-pool\n\
+         /* scalelint: allow(oversized-pool) */\n\
+         pub fn e() {{}}\n"
+    );
+    let dir = crate_with(&lib);
+    let r = run(dir.path(), &["--format", "short", "."]);
+    let lines: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("src/")).collect();
+    let pools: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(": oversized-pool: "))
+        .copied()
+        .collect();
+    // a, b and c are reported (the allow is in a literal); d is silenced by its comment.
+    assert_eq!(pools.len(), 3, "{}", r.stdout);
+    for line in [3, 7, 11] {
+        assert!(
+            pools
+                .iter()
+                .any(|l| l.starts_with(&format!("src/lib.rs:{line}:"))),
+            "line {line}: {}",
+            r.stdout
+        );
+    }
+    let malformed: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(": unused-allow: malformed allow comment"))
+        .copied()
+        .collect();
+    assert_eq!(malformed.len(), 4, "{}", r.stdout);
+    for line in 17..=20 {
+        assert!(
+            malformed
+                .iter()
+                .any(|l| l.starts_with(&format!("src/lib.rs:{line}:"))),
+            "line {line}: {}",
+            r.stdout
+        );
+    }
+    assert_eq!(lines.len(), 7, "nothing else: {}", r.stdout);
+}
+
+/// A `\` in a Unix file name is part of the name: every format and `--diff` keep it.
+#[cfg(unix)]
+#[test]
+fn backslash_in_a_file_name_is_kept() {
+    let dir = crate_with("pub fn f() {}\n");
+    std::fs::write(
+        dir.path().join("src/back\\slash.rs"),
+        "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n",
+    )
+    .unwrap();
+    for format in ["short", "json", "github", "sarif", "human", "rustc-json"] {
+        let r = run(dir.path(), &["--format", format, "."]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stdout);
+        // JSON escapes the backslash; a SARIF URI percent-encodes it.
+        let escaped = r.stdout.contains("back\\\\slash.rs") || r.stdout.contains("back%5Cslash.rs");
+        assert!(
+            r.stdout.contains("back\\slash.rs") || escaped,
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains("back/slash.rs"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let r = run(dir.path(), &["--diff", "."]);
+    assert!(
+        r.stdout.contains("--- a/src/back\\slash.rs")
+            && r.stdout.contains("+++ b/src/back\\slash.rs"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A manifest value of the wrong type is a `parse-error` at that value, saying what was
+/// assumed; the crate's own findings are still reported.
+#[test]
+fn manifest_values_of_the_wrong_type_are_reported() {
+    let lib = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+    for (manifest, at) in [
+        (
+            "[package]\nname = 5\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+            "Cargo.toml:2:8:",
+        ),
+        (
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\naxum = 7\n",
+            "Cargo.toml:7:8:",
+        ),
+        ("[workspace]\nmembers = \"x\"\n", "Cargo.toml:2:11:"),
+    ] {
+        let dir = crate_with(lib);
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        let r = run(dir.path(), &["--format", "short", "."]);
+        let errors = parse_errors(&r);
+        assert_eq!(errors.len(), 1, "{manifest}: {}", r.stdout);
+        assert!(
+            errors[0].starts_with(at) && errors[0].contains("has a type scalelint cannot use"),
+            "{manifest}: {}",
+            errors[0]
+        );
+        assert!(
+            r.stdout.contains("src/lib.rs:2:") && r.stdout.contains("oversized-pool"),
+            "{manifest}: {}",
+            r.stdout
+        );
+    }
+}
+
+const POOL_50: &str = "pub async fn connect(url: &str) {\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+
+/// A writer that appends to the file as soon as `--fix` creates its temporary file: the
+/// append is never lost (either the fix is refused with exit 2, or it lands on the fixed file).
+/// The writer polls, so it catches the temporary file in only some runs: up to 40 runs, until
+/// 4 have raced, and at least one must have.
+#[test]
+fn fix_never_loses_a_concurrent_write() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut raced = 0;
+    for attempt in 0..40 {
+        if raced == 4 {
+            break;
+        }
+        let dir = crate_with(POOL_50);
+        let src = dir.path().join("src");
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (src, done) = (src.clone(), done.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    let tmp = std::fs::read_dir(&src)
+                        .unwrap()
+                        .flatten()
+                        .any(|e| e.file_name().to_string_lossy().contains(".scalelint-"));
+                    if tmp {
+                        let mut f = std::fs::OpenOptions::new()
+                            .append(true)
+                            .open(src.join("lib.rs"))
+                            .unwrap();
+                        std::io::Write::write_all(&mut f, b"// edited meanwhile\n").unwrap();
+                        return true;
+                    }
+                }
+                false
+            })
+        };
+        let r = run_any(dir.path(), &["--fix", "."]);
+        done.store(true, Ordering::Relaxed);
+        let text = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        if !writer.join().unwrap() {
+            assert!(text.contains("max_connections(22)"), "{text}");
+            continue;
+        }
+        raced += 1;
+        assert!(
+            text.contains("// edited meanwhile"),
+            "attempt {attempt}: the concurrent write was lost (exit {}): {text}",
+            r.code
+        );
+        match r.code {
+            2 => assert!(
+                r.stderr.contains("changed while scalelint was fixing it"),
+                "{}",
+                r.stderr
+            ),
+            0 | 1 => assert!(text.contains("max_connections(22)"), "{text}"),
+            c => panic!("exit {c}: {}", r.stderr),
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&src)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".scalelint-"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+    assert!(raced > 0, "the writer never caught the temporary file");
+}
+
+/// A file with a second hard link is not replaced (that would split the links).
+#[cfg(unix)]
+#[test]
+fn fix_refuses_a_file_with_hard_links() {
+    let dir = crate_with(POOL_50);
+    std::fs::hard_link(
+        dir.path().join("src/lib.rs"),
+        dir.path().join("lib-link.rs"),
+    )
+    .unwrap();
+    let r = run_any(dir.path(), &["--fix", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("hard links"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        POOL_50
+    );
 }

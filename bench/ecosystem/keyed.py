@@ -73,6 +73,7 @@ def key_rows(doc, root):
             "line": d["line"],
             "line_text": line_of(root, d["path"], d["line"]),
             "message": d["message"],
+            "severity": d["severity"],
         })
     rows.sort(key=lambda r: (r["rule"], r["path"], r["line"]))
     seen = {}
@@ -118,7 +119,7 @@ def record(path, name, repo, commit, root, root_dir, output, time_file):
     wall = 0.0
     for part in measured["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"):
         wall = wall * 60 + float(part)
-    rows = [{k: r[k] for k in ("rule", "path", "line", "line_text", "occurrence")}
+    rows = [{k: r[k] for k in ("rule", "path", "line", "line_text", "occurrence", "severity")}
             for r in key_rows(doc, root_dir)]
     per_rule = {}
     for r in rows:

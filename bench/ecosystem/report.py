@@ -11,8 +11,12 @@ the cache folder run.sh uses), and the verdicts in triage/<name>.toml. Prints, c
 
   - the runs: files, findings, wall time and peak memory per service (from a results file);
   - per family and per log rule, overall and per service: tp, fp, debatable, fn (missed hazards
-    plus triaged tp no longer reported), precision tp/(tp+fp) leaving debatable out, the same with
-    debatable counted as wrong, and recall tp/(tp+fn);
+    plus triaged tp no longer reported or reported only as a note), precision tp/(tp+fp) leaving
+    debatable out, the same with debatable counted as wrong, and recall tp/(tp+fn). Findings at
+    `note` severity (informational: the work repeats but does no harm, a banner printed once per
+    process) are counted in their own column and left out of tp/fp/debatable: precision is over
+    what a user is asked to fix and what gates CI. A triaged tp reported only as a note counts
+    as fn (listed as DEMOTED);
   - fp and debatable counts per kind, with the issue meant to remove each kind;
   - every NEW finding (no verdict, in a triaged scope: any scheduler/migration/pool finding of a
     triaged service, a log finding in one of its read_files) and every LOST one (a triaged tp no
@@ -21,7 +25,7 @@ the cache folder run.sh uses), and the verdicts in triage/<name>.toml. Prints, c
 --diff lists, per service, every finding AFTER adds to BEFORE or removes from it, triaged or
 not (clippy's lintcheck shows the same), with the verdict of those that have one.
 
-Exits 1 when NEW or LOST is non-empty, 2 on a malformed triage file. Services without a triage
+Exits 1 when NEW, LOST or DEMOTED is non-empty, 2 on a malformed triage file. Services without a triage
 file are listed as untriaged and left out of the ratios. --markdown prints the tables as Markdown
 (for README.md) and leaves out the per-finding lists. Needs python >= 3.11 (tomllib), stdlib only.
 """
@@ -134,18 +138,24 @@ def judge(rows, triage):
         for scope in (family(rule), rule if rule in LOG_RULES else None):
             if scope:
                 c = counts.setdefault(scope, dict.fromkeys(
-                    ["tp", "fp", "debatable", "fn", "new", "unread"], 0))
+                    COUNTS, 0))
                 c[what] += 1
 
     verdicts = {key(v): v for v in triage["finding"]}
     missed = {(m["rule"], m["path"], m["line_text"]): m for m in triage["missed"]}
     reported = set()
-    new, kinds = [], []
+    new, kinds, demoted = [], [], []
     for r in rows:
         if family(r["rule"]) == "engine":
             continue
         reported.add(key(r))
         v = verdicts.get(key(r))
+        if r.get("severity") == "note":
+            bump(r["rule"], "note")
+            if v and v["verdict"] == "tp":
+                bump(r["rule"], "fn")
+                demoted.append(v)
+            continue
         if v:
             bump(r["rule"], v["verdict"])
             if v["verdict"] != "tp":
@@ -166,7 +176,7 @@ def judge(rows, triage):
     for k, m in missed.items():
         if k not in found_again:
             bump(m["rule"], "fn")
-    return counts, new, lost, gone, kinds
+    return counts, new, lost, gone, kinds, demoted
 
 
 def ratio(a, b):
@@ -175,12 +185,13 @@ def ratio(a, b):
 
 def row_cells(c):
     tp, fp, deb, fn = c["tp"], c["fp"], c["debatable"], c["fn"]
-    reported = tp + fp + deb + c["new"] + c["unread"]
-    return [reported, tp, fp, deb, fn, c["new"], c["unread"],
+    reported = tp + fp + deb + c["new"] + c["unread"] + c["note"]
+    return [reported, tp, fp, deb, fn, c["new"], c["unread"], c["note"],
             ratio(tp, tp + fp), ratio(tp, tp + fp + deb), ratio(tp, tp + fn)]
 
 
-HEAD = ["reported", "tp", "fp", "deb", "fn", "new", "unread", "precision", "prec. (deb wrong)", "recall"]
+COUNTS = ["tp", "fp", "debatable", "fn", "new", "unread", "note"]
+HEAD = ["reported", "tp", "fp", "deb", "fn", "new", "unread", "notes", "precision", "prec. (deb wrong)", "recall"]
 
 
 def plain(title, head, body, md, align):
@@ -240,6 +251,7 @@ def main(argv):
     services = load_services()
     results, runs, source = load_results(argv, services)
     overall, per_service, all_new, all_lost, all_gone, all_kinds = {}, [], [], [], [], []
+    all_demoted = []
     untriaged, not_run, stale = [], [], []
     names = {s["name"] for s in services}
     unknown = [os.path.basename(p)[:-5] for p in glob.glob(os.path.join(HERE, "triage", "*.toml"))
@@ -256,7 +268,8 @@ def main(argv):
         if triage.get("commit") != s["commit"]:
             stale.append(f"{name} (triaged at {str(triage.get('commit'))[:12]}, "
                          f"pinned at {s['commit'][:12]})")
-        counts, new, lost, gone, kinds = judge(results[name], triage)
+        counts, new, lost, gone, kinds, demoted = judge(results[name], triage)
+        all_demoted += [(name, v) for v in demoted]
         for scope, c in counts.items():
             add(overall.setdefault(scope, {}), c)
         per_service.append((name, counts))
@@ -265,7 +278,7 @@ def main(argv):
         all_gone += [(name, v) for v in gone]
         all_kinds += kinds
 
-    empty = dict.fromkeys(["tp", "fp", "debatable", "fn", "new", "unread"], 0)
+    empty = dict.fromkeys(COUNTS, 0)
     scopes = FAMILIES + [f"`{r}`" if md else f"  {r}" for r in LOG_RULES]
     out = [f"scalelint ecosystem check: {source}; "
            f"triaged: {', '.join(n for n, _ in per_service) or 'none'}\n"]
@@ -300,7 +313,8 @@ def main(argv):
     out.append(plain("Wrong and debatable findings per kind", head, body, md, "lrrll"))
     print("\n".join(out))
     if md:
-        print(f"New: {len(all_new)}, lost: {len(all_lost)}, gone: {len(all_gone)} "
+        print(f"New: {len(all_new)}, lost: {len(all_lost)}, demoted to a note: "
+              f"{len(all_demoted)}, gone: {len(all_gone)} "
               "(`report.py` without `--markdown` lists them).")
     else:
         print(f"NEW: {len(all_new)} finding(s) in a triaged scope with no verdict")
@@ -313,7 +327,11 @@ def main(argv):
         for name, v in all_lost:
             print(f"  {name}: {v['rule']} {v['path']}:{v.get('line', '?')} "
                   f"occurrence {v['occurrence']}: {v['line_text']}")
-    return 1 if all_new or all_lost else 0
+        print(f"DEMOTED: {len(all_demoted)} triaged tp reported only at note severity")
+        for name, v in all_demoted:
+            print(f"  {name}: {v['rule']} {v['path']}:{v.get('line', '?')} "
+                  f"occurrence {v['occurrence']}: {v['line_text']}")
+    return 1 if all_new or all_lost or all_demoted else 0
 
 
 if __name__ == "__main__":

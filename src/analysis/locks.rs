@@ -35,6 +35,9 @@ enum Scope {
     Job,
     /// A row claim that guards its own statement.
     Claim,
+    /// A lock held before a site (`held_at`, `in_lock_helper`): the `Job` locks and the
+    /// `held-only` ones.
+    Held,
     InProcess,
 }
 
@@ -92,7 +95,7 @@ pub const LOOKED_FOR: &str = concat!(
 /// What the note says was looked for when the lock must be held at a site (`held_at`).
 pub const LOOKED_FOR_HELD: &str = concat!(
     held_locks!(),
-    ", a leader check, or a function named in `lock-functions` or `leader-functions`"
+    ", a NATS KV `create` (a lock module on NATS), a leader check, or a function named in `lock-functions` or `leader-functions`"
 );
 
 /// Whether the region (and what it calls) reaches a cross-process lock; also the in-process locks it takes.
@@ -164,11 +167,12 @@ fn lock_reach(
     let key = match scope {
         Scope::Job => "job-lock",
         Scope::Claim => "lock",
+        Scope::Held => "held-lock",
         Scope::InProcess => "in-process-lock",
     };
     project.reach(key, |unit, f| match scope {
-        Scope::Job => {
-            scoped_lock(project, unit, f.body, Scope::Job).is_some() || is_user_lock_fn(project, f)
+        Scope::Job | Scope::Held => {
+            scoped_lock(project, unit, f.body, scope).is_some() || is_user_lock_fn(project, f)
         }
         Scope::Claim => {
             direct_lock(project, unit, f.body, true).is_some() || is_user_lock_fn(project, f)
@@ -378,7 +382,7 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
             return Some(hit(&e.name, evidence, span));
         }
     }
-    let user = if scope == Scope::Job {
+    let user = if matches!(scope, Scope::Job | Scope::Held) {
         user_lock_paths(project)
     } else {
         vec![]
@@ -412,7 +416,8 @@ fn entries(project: &Project, scope: Scope) -> Vec<&LockEntry> {
         .lock
         .iter()
         .filter(|e| match scope {
-            Scope::Job => e.cross_process && !e.claim_only,
+            Scope::Job => e.cross_process && !e.claim_only && !e.held_only,
+            Scope::Held => e.cross_process && !e.claim_only,
             Scope::Claim => e.cross_process && e.claim_only,
             Scope::InProcess => !e.cross_process,
         })
@@ -797,13 +802,23 @@ pub fn calls_into(
 /// a primitive in the call itself, a function named in `lock-functions`, or a workspace function
 /// that reaches one. Row claims do not count: they guard only their own statement.
 pub fn val_takes_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    takes_lock(project, unit_idx, val, Scope::Job)
+}
+
+/// The same, for a lock that must be held at a site (`held_at`, `in_lock_helper`): the
+/// `held-only` primitives count too (the project's own lock module on NATS KV).
+pub fn val_holds_lock(project: &Project, unit_idx: usize, val: &Val) -> bool {
+    takes_lock(project, unit_idx, val, Scope::Held)
+}
+
+fn takes_lock(project: &Project, unit_idx: usize, val: &Val, scope: Scope) -> bool {
     let unit = &project.units[unit_idx];
     let facts = &unit.facts;
-    let reach = lock_reach(project, Scope::Job);
+    let reach = lock_reach(project, scope);
     if calls_into(project, unit_idx, val, &reach) {
         return true;
     }
-    let entries = entries(project, Scope::Job);
+    let entries = entries(project, scope);
     if entries
         .iter()
         .any(|e| match_patterns(facts, val, e.patterns()).is_some())
@@ -901,7 +916,7 @@ pub fn in_lock_helper(project: &Project, unit_idx: usize, region: RegionId) -> b
                 span,
             }
         };
-        val_takes_lock(project, unit_idx, &v)
+        val_holds_lock(project, unit_idx, &v)
     })
 }
 
@@ -916,7 +931,7 @@ pub fn held_at(
     scoped: impl Fn(&Val) -> bool,
 ) -> bool {
     let facts = &project.units[unit_idx].facts;
-    let job = entries(project, Scope::Job);
+    let job = entries(project, Scope::Held);
     // Locks and unlocks before the site, in order: the last one must be a lock.
     let mut events: Vec<(usize, bool)> = vec![];
     for (text, span) in code_strings(project, &project.units[unit_idx], scope)
@@ -935,7 +950,7 @@ pub fn held_at(
         .calls_within(scope)
         .filter(|c| c.val.span().end <= site.start)
     {
-        let locks = val_takes_lock(project, unit_idx, &c.val);
+        let locks = val_holds_lock(project, unit_idx, &c.val);
         let unlocks = val_releases_lock(project, unit_idx, &c.val);
         if locks != unlocks && !(locks && scoped(&c.val)) {
             events.push((c.val.span().start, locks));

@@ -2,7 +2,7 @@
 //! a function's result (serde `default = "fn"`), or the default of an environment variable.
 
 use crate::diagnostic::FileId;
-use crate::facts::{RegionId, Val};
+use crate::facts::{RegionId, Val, ends_with};
 use crate::project::Project;
 use crate::source::Span;
 
@@ -134,6 +134,18 @@ fn resolve(
             let name = path.last()?.as_str();
             if matches!(name, "Some" | "Ok" | "from" | "new" | "into") && args.len() == 1 {
                 return resolve(project, unit, &args[0], region, d);
+            }
+            // `std::cmp::max(settings.pool_size, 2)`: a floor; the size is the larger value.
+            if name == "max"
+                && args.len() == 2
+                && (path.len() == 1 || ends_with(path, &["cmp", "max"]))
+            {
+                let a = resolve(project, unit, &args[0], region, d);
+                let b = resolve(project, unit, &args[1], region, d);
+                return match (a, b) {
+                    (Some(a), Some(b)) => Some(if b.value > a.value { b } else { a }),
+                    (a, b) => a.or(b).filter(|w| !w.via.is_empty() || w.field.is_some()),
+                };
             }
             if !args.is_empty() {
                 return resolve_helper_default(project, unit, path, args, region, d);
@@ -281,6 +293,17 @@ fn resolve_serde_default(project: &Project, field: &str, depth: usize) -> Option
     for unit in &project.units {
         for s in &unit.facts.structs {
             for f in s.fields.iter().filter(|f| f.name == field) {
+                let u = project.unit_index(unit);
+                if let Some(v) = &f.attr_default
+                    && let Some(mut w) = resolve(project, u, v, 0, depth)
+                {
+                    w.via.insert(
+                        0,
+                        format!("the `#[default(..)]` of `{}::{}`", s.name, field),
+                    );
+                    w.field = Some(field.to_string());
+                    return Some(w);
+                }
                 let Some(path) = &f.serde_default else {
                     continue;
                 };

@@ -67,6 +67,16 @@ pub struct LoopFact {
     pub bound: LoopBound,
     /// The body has a `break` or `return` that leaves the loop: it waits until something holds.
     pub exits: bool,
+    /// What a `for` loop iterates (`x.chunks(100)`, `&self.updaters`).
+    pub iter: Option<Val>,
+}
+
+/// An `.await`: the region it is in and the method or function awaited (`send`, `recv`).
+#[derive(Clone, Debug)]
+pub struct AwaitFact {
+    pub region: RegionId,
+    pub span: Span,
+    pub callee: Option<String>,
 }
 
 /// A lexical scope: the file, a module, a function body, a closure, an async block, a loop body.
@@ -331,6 +341,8 @@ pub struct ConstFact {
 pub struct FieldDef {
     pub name: String,
     pub ty: String,
+    /// smart-default's `#[default(30)]` (or `#[default(expr)]`): the default value written there.
+    pub attr_default: Option<Val>,
     /// `#[serde(default = "path")]`: the function's path; `#[serde(default)]`: an empty path.
     pub serde_default: Option<Path>,
     pub span: Span,
@@ -348,7 +360,12 @@ pub struct StructFact {
 pub struct AllowComment {
     pub rules: Vec<(String, Span)>,
     pub line: usize,
+    /// What removing the comment takes.
     pub span: Span,
+    /// From `scalelint` to the comment's end.
+    pub marker: Span,
+    /// Why a comment that looks like an allow is not one (it then has no rules).
+    pub problem: Option<String>,
 }
 
 /// `impl Trait for Type` or `impl Type`.
@@ -423,6 +440,8 @@ pub struct FileFacts {
     pub globs: Vec<Path>,
     /// Spans of macro statements followed in their block by `return`, `break` or `exit(..)`.
     pub exit_macros: Vec<Span>,
+    /// Every `.await`, in source order.
+    pub awaits: Vec<AwaitFact>,
     /// Spans of macro statements followed in their block by a process `exit(..)`.
     pub process_exit_macros: Vec<Span>,
     /// Macro statements followed in their block by `continue`: the macro's span and the
@@ -478,6 +497,14 @@ impl FileFacts {
             .iter()
             .find(|l| l.region == region)
             .map_or(&LoopBound::Open, |l| &l.bound)
+    }
+
+    /// What the `for` loop whose body is `region` iterates.
+    pub fn loop_iter(&self, region: RegionId) -> Option<&Val> {
+        self.loops
+            .iter()
+            .find(|l| l.region == region)
+            .and_then(|l| l.iter.as_ref())
     }
 
     /// Whether the loop whose body is `region` has a `break` or `return` that leaves it.

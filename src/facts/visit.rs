@@ -16,6 +16,7 @@ const MAX_VAL_DEPTH: usize = 48;
 
 /// Extracts the facts of a parsed file. `module` is the file's module path in its crate.
 pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts {
+    spans::reset();
     let mut uses = UseCollector::default();
     uses.visit_file(file);
     let mut v = Visitor {
@@ -50,6 +51,7 @@ pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts
     });
     v.facts.file_attrs = file.attrs.iter().map(|a| v.attr_fact(a)).collect();
     v.visit_file(file);
+    spans::reset();
     let mut facts = v.facts;
     facts.crate_refs = v.crate_refs.into_iter().collect();
     facts.macro_idents = v.macro_idents.into_iter().collect();
@@ -471,7 +473,39 @@ impl<'a> Visitor<'a> {
 
     /// Visits an outermost call expression: records it once as a whole chain and visits
     /// what its parts contain (arguments, the chain's root), without recording inner links.
+    /// Records an `.await` and the method or function it awaits.
+    fn record_await(&mut self, a: &syn::ExprAwait) {
+        let callee = match &*a.base {
+            syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.facts.awaits.push(AwaitFact {
+            region: self.region,
+            span: self.span(a.span()),
+            callee,
+        });
+    }
+
     fn visit_chain(&mut self, e: &syn::Expr) {
+        // The awaits inside the chain (`client.send().await?.json().await`): the chain is
+        // walked below without `visit_expr` on its receivers.
+        let mut cur = e;
+        loop {
+            match cur {
+                syn::Expr::Await(a) => {
+                    self.record_await(a);
+                    cur = &a.base;
+                }
+                syn::Expr::Try(t) => cur = &t.expr,
+                syn::Expr::Paren(p) => cur = &p.expr,
+                syn::Expr::MethodCall(m) => cur = &m.receiver,
+                _ => break,
+            }
+        }
         let mut links: Vec<&syn::ExprMethodCall> = vec![];
         let mut root = e;
         loop {
@@ -1091,9 +1125,17 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             .fields
             .iter()
             .filter_map(|f| {
+                // smart-default's `#[default(30)]` on a field: its value.
+                let attr_default = f
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("default"))
+                    .find_map(|a| a.parse_args::<syn::Expr>().ok())
+                    .map(|e| self.val(&e, 0));
                 Some(FieldDef {
                     name: f.ident.as_ref()?.to_string(),
                     ty: tokens_text(&f.ty),
+                    attr_default,
                     serde_default: serde_default(&f.attrs),
                     span: self.span(f.span()),
                 })
@@ -1153,6 +1195,9 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
     }
 
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if let syn::Expr::Await(a) = e {
+            self.record_await(a);
+        }
         match e {
             syn::Expr::Call(_) | syn::Expr::MethodCall(_) => self.visit_chain(e),
             syn::Expr::Closure(c) => {
@@ -1182,10 +1227,12 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     self.span(spans::for_loop(f)),
                     false,
                 );
+                let iter = self.val(&f.expr, 0);
                 self.facts.loops.push(LoopFact {
                     region,
                     bound: for_bound(&f.expr),
                     exits: leaves(&f.body),
+                    iter: Some(iter),
                 });
                 self.note_exits(&f.body);
                 self.loops.push(Some((region, label_of(&f.label))));
@@ -1204,6 +1251,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     region,
                     bound: while_bound(&w.cond),
                     exits: leaves(&w.body),
+                    iter: None,
                 });
                 self.visit_expr(&w.cond);
                 self.note_exits(&w.body);
@@ -1223,6 +1271,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     region,
                     bound: LoopBound::Open,
                     exits: leaves(&l.body),
+                    iter: None,
                 });
                 self.note_exits(&l.body);
                 self.loops.push(Some((region, label_of(&l.label))));

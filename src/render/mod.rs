@@ -42,7 +42,7 @@ impl RepoPaths {
         let abs = std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone());
         let abs = crate::workspace::normalize(&abs);
         match self.root.as_ref().and_then(|r| abs.strip_prefix(r).ok()) {
-            Some(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().replace('\\', "/"),
+            Some(rel) if !rel.as_os_str().is_empty() => crate::workspace::slash_path(rel),
             _ => f.display.clone(),
         }
     }

@@ -150,6 +150,11 @@ fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option
             }
         }
     }
+    if let Val::Field { name, .. } = &arg
+        && let Some(d) = field_cpu_arithmetic(project, unit, site, name)
+    {
+        return Some(d);
+    }
     let (scaled, cpu) = values.iter().find_map(|(v, r)| {
         let sc = facts.scaled.iter().find(|s| s.span == v.span())?;
         let cpu = cpu_call(&sc.base).or_else(|| match &sc.base {
@@ -197,6 +202,189 @@ fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
             vec![Edit {
                 file: unit.id,
+                span: scaled.span,
+                replacement: budget.to_string(),
+            }],
+        )),
+    )
+}
+
+/// Functions that read the host's CPU count (`available_parallelism()`, `num_cpus::get()`,
+/// sysinfo's `system.cpus()`), directly or through what they call.
+fn cpu_reach(project: &Project) -> std::sync::Arc<crate::analysis::call_graph::Reach> {
+    project.reach("host-sized-pool:cpu", |u, f| {
+        u.facts.calls_within(f.body).any(|c| {
+            cpu_call(&c.val).is_some()
+                || c.val.chain().1.iter().any(|l| {
+                    matches!(l.method_name(), Some("cpus" | "physical_core_count"))
+                        && crate::analysis::matchers::file_names_any(
+                            &u.facts,
+                            &["sysinfo".to_string()],
+                        )
+                })
+        })
+    })
+}
+
+/// Functions that read a cgroup CPU limit (`/sys/fs/cgroup/cpu.max`, `cpu.cfs_quota_us`).
+fn cgroup_reach(project: &Project) -> std::sync::Arc<crate::analysis::call_graph::Reach> {
+    project.reach("host-sized-pool:cgroup", |u, f| {
+        u.facts
+            .strings_within(f.body)
+            .any(|s| s.value.contains("cgroup"))
+    })
+}
+
+/// Where a value gets the host's CPU count from: `(what, honours a cgroup CPU limit)`. Follows
+/// locals (every `let` of the name in the function, shadowed ones included), `max`/`min`,
+/// struct fields assigned anywhere in the workspace, and the service's own functions.
+fn cpu_source(
+    project: &Project,
+    u: usize,
+    v: &Val,
+    region: RegionId,
+    depth: usize,
+) -> Option<(String, bool)> {
+    if depth > 6 {
+        return None;
+    }
+    if let Some((f, honours)) = cpu_call(v) {
+        return Some((f.to_string(), honours));
+    }
+    let facts = &project.units[u].facts;
+    match v {
+        Val::Path { path, .. } if path.len() == 1 => {
+            let scope = facts.enclosing_fn(region).map(|f| f.body)?;
+            facts
+                .lets
+                .iter()
+                .filter(|l| l.name == path[0] && facts.is_within(l.region, scope))
+                .filter(|l| l.init.span() != v.span() && !l.init.span().contains(v.span()))
+                // Not the `let` whose initialiser this is: `let cpu_num = max(2, cpu_num)`
+                // reads the earlier `cpu_num` it shadows.
+                .find_map(|l| cpu_source(project, u, &l.init, l.region, depth + 1))
+        }
+        Val::Call { func, args, .. } => {
+            let Val::Path { path, .. } = &**func else {
+                return None;
+            };
+            if path.last().is_some_and(|n| n == "max" || n == "min") {
+                return args
+                    .iter()
+                    .find_map(|a| cpu_source(project, u, a, region, depth + 1));
+            }
+            let all = project.facts();
+            let cpu = cpu_reach(project);
+            let cgroup = cgroup_reach(project);
+            project
+                .fn_index
+                .resolve_path(&all, u, path)
+                .into_iter()
+                .find(|f| cpu.contains(*f))
+                .map(|f| (format!("{}()", path.join("::")), cgroup.contains(f)))
+        }
+        Val::Method {
+            recv, name, args, ..
+        } => {
+            if matches!(name.as_str(), "min" | "max") {
+                cpu_source(project, u, recv, region, depth + 1).or_else(|| {
+                    args.iter()
+                        .find_map(|a| cpu_source(project, u, a, region, depth + 1))
+                })
+            } else {
+                None
+            }
+        }
+        Val::Field { name, .. } => field_assignments(project, name)
+            .into_iter()
+            .find_map(|(au, value, r)| cpu_source(project, au, &value, r, depth + 1)),
+        Val::Other { span } => {
+            // An `if`/`match` expression: the calls and method chains inside it.
+            facts
+                .calls
+                .iter()
+                .filter(|c| span.contains(c.val.span()))
+                .find_map(|c| cpu_source(project, u, &c.val, c.region, depth + 1))
+        }
+        _ => None,
+    }
+}
+
+/// `x.limit.sql_db_connections_max = ..` anywhere in the workspace: (unit, value, region).
+fn field_assignments(project: &Project, field: &str) -> Vec<(usize, Val, RegionId)> {
+    let mut out = vec![];
+    for (u, unit) in project.units.iter().enumerate() {
+        if !unit.is_service_source() {
+            continue;
+        }
+        for a in &unit.facts.assigns {
+            if matches!(&a.target, Val::Field { name, .. } if name == field) {
+                out.push((u, a.value.clone(), a.region));
+            }
+        }
+    }
+    out
+}
+
+/// A pool sized by a settings field that the service's own config code fills with CPU
+/// arithmetic when no setting is given (`cfg.limit.sql_db_connections_max = cpu_num as u32 * 4`
+/// in another file): reported where the arithmetic is written.
+fn field_cpu_arithmetic(
+    project: &Project,
+    unit: &Unit,
+    site: &PoolSite,
+    field: &str,
+) -> Option<Diagnostic> {
+    let config = &project.config;
+    let budget = config.per_instance_budget();
+    let (au, scaled, func, honours) =
+        field_assignments(project, field)
+            .into_iter()
+            .find_map(|(au, value, _)| {
+                let facts = &project.units[au].facts;
+                let sc = facts.scaled.iter().find(|s| s.span == value.span())?;
+                let (func, honours) = cpu_source(project, au, &sc.base, sc.region, 0)?;
+                Some((au, sc.clone(), func, honours))
+            })?;
+    let at = &project.units[au];
+    let cores = 32u128;
+    let size = cores * scaled.factor;
+    let path = at.path.strip_prefix(&project.root).unwrap_or(&at.path);
+    let limit_note = if honours {
+        format!(
+            "the CPU count comes from `{func}`, which reads the cgroup CPU limit: with a limit of 2 CPUs the pool is {}; without a limit it is the node's core count",
+            2 * scaled.factor
+        )
+    } else {
+        format!(
+            "the CPU count comes from `{func}`, which reads no cgroup CPU limit: it is the node's core count even in a pod limited to one CPU"
+        )
+    };
+    Some(
+        Diagnostic::new(
+            META.id,
+            at.id,
+            scaled.span,
+            format!(
+                "{} pools sized by the host's CPU count (× {}) through the setting `{field}`",
+                site.entry.library, scaled.factor
+            ),
+        )
+        .label(unit.id, site.span, "a pool sized by this setting is built here")
+        .note(format!(
+            "when no value is configured, `{field}` is set here ({}) from the CPU count: on a 32-core node without a CPU limit, 32 × {} = {size} connections per pool per instance; × {} instances = {} against the {} the database leaves for them",
+            path.display(),
+            scaled.factor,
+            config.instances,
+            size * config.instances as u128,
+            config.available()
+        ))
+        .note(limit_note)
+        .help(format!("use a fixed default (the per-instance budget is {budget}) and let the setting raise it"))
+        .fix(Fix::maybe(
+            format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
+            vec![Edit {
+                file: at.id,
                 span: scaled.span,
                 replacement: budget.to_string(),
             }],

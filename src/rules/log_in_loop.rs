@@ -106,6 +106,16 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
             _ => None,
         };
     }
+    if lp.region.is_none() && over_constant_table(project, unit, lp) {
+        // `get_tracked_repositories().into_iter().map(|repo| ..)` where the function returns a
+        // `vec![..]` literal: a few entries written into the code.
+        return None;
+    }
+    if goes_by_batches(unit, lp) {
+        // `for chunk in rows.chunks(5000)`, `loop { let n = update_batch(BATCH_SIZE)?; ..; if n
+        // < BATCH_SIZE { break } }`: one line per batch is the summary this rule asks for.
+        return None;
+    }
     if !matches!(lp.bound, LoopBound::Open) {
         // `for attempt in 0..3`, `for c in COMPONENTS`, `while tries < MAX_TRIES`: a few
         // passes written into the code, not a count that grows with the data.
@@ -119,7 +129,244 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
     if runs_once_at_startup(project, unit, lp) {
         return None;
     }
+    if !in_outer_loop(unit, lp) && (configured_list(unit, lp) || records_actions(project, unit, lp))
+    {
+        // A list the configuration or the code registers (hosts, plugins), or one line per
+        // awaited action on each item of a collection handed to the function (a user added to
+        // an org, an email sent, a job enqueued): bounded by the list, or paced by the action
+        // it records. Nested in another loop, the product grows with the data again.
+        return None;
+    }
     Some(Why::PerItem)
+}
+
+const BATCH_METHODS: &[&str] = &[
+    "chunks",
+    "chunks_exact",
+    "rchunks",
+    "ready_chunks",
+    "try_chunks",
+    "chunks_timeout",
+];
+
+/// Whether each round of the loop handles a batch: a `for` over `.chunks(n)`, or a `loop` that
+/// leaves when the data ends and passes a batch size (`BATCH_SIZE`, `batch_size`, `chunk_len`).
+fn goes_by_batches(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    if let Some(iter) = facts.loop_iter(region) {
+        let mut hit = false;
+        iter.walk(&mut |v| {
+            if let Val::Method { name, .. } = v
+                && BATCH_METHODS.contains(&name.as_str())
+            {
+                hit = true;
+            }
+        });
+        return hit;
+    }
+    if !facts.loop_exits(region) {
+        return false;
+    }
+    let batchy = |s: &str| {
+        let l = s.to_ascii_lowercase();
+        l.contains("batch") || l.contains("chunk")
+    };
+    facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| match v {
+            Val::Path { path, .. } if path.last().is_some_and(|p| batchy(p)) => hit = true,
+            _ => {}
+        });
+        hit
+    })
+}
+
+/// Whether a per-item closure's chain starts from a call to a workspace function whose body is
+/// a literal list (`vec![..]`, `[..]`).
+fn over_constant_table(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
+    let mut recv_root: Option<Vec<String>> = None;
+    for c in &unit.facts.calls {
+        if !c.val.span().contains(lp.span) {
+            continue;
+        }
+        c.val.walk(&mut |v| {
+            if recv_root.is_none()
+                && v.span() == lp.span
+                && let Val::Method { recv, .. } = v
+            {
+                let (root, _) = recv.chain();
+                recv_root = root.call_path().cloned();
+            }
+        });
+        if recv_root.is_some() {
+            break;
+        }
+    }
+    let Some(path) = recv_root else {
+        return false;
+    };
+    let Some(name) = path.last() else {
+        return false;
+    };
+    project.units.iter().any(|u| {
+        u.facts.fns.iter().any(|f| {
+            &f.name == name
+                && f.params.is_empty()
+                && matches!(&f.tail, Some(Val::Macro { path, .. }) if path.last().is_some_and(|m| m == "vec"))
+        })
+    })
+}
+
+/// Whether the loop sits in another loop of the same function.
+fn in_outer_loop(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    for (id, r) in facts.ancestors(region) {
+        if id == region {
+            continue;
+        }
+        match r.kind {
+            RegionKind::Loop(_) => return true,
+            RegionKind::Fn(_) | RegionKind::Mod(_) | RegionKind::File => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+const CONFIG_WORDS: &[&str] = &["settings", "config", "get_config", "cfg", "configuration"];
+
+/// Whether a `for` loop goes over a list the configuration gives (`settings.bootstrap_instances`,
+/// a local read from `config`) or that the code registers as trait objects (`&self.updaters`
+/// where `updaters: Vec<Box<dyn Updater>>`): its length is written by an operator or a
+/// developer, not by traffic.
+fn configured_list(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let Some(iter) = facts.loop_iter(region) else {
+        return false;
+    };
+    let mentions_config = |v: &Val| {
+        let mut hit = false;
+        v.walk(&mut |x| {
+            let name = match x {
+                Val::Method { name, .. } | Val::Field { name, .. } => Some(name.as_str()),
+                Val::Path { path, .. } => path.last().map(String::as_str),
+                _ => x.call_path().and_then(|p| p.last()).map(String::as_str),
+            };
+            if name.is_some_and(|n| CONFIG_WORDS.contains(&n)) {
+                hit = true;
+            }
+        });
+        hit
+    };
+    if mentions_config(iter) {
+        return true;
+    }
+    let mut registered = false;
+    iter.walk(&mut |x| {
+        if let Val::Field { name, .. } = x
+            && facts.structs.iter().any(|s| {
+                s.fields
+                    .iter()
+                    .any(|f| &f.name == name && f.ty.split_whitespace().any(|t| t == "dyn"))
+            })
+        {
+            registered = true;
+        }
+    });
+    if registered {
+        return true;
+    }
+    let (root, _) = iter.chain();
+    match root {
+        Val::Path { path, .. } if path.len() == 1 => facts
+            .binding(&path[0], region)
+            .is_some_and(|l| mentions_config(&l.init)),
+        _ => false,
+    }
+}
+
+/// Calls that read rows or keys from a database or a store: what a loop over their result goes
+/// over is data.
+const STORE_READS: &[&str] = &[
+    "fetch_all",
+    "fetch",
+    "fetch_many",
+    "load",
+    "get_results",
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_as_with",
+    "find_by_sql",
+    "scan",
+    "keys",
+    "lrange",
+    "smembers",
+    "zrange",
+    "zrangebyscore",
+    "xread",
+    "xreadgroup",
+    "read_dir",
+    "list_objects",
+    "list_objects_v2",
+];
+
+/// Whether each round of a `for` loop awaits an action on its item (a call other than a
+/// receive or a timer): the loop runs at the pace of those calls, and an info line beside
+/// them records the action.
+fn records_actions(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    if !lp.what.starts_with("`for`") {
+        return false;
+    }
+    // Rows of a query or keys of a store are data, however the loop is paced.
+    if let Some(iter) = facts.loop_iter(region) {
+        let reads_store = |v: &Val| {
+            let mut hit = false;
+            v.walk(&mut |x| {
+                let name = match x {
+                    Val::Method { name, .. } => Some(name.as_str()),
+                    _ => x.call_path().and_then(|p| p.last()).map(String::as_str),
+                };
+                if name.is_some_and(|n| STORE_READS.contains(&n)) {
+                    hit = true;
+                }
+            });
+            hit
+        };
+        let (root, _) = iter.chain();
+        let from_store = reads_store(iter)
+            || matches!(root, Val::Path { path, .. } if path.len() == 1
+                && facts.binding(&path[0], region).is_some_and(|l| reads_store(&l.init)));
+        if from_store {
+            return false;
+        }
+    }
+    let adaptors = &project.catalog.loop_adaptors;
+    facts.awaits.iter().any(|a| {
+        facts.is_within(a.region, region)
+            && a.callee.as_deref().is_some_and(|c| {
+                !adaptors.iter().any(|x| {
+                    x.receives.iter().any(|r| r == c)
+                        || x.periodic_methods.iter().any(|r| r == c)
+                        || x.periodic_calls
+                            .iter()
+                            .any(|r| r.rsplit("::").next() == Some(c))
+                })
+            })
+    })
 }
 
 /// Whether the loop waits for a message (`rx.recv().await`, `stream.next().await`) before the

@@ -5,7 +5,7 @@
 use super::{Rule, RuleMeta};
 use crate::analysis::log_macros::{Level, PlaceholderArg, events, format_parts, placeholders};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::facts::{FnFact, MacroArg, Val};
+use crate::facts::{FileFacts, FnFact, LetFact, MacroArg, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -45,18 +45,205 @@ fn base_type(ty: &str) -> (String, Option<String>) {
     (base.to_string(), inner)
 }
 
-fn whole_payload(project: &Project, f: Option<&FnFact>, v: &Val) -> Option<Whole> {
+/// Where an event is: its region and span, to find the bindings in scope.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    facts: &'a FileFacts,
+    region: RegionId,
+    span: Span,
+    how: &'static str,
+}
+
+/// The last `let` of `name` in scope at `at` (before it, not the `let` whose initializer holds
+/// the event).
+fn local_binding<'a>(at: &At<'a>, name: &str) -> Option<&'a LetFact> {
+    let facts = at.facts;
+    for (id, _) in facts.ancestors(at.region) {
+        if let Some(l) = facts.lets.iter().rev().find(|l| {
+            l.region == id
+                && l.name == name
+                && l.span.start < at.span.start
+                && !l.span.contains(at.span)
+        }) {
+            return Some(l);
+        }
+        if matches!(facts.regions[id].kind, RegionKind::Fn(_)) {
+            break;
+        }
+    }
+    None
+}
+
+/// Whether a value is named like a response (`res`, `resp`, `response`, `upstream_response`):
+/// its body is what another service answered, not what a client sent.
+fn named_like_response(v: &Val) -> bool {
+    let Val::Path { path, .. } = v else {
+        return false;
+    };
+    let Some(n) = path.last() else { return false };
+    let n = n.to_ascii_lowercase();
+    ["res", "resp", "response"].contains(&n.as_str())
+        || n.ends_with("_res")
+        || n.ends_with("_resp")
+        || n.ends_with("_response")
+}
+
+/// Whether the workspace implements `Display` for `ty`: its author chose what it prints.
+fn own_display(project: &Project, ty: &str) -> bool {
+    project.units.iter().any(|u| {
+        u.facts.impls.iter().any(|i| {
+            i.self_ty.split('<').next().map(str::trim) == Some(ty)
+                && i.trait_path
+                    .as_ref()
+                    .and_then(|p| p.last())
+                    .is_some_and(|t| t == "Display")
+        })
+    })
+}
+
+/// Whether an initializer is a whole payload moved or decoded (`payload`, `payload.clone()`,
+/// `serde_json::from_str(&payload)?`, `req.headers().clone()`), and from what. A part of one
+/// (`headers.get("user-agent")`, `form.account_id`) is not.
+fn made_from_whole(
+    project: &Project,
+    f: Option<&FnFact>,
+    init: &Val,
+    depth: usize,
+) -> Option<String> {
+    let shapes = &project.catalog.payload;
+    if depth > 4 {
+        return None;
+    }
+    match init {
+        Val::Path { path, .. } if path.len() == 1 => {
+            let n = &path[0];
+            let param_is_extractor = f
+                .and_then(|f| f.params.iter().find(|p| &p.name == n))
+                .is_some_and(|p| is_extractor(project, &base_type(&p.ty).0));
+            (param_is_extractor || shapes.iter().any(|s| s.names.contains(n))).then(|| n.clone())
+        }
+        // Decoded: `serde_json::from_str(&payload)`, `deserialize_payload::<Event>(payload)`.
+        // Any other call makes something else from it (a response from a request).
+        Val::Call { args, .. }
+            if init.call_path().and_then(|p| p.last()).is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                [
+                    "deserialize",
+                    "from_str",
+                    "from_slice",
+                    "from_value",
+                    "from_reader",
+                    "from_utf8",
+                    "from_bytes",
+                    "decode",
+                    "parse",
+                ]
+                .iter()
+                .any(|d| n.contains(d))
+            }) =>
+        {
+            args.iter()
+                .find_map(|a| made_from_whole(project, f, a, depth + 1))
+        }
+        Val::Method {
+            recv, name, args, ..
+        } => {
+            if args.is_empty()
+                && shapes.iter().any(|s| s.methods.contains(name))
+                && !named_like_response(recv)
+            {
+                return Some(format!("..{name}()"));
+            }
+            if [
+                "clone",
+                "to_owned",
+                "into_inner",
+                "as_ref",
+                "unwrap",
+                "expect",
+                "borrow",
+                "context",
+                "with_context",
+                "map_err",
+                "ok_or",
+                "ok_or_else",
+                "into",
+            ]
+            .contains(&name.as_str())
+            {
+                return made_from_whole(project, f, recv, depth + 1);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn whole_payload(project: &Project, f: Option<&FnFact>, at: &At, v: &Val) -> Option<Whole> {
     let shapes = &project.catalog.payload;
     match v {
         Val::Path { path, span } if path.len() == 1 => {
             let name = &path[0];
-            if let Some(p) = f.and_then(|f| f.params.iter().find(|p| &p.name == name)) {
-                let (base, inner) = base_type(&p.ty);
-                let is_extractor = shapes.iter().any(|s| {
-                    s.extractor_types
-                        .iter()
-                        .any(|t| base == *t || base.ends_with(&format!("::{t}")))
+            let binding_arm = |a: &&crate::facts::ArmFact| {
+                a.body.contains(at.span)
+                    && a.pat
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|t| t == name)
+            };
+            let arm = at
+                .facts
+                .matches
+                .iter()
+                .filter(|m| {
+                    m.arms.iter().any(|a| {
+                        a.body.contains(at.span)
+                            && a.pat
+                                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .any(|t| t == name)
+                    })
+                })
+                .max_by_key(|m| m.span.start);
+            let local = local_binding(at, name);
+            if let Some(m) = arm
+                && local.is_none_or(|l| l.span.start < m.span.start)
+            {
+                // `Ok(headers) => ..`: the name holds what the matched value gave; it is a
+                // payload when that value is one decoded (`match from_str(&payload)`), and
+                // `Err(e)` binds the error.
+                if m.arms
+                    .iter()
+                    .filter(binding_arm)
+                    .any(|a| a.pat.trim_start().starts_with("Err"))
+                {
+                    return None;
+                }
+                return made_from_whole(project, f, &m.scrutinee, 0).map(|src| Whole {
+                    shown: name.clone(),
+                    why: format!("matched out of `{src}`"),
+                    inner_ty: None,
+                    span: *span,
                 });
+            }
+            if let Some(l) = local {
+                // A local: what it holds comes from its initializer, not from its name. It is a
+                // payload when it is made from one (`let payload = deserialize(&payload)?`).
+                let from = made_from_whole(project, f, &l.init, 0);
+                return from.map(|src| Whole {
+                    shown: name.clone(),
+                    why: format!("made from `{src}`"),
+                    inner_ty: None,
+                    span: *span,
+                });
+            }
+            if let Some(p) = f.and_then(|f| f.params.iter().find(|p| &p.name == name)) {
+                let (base, _) = base_type(&p.ty);
+                let last = base.rsplit("::").next().unwrap_or(&base).to_string();
+                if at.how == "Display" && own_display(project, &last) {
+                    // `impl Display for CompleteUploadRequest` prints what its author chose.
+                    return None;
+                }
+                let (base, inner) = base_type(&p.ty);
+                let is_extractor = is_extractor(project, &base);
                 // `Json(Req { id, .. })` binds a field of the payload, not the payload.
                 let destructured = inner.as_deref().is_some_and(|t| {
                     project
@@ -90,7 +277,10 @@ fn whole_payload(project: &Project, f: Option<&FnFact>, v: &Val) -> Option<Whole
             args,
             span,
             ..
-        } if args.is_empty() && shapes.iter().any(|s| s.methods.contains(name)) => {
+        } if args.is_empty()
+            && shapes.iter().any(|s| s.methods.contains(name))
+            && !named_like_response(recv) =>
+        {
             let base = match &**recv {
                 Val::Path { path, .. } => path.join("::"),
                 _ => "..".into(),
@@ -104,6 +294,14 @@ fn whole_payload(project: &Project, f: Option<&FnFact>, v: &Val) -> Option<Whole
         }
         _ => None,
     }
+}
+
+fn is_extractor(project: &Project, base: &str) -> bool {
+    project.catalog.payload.iter().any(|s| {
+        s.extractor_types
+            .iter()
+            .any(|t| base == t || base.ends_with(&format!("::{t}")))
+    })
 }
 
 /// Field names worth logging from a struct: identifiers first, never likely secrets.
@@ -202,14 +400,28 @@ impl Rule for LogPayload {
             }
             let mut hits: Vec<(Whole, &str)> = formatted
                 .into_iter()
-                .filter_map(|(v, how)| whole_payload(project, f, v).map(|w| (w, how)))
+                .filter_map(|(v, how)| {
+                    let at = At {
+                        facts: &unit.facts,
+                        region: ev.mac.region,
+                        span: ev.mac.span,
+                        how,
+                    };
+                    whole_payload(project, f, &at, v).map(|w| (w, how))
+                })
                 .collect();
             for (name, how) in implicit {
                 let v = Val::Path {
                     path: vec![name],
                     span: ev.mac.span,
                 };
-                if let Some(w) = whole_payload(project, f, &v) {
+                let at = At {
+                    facts: &unit.facts,
+                    region: ev.mac.region,
+                    span: ev.mac.span,
+                    how,
+                };
+                if let Some(w) = whole_payload(project, f, &at, &v) {
                     hits.push((w, how));
                 }
             }

@@ -50,7 +50,7 @@ fn set_in_config_file(project: &Project, field: &str) -> bool {
     project
         .extras
         .iter()
-        .filter(|e| matches!(e.kind, ExtraKind::Toml | ExtraKind::Env))
+        .filter(|e| matches!(e.kind, ExtraKind::Toml | ExtraKind::Env) && project.ships(e))
         .any(|e| {
             config_sizes(project, e.kind, &e.text).iter().any(|s| {
                 s.key
@@ -174,7 +174,11 @@ impl Rule for OversizedPool {
         for extra in project
             .extras
             .iter()
-            .filter(|e| e.reported && matches!(e.kind, ExtraKind::Toml | ExtraKind::Env))
+            // Development and test setups (`dev.env`, `docker-compose.dev.yml`, files under
+            // `dev/`, `tests/`, `e2e/`) configure one local instance, not what ships.
+            .filter(|e| {
+                e.reported && matches!(e.kind, ExtraKind::Toml | ExtraKind::Env) && project.ships(e)
+            })
         {
             for size in config_sizes(project, extra.kind, &extra.text) {
                 if size.value <= budget as u128 {

@@ -5,6 +5,7 @@
 use super::{Rule, RuleMeta};
 use crate::analysis::call_graph::FnRef;
 use crate::analysis::log_macros::crate_family;
+use crate::analysis::roles::Caller;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::facts::{MacroArg, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
@@ -46,6 +47,32 @@ const IN_PLACE_CALLEES: &[&str] = &["spawn", "block_on", "spawn_blocking", "run"
 /// How far up the callers a print is followed to decide that it runs once per process.
 const MAX_CALLER_DEPTH: usize = 6;
 
+/// The places that reach function `idx` of unit `unit_idx` in service code (tests call
+/// startup code too, without any logger): the replica model's edges, which link no method by its
+/// name alone, where it has placed the function; else the call graph's.
+fn callers_of(project: &Project, unit_idx: usize, idx: usize) -> Vec<Caller> {
+    let unit = &project.units[unit_idx];
+    let all: Vec<Caller> = match project.roles().callers(unit, idx) {
+        Some(cs) => cs.to_vec(),
+        None => project
+            .callers_of(FnRef {
+                file: unit_idx,
+                idx,
+            })
+            .iter()
+            .map(|c| Caller {
+                unit: c.unit,
+                region: c.region,
+                span: c.span,
+                value: false,
+            })
+            .collect(),
+    };
+    all.into_iter()
+        .filter(|c| project.units[c.unit].is_service_region(c.region))
+        .collect()
+}
+
 /// Whether code in `region` runs at most once per process: in a binary's `main` outside any
 /// loop, in a lazy static's initialiser, or in a function whose every caller runs once per
 /// process (the startup path: configuration loading, the banner, logger setup). Such a print
@@ -78,18 +105,68 @@ fn once_per_process(project: &Project, unit_idx: usize, region: RegionId, depth:
             }
             RegionKind::Fn(idx) => {
                 let f = &facts.fns[*idx];
-                if f.path == ["main"] && f.params.is_empty() {
+                // A binary's `main`, or a library's (a framework's command-line entry).
+                if f.name == "main" && !f.is_method && f.params.is_empty() {
                     return true;
                 }
-                let callers = project.callers_of(FnRef {
-                    file: unit_idx,
-                    idx: *idx,
-                });
+                let callers = callers_of(project, unit_idx, *idx);
                 return !callers.is_empty()
                     && callers.len() <= 4
-                    && callers
+                    && callers.iter().all(|c| {
+                        !c.value && once_per_process(project, c.unit, c.region, depth + 1)
+                    });
+            }
+            RegionKind::Mod(_) | RegionKind::File => return false,
+        }
+    }
+    false
+}
+
+/// Whether code in `region` (at `span`) runs before the process installs its logger: the
+/// function around it installs the logger after it, or every caller calls it before the caller
+/// installs the logger (followed up to six calls), or it initialises a lazy static that the code
+/// installing the logger reads (`CONFIG.log_level()`). Such a print is how a service must report
+/// a configuration error: no log line can exist yet.
+fn before_logger(
+    project: &Project,
+    unit_idx: usize,
+    region: RegionId,
+    span: Span,
+    depth: usize,
+) -> bool {
+    if depth > MAX_CALLER_DEPTH {
+        return false;
+    }
+    let roles = project.roles();
+    let unit = &project.units[unit_idx];
+    let facts = &unit.facts;
+    if roles.logger_installed_after(project, unit, region, span.end) {
+        return true;
+    }
+    for (_, r) in facts.ancestors(region) {
+        match &r.kind {
+            RegionKind::Loop(_) => return false,
+            RegionKind::Closure | RegionKind::AsyncBlock => {
+                // A lazy static's initializer: it runs when the static is first read.
+                let lazy = r.arg_of.as_ref().is_some_and(|a| {
+                    a.callee.iter().any(|s| LAZY_TYPES.contains(&s.as_str()))
+                        && a.callee.last().is_some_and(|l| l == "new")
+                });
+                if lazy {
+                    return facts
+                        .consts
                         .iter()
-                        .all(|c| once_per_process(project, c.unit, c.region, depth + 1));
+                        .find(|c| c.span.contains(span))
+                        .is_some_and(|c| roles.logger_reads(&c.name));
+                }
+            }
+            RegionKind::Fn(idx) => {
+                let callers = callers_of(project, unit_idx, *idx);
+                return !callers.is_empty()
+                    && callers.len() <= 8
+                    && callers.iter().all(|c| {
+                        !c.value && before_logger(project, c.unit, c.region, c.span, depth + 1)
+                    });
             }
             RegionKind::Mod(_) | RegionKind::File => return false,
         }
@@ -161,11 +238,14 @@ impl Rule for PrintInService {
                 // `--help`, `--version`, a subcommand, a fatal startup error.
                 continue;
             }
-            if once_per_process(project, unit_idx, mac.region, 0) {
-                // A banner or a configuration notice on the startup path: once per process,
-                // often before a logger exists; it does not multiply with traffic.
+            if before_logger(project, unit_idx, mac.region, mac.span, 0) {
+                // Before the process installs its logger a print is the only way to report
+                // (a configuration error, a deprecated setting).
                 continue;
             }
+            // A banner or "listening on" on the startup path: once per process start, so it does
+            // not multiply with traffic, but it still bypasses the log pipeline.
+            let once = once_per_process(project, unit_idx, mac.region, 0);
             let is_value = entry.value_macros.contains(name);
             let stderr = entry.stderr.contains(name);
             let level = if is_value {
@@ -204,6 +284,12 @@ impl Rule for PrintInService {
             ));
             if let Some(reach) = project.roles().describe(project, unit, mac.region) {
                 d = d.note(reach);
+            }
+            if once {
+                d.severity = Severity::Note;
+                d = d.note(
+                    "it runs once per process start, on the startup path: it does not multiply with traffic, but the line has no level and bypasses the log pipeline (hence a note, not a warning)",
+                );
             }
             let fix = match family {
                 Some(fam) if is_value => {

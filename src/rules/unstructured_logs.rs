@@ -72,11 +72,42 @@ fn installer_of<'c>(
     None
 }
 
-/// Whether a chain's links make it structured (`.json()`).
-fn is_structured(inst: &LogInstaller, links: &[&Val]) -> bool {
+/// Whether a chain's links make it structured: `.json()` on the chain, or a JSON format passed
+/// to it (`.event_format(fmt::format().json())`, `.fmt_fields(JsonFields::new())`).
+fn is_structured(
+    inst: &LogInstaller,
+    links: &[&Val],
+    facts: &FileFacts,
+    region: crate::facts::RegionId,
+) -> bool {
+    let json = |n: &str| inst.structured_methods.iter().any(|s| s == n);
     links.iter().any(|l| {
-        l.method_name()
-            .is_some_and(|n| inst.structured_methods.iter().any(|s| s == n))
+        l.method_name().is_some_and(json)
+            || l.args().iter().any(|a| {
+                // A local passed in (`let fmt = fmt::format().json(); .event_format(fmt)`).
+                let a = match a {
+                    Val::Path { path, .. } if path.len() == 1 => {
+                        facts.binding(&path[0], region).map_or(a, |l| &l.init)
+                    }
+                    _ => a,
+                };
+                let mut hit = false;
+                a.walk(&mut |x| match x {
+                    Val::Method { name, .. } if json(name) => hit = true,
+                    Val::Path { path, .. } if path.last().is_some_and(|p| p == "JsonFields") => {
+                        hit = true
+                    }
+                    _ => {
+                        if x.call_path()
+                            .and_then(|p| p.iter().rev().nth(1))
+                            .is_some_and(|p| p == "JsonFields")
+                        {
+                            hit = true;
+                        }
+                    }
+                });
+                hit
+            })
     })
 }
 
@@ -96,7 +127,7 @@ fn unit_has_structured(project: &Project, unit: &Unit) -> bool {
                 _ => root,
             };
             if let Some((inst, _, _)) = installer_of(project, unit, root)
-                && is_structured(inst, &links)
+                && is_structured(inst, &links, facts, c.region)
             {
                 hit = true;
             }
@@ -143,7 +174,7 @@ impl Rule for UnstructuredLogs {
                     .iter()
                     .any(|l| l.method_name() == Some("with_test_writer"));
                 if let Some((inst, kind, layer)) = installer_of(project, unit, root)
-                    && !is_structured(inst, &links)
+                    && !is_structured(inst, &links, &unit.facts, c.region)
                     && !for_tests
                 {
                     let path = root.call_path().map(|p| p.as_slice()).unwrap_or_default();

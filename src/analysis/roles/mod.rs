@@ -14,12 +14,16 @@
 //! another crate, a function named where the graph cannot follow (module-level values, macro
 //! arguments that are not expressions, attributes a framework registers).
 
+mod cli;
+mod startup;
+
 use crate::analysis::call_graph::FnRef;
 use crate::analysis::matchers::{file_names_any, path_of_crate};
 use crate::facts::{FileFacts, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 use crate::workspace::Role as FileRole;
+use cli::{CliMatch, catch_all, cli_match, parses_cli};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 pub const SERVER: u8 = 1;
@@ -63,6 +67,10 @@ struct Site {
     /// The syntax names the targets (a path, a method of a type the function names): what
     /// decides whether code serves follows only these.
     precise: bool,
+    /// The targets are named as values (a handler in `get(handler)`, a type whose methods a
+    /// framework calls), not called here: they may run any number of times.
+    value: bool,
+    region: RegionId,
 }
 
 pub struct Roles {
@@ -79,6 +87,23 @@ pub struct Roles {
     unit_of_file: HashMap<usize, usize>,
     /// For each function, the entry point whose walk first reached it with its roles.
     via: Vec<Option<usize>>,
+    /// For each function, the calls in it that install the process's logger, or call what does.
+    logger_spans: Vec<Vec<Span>>,
+    /// Type and static names the functions that install the logger read (`CONFIG.log_level()`).
+    logger_reads: HashSet<String>,
+    /// For each function, the places that call it or name it, through edges the syntax shows
+    /// (no method linked by its name alone).
+    callers: Vec<Vec<Caller>>,
+}
+
+/// A place that reaches a function: where, and whether it names the function as a value.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// The unit index of the caller's file.
+    pub unit: usize,
+    pub region: RegionId,
+    pub span: Span,
+    pub value: bool,
 }
 
 impl Roles {
@@ -110,7 +135,10 @@ impl Roles {
             return true;
         };
         if self.outside[pos] {
-            return true;
+            // A library no binary of the workspace uses: only its own command-line entry
+            // (`library_main`) says some code is a command or debug-only.
+            let b = self.bits[pos];
+            return b & (SERVER | MAYBE_SERVER) != 0 || b & (ONE_SHOT | DEBUG) == 0;
         }
         let b = self.bits[pos];
         if b & SERVER != 0 {
@@ -132,13 +160,46 @@ impl Roles {
         let entry = self.via[pos]?;
         let e = self.fns[entry];
         let eu = &project.units[e.file];
-        let bin = eu.bin.clone().unwrap_or_else(|| "?".into());
+        let owner = match &eu.bin {
+            Some(bin) => format!("binary `{bin}`"),
+            None => format!("library `{}`", project.crates[eu.krate].name),
+        };
         let f = project.fn_fact(self.fns[pos]);
         Some(format!(
-            "`{}` runs on every replica: the `{}` of binary `{bin}` reaches it on the path that serves",
+            "`{}` runs on every replica: the `{}` of {owner} reaches it on the path that serves",
             f.path.join("::"),
-            project.fn_fact(e).name
+            project.fn_fact(e).path.join("::")
         ))
+    }
+
+    /// Whether the function around `region` installs the process's logger at or after `pos`
+    /// (itself, or through a call).
+    pub fn logger_installed_after(
+        &self,
+        project: &Project,
+        unit: &Unit,
+        region: RegionId,
+        pos: usize,
+    ) -> bool {
+        self.fn_at(project, unit, region)
+            .is_some_and(|p| self.logger_spans[p].iter().any(|s| s.start >= pos))
+    }
+
+    /// Whether the code that installs the logger reads the static or type `name`: a lazy
+    /// static's initializer then runs before the logger exists.
+    pub fn logger_reads(&self, name: &str) -> bool {
+        self.logger_reads.contains(name)
+    }
+
+    /// The places that reach the function `idx` of `unit` through edges the syntax shows, or
+    /// `None` when the model has not placed it.
+    pub fn callers(&self, unit: &Unit, idx: usize) -> Option<&[Caller]> {
+        if !self.active {
+            return None;
+        }
+        let ui = *self.unit_of_file.get(&unit.id)?;
+        let p = *self.position.get(&FnRef { file: ui, idx })?;
+        Some(&self.callers[p])
     }
 
     fn fn_at(&self, project: &Project, unit: &Unit, region: RegionId) -> Option<usize> {
@@ -326,6 +387,21 @@ impl<'a> Builder<'a> {
             })
     }
 
+    /// A library's `main` that parses the command line (`loco_rs::cli::main::<App>()`): the
+    /// entry point a framework's applications call from their own `main`, so its command arms
+    /// are commands like a binary's.
+    fn library_main(&self, file: usize, f: &crate::facts::FnFact) -> bool {
+        let facts = self.facts[file];
+        self.project.units[file].bin.is_none()
+            && f.name == "main"
+            && !f.is_method
+            && f.params.is_empty()
+            && facts.calls_within(f.body).any(|c| {
+                let cli_types: HashSet<&str> = facts.cli_types.iter().map(String::as_str).collect();
+                parses_cli(&c.val, &cli_types)
+            })
+    }
+
     fn serve_attr(&self, r: FnRef) -> bool {
         let f = &self.facts[r.file].fns[r.idx];
         let unit = &self.project.units[r.file];
@@ -419,11 +495,14 @@ impl<'a> Builder<'a> {
                 let empty = HashSet::new();
                 let ments = owner.map_or(&empty, |p| &mentions[p]);
                 let mut precise = vec![];
+                let mut values = vec![];
                 let mut strong = vec![];
                 let mut weak = vec![];
+                let mut heads: HashSet<Span> = HashSet::new();
                 v.walk(&mut |x| match x {
                     Val::Call { func, .. } => {
-                        if let Val::Path { path, .. } = &**func {
+                        if let Val::Path { path, span } = &**func {
+                            heads.insert(*span);
                             let found = self.resolve_path(file, path);
                             if found.is_empty() {
                                 // `use` items are read file-wide: `use diesel::update;` in a test
@@ -433,7 +512,17 @@ impl<'a> Builder<'a> {
                             precise.extend(found);
                         }
                     }
-                    Val::Path { path, .. } => precise.extend(self.resolve_path(file, path)),
+                    Val::Path { path, span } => {
+                        // A local variable or parameter (`start.elapsed()`), not a function.
+                        let local = path.len() == 1
+                            && (facts.binding(&path[0], region).is_some()
+                                || facts
+                                    .enclosing_fn(region)
+                                    .is_some_and(|f| f.params.iter().any(|p| p.name == path[0])));
+                        if !heads.contains(span) && !local {
+                            values.extend(self.resolve_path(file, path));
+                        }
+                    }
                     Val::Method { name, .. } => {
                         let (t, s, w) = self.resolve_method(file, name, ments);
                         precise.extend(t);
@@ -444,10 +533,11 @@ impl<'a> Builder<'a> {
                 });
                 match owner {
                     Some(p) => {
-                        for (targets, weak, precise) in [
-                            (precise, false, true),
-                            (strong, false, false),
-                            (weak, true, false),
+                        for (targets, weak, precise, value) in [
+                            (precise, false, true, false),
+                            (values, false, true, true),
+                            (strong, false, false, false),
+                            (weak, true, false, false),
                         ] {
                             if !targets.is_empty() {
                                 sites[p].push(Site {
@@ -455,12 +545,14 @@ impl<'a> Builder<'a> {
                                     targets,
                                     weak,
                                     precise,
+                                    value,
+                                    region,
                                 });
                             }
                         }
                     }
                     None => {
-                        for t in precise.into_iter().chain(strong).chain(weak) {
+                        for t in precise.into_iter().chain(values).chain(strong).chain(weak) {
                             named_outside[t] = true;
                         }
                     }
@@ -563,11 +655,49 @@ impl<'a> Builder<'a> {
                             targets,
                             weak: false,
                             precise: false,
+                            value: true,
+                            region,
                         });
                     }
                 }
             }
         }
+
+        // Where the logger is installed: calls that install it, and calls of functions that do.
+        let mut logger_spans: Vec<Vec<Span>> = vec![vec![]; n];
+        for (file, facts) in self.facts.iter().enumerate() {
+            for c in &facts.calls {
+                if let Some(p) = fn_of_region[file].get(c.region).copied().flatten()
+                    && startup::installs_logger(project, facts, &c.val)
+                {
+                    logger_spans[p].push(c.val.span());
+                }
+            }
+        }
+        let mut installs: Vec<bool> = logger_spans.iter().map(|s| !s.is_empty()).collect();
+        loop {
+            let mut changed = false;
+            for p in 0..n {
+                for s in sites[p].iter().filter(|s| !s.weak) {
+                    if s.targets.iter().any(|&t| installs[t] && t != p) {
+                        if !logger_spans[p].contains(&s.span) {
+                            logger_spans[p].push(s.span);
+                        }
+                        if !installs[p] {
+                            installs[p] = true;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let logger_reads: HashSet<String> = (0..n)
+            .filter(|&p| installs[p])
+            .flat_map(|p| mentions[p].iter().cloned())
+            .collect();
 
         // What serves: a catalogued serve call, a `loop` nothing breaks, a serving attribute.
         let mut serve_spans: Vec<Vec<Span>> = vec![vec![]; n];
@@ -578,9 +708,10 @@ impl<'a> Builder<'a> {
                 };
                 let mut hit = false;
                 c.val.walk(&mut |x| hit |= self.is_serve_call(file, x));
-                if hit {
-                    serve_spans[p].push(c.val.span());
+                if !hit {
+                    continue;
                 }
+                serve_spans[p].push(c.val.span());
             }
             for &lp in &facts.endless_loops {
                 // A loop in a task or closure handed to a call (`tokio::spawn(async { loop .. })`)
@@ -714,6 +845,7 @@ impl<'a> Builder<'a> {
                 TEST
             } else if unit.bin.is_some() && f.path.len() == 1 && f.name == "main" && !f.is_method
                 || self.serve_attr(*r)
+                || self.library_main(r.file, f)
             {
                 active = true;
                 if may_serve[i] || !any_serve {
@@ -823,12 +955,25 @@ impl<'a> Builder<'a> {
         let outside_crate: Vec<bool> = (0..project.crates.len())
             .map(|k| !bin_crates.iter().any(|&b| self.can_name(b, k)))
             .collect();
-        let outside = self
+        let outside: Vec<bool> = self
             .fns
             .iter()
             .map(|r| outside_crate[self.krate(r.file)])
             .collect();
 
+        let mut callers: Vec<Vec<Caller>> = vec![vec![]; n];
+        for (p, ss) in sites.iter().enumerate() {
+            for s in ss.iter().filter(|s| !s.weak) {
+                for &t in &s.targets {
+                    callers[t].push(Caller {
+                        unit: self.fns[p].file,
+                        region: s.region,
+                        span: s.span,
+                        value: s.value,
+                    });
+                }
+            }
+        }
         Roles {
             active,
             fns: self.fns,
@@ -838,113 +983,9 @@ impl<'a> Builder<'a> {
             one_shot_arms,
             unit_of_file,
             via,
+            logger_spans,
+            logger_reads,
+            callers,
         }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CliMatch {
-    No,
-    /// Its arms name variants of a command-line type (`Command::Migrate`): perhaps a value the
-    /// program built itself, so only an arm that serves beside it makes the others commands.
-    ByType,
-    /// It matches on what a parser returned in this function (`Cli::parse().command`, clap's
-    /// `matches.subcommand()`, `std::env::args()`, or string commands after `get_matches()`).
-    Parsed,
-}
-
-/// `_`, `None` or a plain binding: the arm for "no command", which goes on to serve.
-fn catch_all(pat: &str) -> bool {
-    let p = pat.trim();
-    p == "_"
-        || p == "None"
-        || (!p.is_empty()
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && p.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
-}
-
-/// Which command-line calls show that a function parsed its command line.
-fn parses_cli(v: &Val, cli_types: &HashSet<&str>) -> bool {
-    let mut hit = false;
-    v.walk(&mut |x| match x {
-        Val::Method { name, .. } => {
-            hit |= matches!(
-                name.as_str(),
-                "subcommand" | "subcommand_name" | "remove_subcommand" | "get_matches"
-            );
-        }
-        Val::Call { func, .. } => {
-            if let Val::Path { path, .. } = &**func {
-                let last = path.last().map(String::as_str).unwrap_or("");
-                hit |= matches!(last, "args" | "args_os") && path.iter().any(|s| s == "env");
-                hit |= path.len() >= 2
-                    && cli_types.contains(path[path.len() - 2].as_str())
-                    && matches!(
-                        last,
-                        "parse" | "try_parse" | "parse_from" | "from_args" | "from_env"
-                    );
-            }
-        }
-        _ => {}
-    });
-    hit
-}
-
-/// Whether a `match` chooses among command-line commands, and how sure that is.
-fn cli_match(
-    facts: &FileFacts,
-    m: &crate::facts::MatchFact,
-    cli_types: &HashSet<&str>,
-) -> CliMatch {
-    // What the scrutinee was computed from, following `let` bindings of this function.
-    let mut seen = 0;
-    let mut vals = vec![&m.scrutinee];
-    while let Some(v) = vals.pop() {
-        seen += 1;
-        if seen > 8 {
-            break;
-        }
-        if parses_cli(v, cli_types) {
-            return CliMatch::Parsed;
-        }
-        let mut roots = vec![];
-        v.walk(&mut |x| {
-            if let Val::Path { path, .. } = x
-                && path.len() == 1
-            {
-                roots.push(path[0].clone());
-            }
-        });
-        for r in roots {
-            if let Some(b) = facts.binding(&r, m.region) {
-                vals.push(&b.init);
-            }
-        }
-    }
-    // String commands (`"reset" => ..`) in a function that parsed its command line.
-    let string_arms = m
-        .arms
-        .iter()
-        .filter(|a| {
-            a.pat.trim_start().starts_with('"') || a.pat.contains("(\"") || a.pat.contains("( \"")
-        })
-        .count();
-    if string_arms > 0
-        && let Some(f) = facts.enclosing_fn(m.region)
-        && facts
-            .calls_within(f.body)
-            .any(|c| parses_cli(&c.val, cli_types))
-    {
-        return CliMatch::Parsed;
-    }
-    let names_cli_type = m.arms.iter().any(|a| {
-        let toks: Vec<&str> = a.pat.split_whitespace().collect();
-        toks.windows(2)
-            .any(|w| w[1] == "::" && cli_types.contains(w[0]))
-    });
-    if names_cli_type {
-        CliMatch::ByType
-    } else {
-        CliMatch::No
     }
 }
