@@ -1,0 +1,69 @@
+//! Claims checked by their caller: `if !mark_notified(org, stage).await { continue; }` where the
+//! called function's only writes are conditional updates (`UPDATE .. SET stage = $2 WHERE org = $1
+//! AND stage < $2`, sea-orm `update_many().col_expr(stage, ..).filter(stage.lt(..))`, diesel
+//! `update(t.filter(stage.lt(..))).set(stage.eq(..))`). Only the instance whose update changed
+//! the row sees success, so what the `if` lets through runs once, however many instances try.
+
+use super::locks::LockHit;
+use crate::facts::{RegionId, Val};
+use crate::project::{Project, Unit};
+
+/// Words of an `if` condition that test whether the call failed, not whether it claimed
+/// (`if let Err(e) = update(..)`, `if update(..).is_ok()`).
+const ERROR_TESTS: &[&str] = &["Err", "Ok", "is_err", "is_ok"];
+
+/// The first claim the region's `if` conditions test: a call, in the condition, of a workspace
+/// function whose writes (through what it calls) are all conditional updates.
+pub fn checked_claim(project: &Project, unit: &Unit, region: RegionId) -> Option<LockHit> {
+    let facts = &unit.facts;
+    let within = facts.region(region).span;
+    let ui = project.unit_index(unit);
+    let files = project.facts();
+    for (gi, gate) in facts.gates.iter().enumerate() {
+        if !within.contains(gate.cond) {
+            continue;
+        }
+        let tests_error = facts
+            .gate_words
+            .iter()
+            .filter(|w| w.gate == gi)
+            .any(|w| w.words.iter().any(|x| ERROR_TESTS.contains(&x.as_str())));
+        if tests_error {
+            continue;
+        }
+        for call in facts.calls_within(region) {
+            if !gate.cond.contains(call.val.span())
+                || !matches!(call.val, Val::Call { .. } | Val::Method { .. })
+            {
+                continue;
+            }
+            for f in project.fn_index.callees_of_val(&files, ui, &call.val) {
+                let body = project.fn_fact(f).body;
+                let Some(writes) =
+                    super::side_effects::only_idempotent_writes(project, &[(f.file, body)])
+                else {
+                    continue;
+                };
+                if writes
+                    .iter()
+                    .all(|(_, how)| how.starts_with("a conditional"))
+                {
+                    let (w, _) = &writes[0];
+                    let name = project.fn_fact(f).path.join("::");
+                    return Some(LockHit {
+                        name: format!(
+                            "a claim checked by its caller (`{name}` makes a conditional update, {}, and the `if` runs the work only where it succeeded)",
+                            w.evidence
+                        ),
+                        evidence: format!("`{name}(..)`"),
+                        file: unit.id,
+                        span: call.val.span(),
+                        via: None,
+                        claim_only: false,
+                    });
+                }
+            }
+        }
+    }
+    None
+}
