@@ -19,6 +19,10 @@ pub fn checked_claim(project: &Project, unit: &Unit, region: RegionId) -> Option
     let within = facts.region(region).span;
     let ui = project.unit_index(unit);
     let files = project.facts();
+    // Only a function that reaches a write can claim (the set is computed once per run).
+    let writes = project.reach("side-effect", |u, f| {
+        super::side_effects::direct_effect(project, u, f.body).is_some()
+    });
     for (gi, gate) in facts.gates.iter().enumerate() {
         if !within.contains(gate.cond) {
             continue;
@@ -38,32 +42,36 @@ pub fn checked_claim(project: &Project, unit: &Unit, region: RegionId) -> Option
                 continue;
             }
             for f in project.fn_index.callees_of_val(&files, ui, &call.val) {
-                let body = project.fn_fact(f).body;
-                let Some(writes) =
-                    super::side_effects::only_idempotent_writes(project, &[(f.file, body)])
-                else {
-                    continue;
-                };
-                if writes
-                    .iter()
-                    .all(|(_, how)| how.starts_with("a conditional"))
+                if !writes.contains(f)
+                    || !project.fn_flag("claim", f, || claim_fn(project, f).is_some())
                 {
-                    let (w, _) = &writes[0];
-                    let name = project.fn_fact(f).path.join("::");
-                    return Some(LockHit {
-                        name: format!(
-                            "a claim checked by its caller (`{name}` makes a conditional update, {}, and the `if` runs the work only where it succeeded)",
-                            w.evidence
-                        ),
-                        evidence: format!("`{name}(..)`"),
-                        file: unit.id,
-                        span: call.val.span(),
-                        via: None,
-                        claim_only: false,
-                    });
+                    continue;
                 }
+                let evidence = claim_fn(project, f).unwrap_or_default();
+                let name = project.fn_fact(f).path.join("::");
+                return Some(LockHit {
+                    name: format!(
+                        "a claim checked by its caller (`{name}` makes a conditional update, {evidence}, and the `if` runs the work only where it succeeded)"
+                    ),
+                    evidence: format!("`{name}(..)`"),
+                    file: unit.id,
+                    span: call.val.span(),
+                    via: None,
+                    claim_only: false,
+                });
             }
         }
     }
     None
+}
+
+/// The first write of a function whose writes (through what it calls) are all conditional
+/// updates, as evidence; `None` when it is no such function.
+fn claim_fn(project: &Project, f: crate::analysis::call_graph::FnRef) -> Option<String> {
+    let body = project.fn_fact(f).body;
+    let writes = super::side_effects::only_idempotent_writes(project, &[(f.file, body)])?;
+    writes
+        .iter()
+        .all(|(_, how)| how.starts_with("a conditional"))
+        .then(|| writes[0].0.evidence.clone())
 }
