@@ -35,6 +35,33 @@ pub fn checked_claim(project: &Project, unit: &Unit, region: RegionId) -> Option
         if tests_error {
             continue;
         }
+        // `let won = update(..).execute(..).await?; if won.rows_affected() == 0 { return .. }`:
+        // the claim and its test in one function.
+        let words: Vec<&str> = facts
+            .gate_words
+            .iter()
+            .filter(|w| w.gate == gi)
+            .flat_map(|w| w.words.iter().map(String::as_str))
+            .collect();
+        if words.contains(&"rows_affected")
+            && let Some(evidence) = facts
+                .lets
+                .iter()
+                .filter(|l| within.contains(l.span) && l.span.end <= gate.cond.start)
+                .filter(|l| words.contains(&l.name.as_str()))
+                .find_map(|l| conditional_update_in(project, unit, region, &l.init))
+        {
+            return Some(LockHit {
+                name: format!(
+                    "a claim checked by rows affected (a conditional update, {evidence}, and an `if` on how many rows it changed)"
+                ),
+                evidence,
+                file: unit.id,
+                span: gate.cond,
+                via: None,
+                claim_only: false,
+            });
+        }
         for call in facts.calls_within(region) {
             if !gate.cond.contains(call.val.span())
                 || !matches!(call.val, Val::Call { .. } | Val::Method { .. })
@@ -74,4 +101,39 @@ fn claim_fn(project: &Project, f: crate::analysis::call_graph::FnRef) -> Option<
         .iter()
         .all(|(_, how)| how.starts_with("a conditional"))
         .then(|| writes[0].0.evidence.clone())
+}
+
+/// The conditional update a value makes (SQL in its strings, or a query-builder chain), as
+/// evidence.
+fn conditional_update_in(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    init: &Val,
+) -> Option<String> {
+    let span = init.span();
+    let sql = super::matchers::code_strings(project, unit, region)
+        .into_iter()
+        .filter(|(_, s)| span.contains(*s))
+        .find(|(text, _)| {
+            super::side_effects::idempotent_sql(text)
+                .is_some_and(|how| how.starts_with("a conditional"))
+        })
+        .map(|(text, _)| {
+            format!(
+                "`{}`",
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        });
+    sql.or_else(|| {
+        let renewal: Vec<String> = project
+            .catalog
+            .side_effect
+            .iter()
+            .flat_map(|e| e.renewal_columns.iter().cloned())
+            .collect();
+        super::side_effects::idempotent_builder(init, &renewal)
+            .is_some_and(|how| how.starts_with("a conditional"))
+            .then(|| "a query-builder update".to_string())
+    })
 }
