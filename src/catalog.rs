@@ -415,6 +415,17 @@ pub struct TimerCallbackEntry {
     pub(crate) source: String,
 }
 
+/// A configuration switch about the scheduled jobs (`disable_scheduled_tasks`, `enable_cron`):
+/// an `if` on one around the jobs' start is how operators run them on one instance. A switch's
+/// name holds a word of `subjects` and a word of `switches`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct JobSwitchEntry {
+    pub(crate) subjects: Vec<String>,
+    pub(crate) switches: Vec<String>,
+    pub(crate) source: String,
+}
+
 /// How a catalog entry recognises calls: path suffixes of calls and values, method names.
 #[derive(Clone, Copy, Debug)]
 pub struct CallPatterns<'a> {
@@ -593,6 +604,8 @@ pub struct Catalog {
     #[serde(default)]
     pub(crate) timer_callback: Vec<TimerCallbackEntry>,
     #[serde(default)]
+    pub(crate) job_switch: Vec<JobSwitchEntry>,
+    #[serde(default)]
     pub(crate) lock: Vec<LockEntry>,
     #[serde(default)]
     pub(crate) side_effect: Vec<SideEffectEntry>,
@@ -671,6 +684,11 @@ impl Catalog {
                 self.timer_callback
                     .iter()
                     .map(|e| ("timer-callback", &unnamed, &e.source)),
+            )
+            .chain(
+                self.job_switch
+                    .iter()
+                    .map(|e| ("job-switch", &unnamed, &e.source)),
             )
             .chain(
                 self.database_driver

@@ -62,6 +62,8 @@ pub struct Project {
     pub catalog: Arc<Catalog>,
     pub fn_index: FnIndex,
     reach_cache: Mutex<HashMap<&'static str, Arc<Reach>>>,
+    /// See [`Project::fn_flag`].
+    fn_flags: Mutex<HashMap<(&'static str, FnRef), bool>>,
     /// See [`Project::has_service`]; asked by every log rule for every file.
     has_service: bool,
     callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
@@ -100,6 +102,7 @@ impl Project {
             catalog,
             fn_index,
             reach_cache: Mutex::new(HashMap::new()),
+            fn_flags: Mutex::new(HashMap::new()),
             has_service: false,
             callers: std::sync::OnceLock::new(),
             roles: std::sync::OnceLock::new(),
@@ -278,6 +281,26 @@ impl Project {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, reach.clone());
         reach
+    }
+
+    /// A property of one function, computed once per key and run (the lock is not held while
+    /// `compute` runs, so it may ask for other flags).
+    pub fn fn_flag(&self, key: &'static str, f: FnRef, compute: impl FnOnce() -> bool) -> bool {
+        let cached = self
+            .fn_flags
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(key, f))
+            .copied();
+        if let Some(v) = cached {
+            return v;
+        }
+        let v = compute();
+        self.fn_flags
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((key, f), v);
+        v
     }
 
     /// Functions of the workspace that calls inside `region` of `unit` may invoke.

@@ -1,13 +1,21 @@
 //! The fixture harness: runs the real binary over `fixtures/` and checks that its findings are
 //! exactly the `//~ rule-id` annotations the fixtures carry (`#~` in TOML, YAML, .env,
 //! Dockerfiles and shell scripts). `//~^ rule-id` expects the finding one line above,
-//! `//~^^` two lines above. A missing finding and an extra finding both fail.
+//! `//~^^` two lines above. A missing finding and an extra finding both fail. A severity in
+//! parentheses after the rule id (`//~ unlocked-scheduler (note)`) expects the finding at that
+//! severity; without one, any severity matches.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 type Expectations = BTreeMap<(String, usize, String), usize>;
+/// Findings whose severity an annotation names: `(path, line, rule)` → `note` / `warning`.
+type Severities = BTreeMap<(String, usize, String), String>;
+
+thread_local! {
+    static SEVERITIES: std::cell::RefCell<Severities> = const { std::cell::RefCell::new(Severities::new()) };
+}
 
 fn annotations(path: &Path, text: &str, display: &str, out: &mut Expectations) {
     let marker = if path.extension().is_some_and(|e| e == "rs") {
@@ -35,6 +43,17 @@ fn annotations(path: &Path, text: &str, display: &str, out: &mut Expectations) {
                 .or_default() += 1;
             rest = &after[carets..];
             rest = &rest[rest.find(&rule).unwrap() + rule.len()..];
+            let sev = rest.trim_start();
+            for level in ["note", "warning", "error"] {
+                if sev.starts_with(&format!("({level})")) {
+                    SEVERITIES.with(|s| {
+                        s.borrow_mut().insert(
+                            (display.to_string(), line_no, rule.clone()),
+                            level.to_string(),
+                        )
+                    });
+                }
+            }
         }
     }
 }
@@ -122,6 +141,23 @@ fn fixtures_report_exactly_their_annotations() {
         let want = expected.get(key).copied().unwrap_or(0);
         if *n > want {
             problems.push(format!("unexpected: {}:{}: {}", key.0, key.1, key.2));
+        }
+    }
+    let report = run_json(&["fixtures"]);
+    let severities = SEVERITIES.with(|s| s.borrow().clone());
+    for d in report["diagnostics"].as_array().unwrap() {
+        let key = (
+            d["path"].as_str().unwrap().to_string(),
+            d["line"].as_u64().unwrap() as usize,
+            d["rule"].as_str().unwrap().to_string(),
+        );
+        if let Some(want) = severities.get(&key)
+            && d["severity"].as_str() != Some(want.as_str())
+        {
+            problems.push(format!(
+                "severity: {}:{}: {} is {}, expected {want}",
+                key.0, key.1, key.2, d["severity"]
+            ));
         }
     }
     assert!(

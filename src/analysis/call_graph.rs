@@ -114,6 +114,16 @@ impl FnIndex {
         out
     }
 
+    /// The methods named `name` that `file` itself defines, however many other types define one.
+    pub fn methods_in_file(&self, files: &[&FileFacts], file: usize, name: &str) -> Vec<FnRef> {
+        self.by_name.get(name).map_or(vec![], |c| {
+            c.iter()
+                .copied()
+                .filter(|r| r.file == file && files[r.file].fns[r.idx].has_self)
+                .collect()
+        })
+    }
+
     /// The functions a path call may name: same name, and the qualifying segments agree.
     pub fn resolve_path(&self, files: &[&FileFacts], file: usize, path: &[String]) -> Vec<FnRef> {
         let Some(name) = path.last() else {

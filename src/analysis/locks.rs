@@ -406,6 +406,9 @@ fn scoped_lock(project: &Project, unit: &Unit, region: RegionId, scope: Scope) -
             return Some(LockHit { file: unit.id, ..h });
         }
     }
+    if scope == Scope::Job {
+        return super::claims::checked_claim(project, unit, region);
+    }
     None
 }
 

@@ -3,6 +3,7 @@
 //! expression values followed to where they are written.
 
 pub mod call_graph;
+pub mod claims;
 pub mod locks;
 pub mod log_macros;
 pub mod matchers;

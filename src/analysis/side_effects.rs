@@ -249,11 +249,7 @@ pub fn is_renewal(text: &str, columns: &[String]) -> bool {
 /// `INSERT IGNORE`, `INSERT OR IGNORE`, `.. ON DUPLICATE KEY UPDATE`: running it again changes
 /// nothing the first run did not.
 pub fn is_idempotent_write(text: &str) -> bool {
-    let lower = text
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let lower = normalized(text);
     let inserts = lower.matches("insert ").count();
     let writes_otherwise = ["update ", "delete ", "truncate ", "merge "]
         .iter()
@@ -265,21 +261,239 @@ pub fn is_idempotent_write(text: &str) -> bool {
     if inserts == 0 || writes_otherwise {
         return false;
     }
+    is_upsert(&lower)
+}
+
+fn normalized(text: &str) -> String {
+    text.to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_upsert(lower: &str) -> bool {
     lower.contains("on conflict")
         || lower.contains("insert ignore")
         || lower.contains("insert or ignore")
         || lower.contains("on duplicate key update")
 }
 
-/// The effects the regions reach, through the functions they call (bounded), when every one of
-/// them is an idempotent SQL write; `None` when there is none or one that is not.
-pub fn only_idempotent_writes(project: &Project, regions: &[(usize, RegionId)]) -> Option<Effect> {
+/// How a SQL text's writes repeat without harm, when every statement in it does: an upsert, a
+/// `DELETE .. WHERE` (a second run finds the rows gone), or a conditional `UPDATE` whose `WHERE`
+/// tests a column it sets (`SET status = 'pending' WHERE status = 'running' AND ..`: a second run
+/// matches nothing). `None` when one statement writes unconditionally.
+pub fn idempotent_sql(text: &str) -> Option<&'static str> {
+    let lower = normalized(text);
+    let mut kind = None;
+    for stmt in lower.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let stmt_kind = if stmt.contains("insert ") {
+            is_upsert(stmt).then_some("an upsert")?
+        } else if let Some(i) = word_at(stmt, "update ") {
+            conditional_update(stmt, i).then_some("a conditional UPDATE")?
+        } else if word_at(stmt, "delete ").is_some() {
+            stmt.contains(" where ")
+                .then_some("a DELETE with a WHERE")?
+        } else if ["truncate ", "merge "]
+            .iter()
+            .any(|w| word_at(stmt, w).is_some())
+        {
+            return None;
+        } else {
+            continue;
+        };
+        kind.get_or_insert(stmt_kind);
+    }
+    kind
+}
+
+/// Where a statement word starts: at the beginning or after `(`/`)`/a space.
+fn word_at(stmt: &str, word: &str) -> Option<usize> {
+    stmt.match_indices(word)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || matches!(stmt.as_bytes()[i - 1], b' ' | b'(' | b')'))
+}
+
+/// `UPDATE t SET a = .., b = .. WHERE ..` where some `WHERE` of the statement (its own or a CTE's)
+/// compares one of the columns it sets.
+fn conditional_update(stmt: &str, at: usize) -> bool {
+    let rest = &stmt[at..];
+    let Some(set) = rest.find(" set ") else {
+        return false;
+    };
+    let after = &rest[set + 5..];
+    let end = [" where ", " from ", " returning "]
+        .iter()
+        .filter_map(|k| after.find(k))
+        .min()
+        .unwrap_or(after.len());
+    let columns = split_top_level(&after[..end])
+        .into_iter()
+        .filter_map(|a| {
+            let col = a.split('=').next()?.trim();
+            let col = col
+                .rsplit('.')
+                .next()
+                .unwrap_or(col)
+                .trim_matches('"')
+                .trim_matches('`');
+            (!col.is_empty()).then(|| col.to_string())
+        })
+        .collect::<Vec<_>>();
+    let filters: Vec<&str> = stmt.split(" where ").skip(1).collect();
+    columns
+        .iter()
+        .any(|c| filters.iter().any(|f| compares(f, c)))
+}
+
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut depth = 0i32;
+    let mut parts = vec![];
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// Whether `filter` compares `column` (`status = $2`, `t.status <> 'done'`, `status in (..)`).
+fn compares(filter: &str, column: &str) -> bool {
+    filter.match_indices(column).any(|(i, _)| {
+        let before = filter[..i].chars().next_back();
+        let boundary = before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == '_'));
+        let after = filter[i + column.len()..]
+            .trim_start()
+            .trim_start_matches('"');
+        boundary
+            && ["=", "!=", "<>", "<", ">", "in ", "in(", "is ", "not "]
+                .iter()
+                .any(|op| after.starts_with(op))
+    })
+}
+
+/// How a query-builder write repeats without harm (diesel, sea-orm): a delete narrowed by a
+/// filter or a key (`diesel::delete(t.filter(..))`, `Entity::delete_many().filter(..)`,
+/// `delete_by_id`, a loaded model's `.delete(db)`), an update that sets a column its filter tests
+/// or only lease/timestamp columns (`renewal`), or an insert with `on_conflict`. `None`: not one.
+pub fn idempotent_builder(chain: &Val, renewal: &[String]) -> Option<&'static str> {
+    let mut names: Vec<(&str, usize)> = vec![];
+    let mut filtered: Vec<String> = vec![];
+    let mut set_cols: Vec<String> = vec![];
+    let last = |v: &Val| match v {
+        Val::Path { path, .. } => path.last().map(|s| s.to_ascii_lowercase()),
+        _ => None,
+    };
+    let columns_in = |v: &Val, out: &mut Vec<String>| {
+        v.walk(&mut |x| {
+            if let Some(c) = last(x) {
+                out.push(c);
+            }
+        })
+    };
+    chain.walk(&mut |v| match v {
+        Val::Call { func, args, .. } => {
+            if let Val::Path { path, .. } = &**func
+                && let Some(n) = path.last()
+            {
+                names.push((n.as_str(), usize::MAX));
+                if matches!(n.as_str(), "delete" | "update") {
+                    for a in args {
+                        a.walk(&mut |x| {
+                            if let Val::Method { name, args, .. } = x
+                                && matches!(name.as_str(), "filter" | "find")
+                            {
+                                args.iter().for_each(|a| columns_in(a, &mut filtered));
+                                filtered.push(String::new());
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        Val::Method { name, args, .. } => {
+            names.push((name.as_str(), args.len()));
+            match name.as_str() {
+                "filter" | "filter_by" => {
+                    args.iter().for_each(|a| columns_in(a, &mut filtered));
+                    filtered.push(String::new());
+                }
+                "set" => args.iter().for_each(|a| {
+                    a.walk(&mut |x| {
+                        if let Val::Method { recv, name, .. } = x
+                            && name == "eq"
+                            && let Some(c) = last(recv)
+                        {
+                            set_cols.push(c);
+                        }
+                    })
+                }),
+                "col_expr" => {
+                    if let Some(c) = args.first().and_then(last) {
+                        set_cols.push(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    });
+    let has = |n: &str| names.iter().any(|(m, _)| *m == n);
+    if has("on_conflict") || has("on_conflict_do_nothing") || has("insert_or_ignore_into") {
+        return Some("an upsert");
+    }
+    let narrowed = !filtered.is_empty();
+    if has("delete_by_id")
+        || (has("delete_many") && narrowed)
+        || (names
+            .iter()
+            .any(|(m, a)| *m == "delete" && *a != usize::MAX && *a == 1)
+            && !has("delete_many"))
+        || (has("delete") && narrowed)
+    {
+        return Some("a delete narrowed by a filter or a key");
+    }
+    if (has("update") || has("update_many")) && !set_cols.is_empty() {
+        let touches = set_cols
+            .iter()
+            .all(|c| renewal.iter().any(|w| c.contains(w.as_str())));
+        if narrowed && set_cols.iter().any(|c| filtered.contains(c)) {
+            return Some("a conditional update");
+        }
+        if narrowed && touches {
+            return Some("an update of timestamp columns of filtered rows");
+        }
+    }
+    None
+}
+
+/// The writes the regions reach, through the functions they call (bounded), each with how it
+/// repeats without harm, when every one of them is idempotent (`idempotent_sql`,
+/// `idempotent_builder`); `None` when there is none, one that is not, another kind of side effect
+/// (mail, a publish, an HTTP write), or a chain of calls too deep to follow.
+pub fn only_idempotent_writes(
+    project: &Project,
+    regions: &[(usize, RegionId)],
+) -> Option<Vec<(Effect, &'static str)>> {
     let reach = project.reach("side-effect", |u, f| {
         direct_effect(project, u, f.body).is_some()
     });
+    let renewal: Vec<String> = project
+        .catalog
+        .side_effect
+        .iter()
+        .flat_map(|e| e.renewal_columns.iter().cloned())
+        .collect();
     let mut todo: Vec<(usize, RegionId, usize)> = regions.iter().map(|&(u, r)| (u, r, 0)).collect();
     let mut seen = std::collections::BTreeSet::new();
-    let mut first = None;
+    let mut found: Vec<(Effect, &'static str)> = vec![];
     while let Some((u, region, depth)) = todo.pop() {
         let unit = &project.units[u];
         for e in &project.catalog.side_effect {
@@ -290,35 +504,159 @@ pub fn only_idempotent_writes(project: &Project, regions: &[(usize, RegionId)]) 
                 if let Some(stmt) = sql_write(text, &e.sql_writes)
                     && !is_renewal(text, &e.renewal_columns)
                 {
-                    if !is_idempotent_write(text) {
-                        return None;
-                    }
-                    first.get_or_insert(Effect {
-                        name: e.name.clone(),
-                        kind: e.kind.clone(),
-                        evidence: format!("`{stmt}`"),
-                        file: unit.id,
-                        span,
-                        via: None,
-                    });
+                    let how = idempotent_sql(text)?;
+                    found.push((
+                        Effect {
+                            name: e.name.clone(),
+                            kind: e.kind.clone(),
+                            evidence: format!("`{stmt}`"),
+                            file: unit.id,
+                            span,
+                            via: None,
+                        },
+                        how,
+                    ));
                 }
             }
         }
         for call in unit.facts.calls_within(region) {
             for e in &project.catalog.side_effect {
-                if match_patterns(&unit.facts, &call.val, e.patterns()).is_some() {
-                    return None;
+                if let Some((evidence, span)) = match_patterns(&unit.facts, &call.val, e.patterns())
+                {
+                    if e.kind != "database write" {
+                        return None;
+                    }
+                    let how = idempotent_builder(&call.val, &renewal)?;
+                    found.push((
+                        Effect {
+                            name: e.name.clone(),
+                            kind: e.kind.clone(),
+                            evidence,
+                            file: unit.id,
+                            span,
+                            via: None,
+                        },
+                        how,
+                    ));
                 }
             }
         }
-        if depth >= 6 {
-            continue;
-        }
-        for f in project.callees_in_region(u, region) {
-            if reach.contains(f) && seen.insert(f) {
+        // Every callee is followed, not only those the call graph says reach an effect: a method
+        // call it leaves unresolved (a name many types define) may still be the file's own.
+        for f in callees_preferring_own(project, u, region) {
+            if seen.insert(f) {
+                if depth >= 8 {
+                    if reach.contains(f) {
+                        return None;
+                    }
+                    continue;
+                }
                 todo.push((f.file, project.fn_fact(f).body, depth + 1));
             }
         }
     }
-    first
+    found.sort_by_key(|(e, _)| (e.file, e.span.start));
+    found.dedup_by_key(|(e, _)| (e.file, e.span.start));
+    (!found.is_empty()).then_some(found)
+}
+
+/// The functions a region calls, where a method call whose name a function of the same file
+/// defines (`send.delete(conn)` in the file of `impl Send { fn delete }`) is taken to be that one
+/// rather than every method of that name in the workspace.
+fn callees_preferring_own(
+    project: &Project,
+    u: usize,
+    region: RegionId,
+) -> Vec<crate::analysis::call_graph::FnRef> {
+    let all = project.facts();
+    let mut out = vec![];
+    for call in project.units[u].facts.calls_within(region) {
+        call.val.walk(&mut |v| match v {
+            Val::Call { func, .. } => {
+                if let Val::Path { path, .. } = &**func {
+                    out.extend(project.fn_index.resolve_path(&all, u, path));
+                }
+            }
+            Val::Method { name, args, .. } => {
+                // A method of another type with the same name takes other arguments
+                // (`mutex.lock()` is not `Issue::lock(&self, client, reason)`).
+                let arity = |f: &crate::analysis::call_graph::FnRef| {
+                    project.fn_fact(*f).params.len() == args.len()
+                };
+                let cands = project.fn_index.callees_of_val(
+                    &all,
+                    u,
+                    &Val::Method {
+                        recv: Box::new(Val::Other { span: v.span() }),
+                        name: name.clone(),
+                        name_span: v.span(),
+                        args: vec![],
+                        span: v.span(),
+                    },
+                );
+                let cands: Vec<_> = cands.into_iter().filter(arity).collect();
+                let own: Vec<_> = project
+                    .fn_index
+                    .methods_in_file(&all, u, name)
+                    .into_iter()
+                    .filter(arity)
+                    .collect();
+                out.extend(if own.is_empty() { cands } else { own });
+            }
+            _ => {}
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::idempotent_sql;
+
+    #[test]
+    fn idempotent_statements() {
+        assert_eq!(
+            idempotent_sql("DELETE FROM file_list_jobs WHERE status = $1 AND updated_at < $3;"),
+            Some("a DELETE with a WHERE")
+        );
+        assert_eq!(
+            idempotent_sql(
+                "UPDATE file_list_jobs SET status = $1 WHERE status = $2 AND updated_at < $3;"
+            ),
+            Some("a conditional UPDATE")
+        );
+        // A CTE that picks the rows `FOR UPDATE SKIP LOCKED` and resets them in one statement.
+        let cte = "WITH timed_out AS (SELECT id FROM scheduled_jobs WHERE status = $2 AND end_time <= $3 \
+                   ORDER BY id FOR UPDATE SKIP LOCKED) UPDATE scheduled_jobs AS jobs \
+                   SET status = $1, retries = jobs.retries + 1 FROM timed_out WHERE jobs.id = timed_out.id;";
+        assert_eq!(idempotent_sql(cte), Some("a conditional UPDATE"));
+        assert_eq!(
+            idempotent_sql("INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO NOTHING"),
+            Some("an upsert")
+        );
+    }
+
+    #[test]
+    fn writes_that_repeat() {
+        assert_eq!(
+            idempotent_sql("UPDATE plans SET credits = credits + 10"),
+            None
+        );
+        assert_eq!(
+            idempotent_sql("UPDATE plans SET credits = 0 WHERE org = $1"),
+            None
+        );
+        assert_eq!(idempotent_sql("DELETE FROM sessions"), None);
+        assert_eq!(
+            idempotent_sql("INSERT INTO outbox (body) VALUES ($1)"),
+            None
+        );
+        assert_eq!(idempotent_sql("TRUNCATE stats"), None);
+        assert_eq!(
+            idempotent_sql("DELETE FROM a WHERE x < 1; UPDATE b SET n = n + 1"),
+            None
+        );
+    }
 }

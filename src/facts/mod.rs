@@ -392,6 +392,14 @@ pub struct Gate {
     pub body: Span,
 }
 
+/// The identifiers of an `if` condition (`args.disable_scheduled_tasks` → `args`,
+/// `disable_scheduled_tasks`), with the gate they control (its index in `gates`).
+#[derive(Clone, Debug)]
+pub struct GateWords {
+    pub gate: usize,
+    pub words: Vec<String>,
+}
+
 /// A `macro_rules!` definition: its name and its body's tokens as text, whitespace removed.
 #[derive(Clone, Debug)]
 pub struct MacroDefFact {
@@ -447,6 +455,7 @@ pub struct FileFacts {
     pub macro_defs: Vec<MacroDefFact>,
     pub matches: Vec<MatchFact>,
     pub gates: Vec<Gate>,
+    pub gate_words: Vec<GateWords>,
     /// Types deriving a command-line parser (`#[derive(clap::Parser)]`, `Subcommand`, `StructOpt`).
     pub cli_types: Vec<String>,
     /// Code compiled only in debug builds: items under `#[cfg(debug_assertions)]`, the branch of

@@ -1328,6 +1328,15 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                     cond: self.span(spans::expr(&i.cond)),
                     body: self.span(spans::block(&i.then_branch)),
                 });
+                let words: Vec<String> = tokens_text(&i.cond)
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                self.facts.gate_words.push(GateWords {
+                    gate: self.facts.gates.len() - 1,
+                    words,
+                });
                 match debug_cfg_macro(&i.cond) {
                     Some(true) => {
                         let s = self.span(spans::block(&i.then_branch));

@@ -156,6 +156,16 @@ impl Rule for UnlockedScheduler {
                 }
             }
             let mut d = diagnostic(project, unit, &job, &verdict, outside.as_ref());
+            if let Some((file, span, name)) = config_gate(project, ui, &job) {
+                d.severity = Severity::Note;
+                d = d.label(file, span, format!("the jobs start only when `{name}` allows it")).note(format!(
+                    "the jobs are started under a configuration switch about them (`{name}`): the project lets \
+                     operators run them on one instance; with several instances, set `{name}` so that exactly \
+                     one instance runs the jobs (a note, not a warning: the guard is the deployment's to keep)"
+                ));
+                out.push(d);
+                continue;
+            }
             if outside.is_none() {
                 let regions: Vec<(usize, RegionId)> = job
                     .bodies
@@ -163,18 +173,129 @@ impl Rule for UnlockedScheduler {
                     .copied()
                     .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
                     .collect();
-                if let Some(e) = side_effects::only_idempotent_writes(project, &regions) {
-                    d.severity = Severity::Note;
-                    d = d.label(e.file, e.span, "an idempotent write").note(
-                        "every write the job reaches is idempotent (`INSERT .. ON CONFLICT`, `INSERT IGNORE`, \
-                         `ON DUPLICATE KEY UPDATE`): each instance repeats the work, but a repeat changes nothing, \
-                         so this is a note about wasted work, not a warning",
-                    );
+                if let Some(writes) = side_effects::only_idempotent_writes(project, &regions) {
+                    d = idempotent_note(d, &writes);
                 }
             }
             out.push(d);
         }
     }
+}
+
+/// The configuration switch that gates the start of the job, when there is one: the job's
+/// function is called (or spawned) only inside an `if` whose condition names a switch about the
+/// jobs (`if !args.disable_scheduled_tasks { spawn(setup(..)) }`), looked for up to three callers
+/// up. Words from the catalogue's `[[job-switch]]`.
+fn config_gate(
+    project: &Project,
+    ui: usize,
+    job: &Job,
+) -> Option<(crate::diagnostic::FileId, Span, String)> {
+    let switch = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        project.catalog.job_switch.iter().any(|e| {
+            e.subjects.iter().any(|s| w.contains(s.as_str()))
+                && e.switches.iter().any(|s| w.split('_').any(|p| p == s))
+        })
+    };
+    // A switch read by a function of the project that names a test setting
+    // (`env::var_os("APP_TEST_DISABLE_JOBS")`) is for test runs, not for deployments.
+    let all = project.facts();
+    let test_switch = |u: usize, w: &str| {
+        project
+            .fn_index
+            .resolve_path(&all, u, &[w.to_string()])
+            .into_iter()
+            .any(|f| {
+                let unit = &project.units[f.file];
+                crate::analysis::matchers::code_strings(project, unit, project.fn_fact(f).body)
+                    .into_iter()
+                    .any(|(t, _)| {
+                        t.to_ascii_lowercase()
+                            .split(|c: char| !c.is_ascii_alphanumeric())
+                            .any(|p| p == "test" || p == "tests" || p == "testing")
+                    })
+            })
+    };
+    let gate_at = |u: usize, span: Span| {
+        let facts = &project.units[u].facts;
+        facts.gate_words.iter().find_map(|g| {
+            let gate = facts.gates.get(g.gate)?;
+            if !gate.body.contains(span) {
+                return None;
+            }
+            let w = g.words.iter().find(|w| switch(w) && !test_switch(u, w))?;
+            Some((project.units[u].id, gate.cond, w.clone()))
+        })
+    };
+    if let Some(g) = gate_at(ui, job.span) {
+        return Some(g);
+    }
+    // The function that holds the job, then its callers, each of which must be gated.
+    let enclosing = |u: usize, region: RegionId| {
+        let facts = &project.units[u].facts;
+        facts
+            .fns
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| facts.is_within(region, f.body))
+            .max_by_key(|(_, f)| facts.region(f.body).span.start)
+            .map(|(idx, _)| FnRef { file: u, idx })
+    };
+    let mut frontier = vec![enclosing(ui, job.region)?];
+    for _ in 0..3 {
+        let mut next = vec![];
+        let mut found = None;
+        for f in &frontier {
+            let callers = project.callers_of(*f);
+            if callers.is_empty() {
+                return None;
+            }
+            for c in callers {
+                match gate_at(c.unit, c.span) {
+                    Some(g) => found = found.or(Some(g)),
+                    None => next.push(enclosing(c.unit, c.region)?),
+                }
+            }
+        }
+        if next.is_empty() {
+            return found;
+        }
+        frontier = next;
+    }
+    None
+}
+
+/// Every write the job reaches repeats without harm: a note (a configured level still wins),
+/// with each write labelled where it is.
+fn idempotent_note(mut d: Diagnostic, writes: &[(Effect, &str)]) -> Diagnostic {
+    d.severity = Severity::Note;
+    for (e, how) in writes.iter().take(6) {
+        let text = format!("{how}: {}", e.evidence);
+        // The job's effect label already marks this write: say how it repeats there.
+        match d
+            .labels
+            .iter_mut()
+            .find(|l| l.file == e.file && l.span == e.span)
+        {
+            Some(l) => l.message = text,
+            None => d = d.label(e.file, e.span, text),
+        }
+    }
+    let mut kinds: Vec<&str> = writes.iter().map(|(_, how)| *how).collect();
+    kinds.sort();
+    kinds.dedup();
+    let more = writes.len().saturating_sub(6);
+    d.note(format!(
+        "every write the job reaches is idempotent ({}; {} write{} seen{}): each instance repeats the work, \
+         but a repeat finds nothing left to do (an upsert writes the same row, a DELETE .. WHERE finds the rows gone, \
+         an UPDATE whose WHERE tests the column it sets matches nothing), so this is a note about wasted work, not a \
+         warning; a job that also sends mail, publishes, calls out, or writes unconditionally stays a warning",
+        kinds.join(", "),
+        writes.len(),
+        if writes.len() == 1 { "" } else { "s" },
+        if more > 0 { ", the first 6 labelled".to_string() } else { String::new() },
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,10 +691,55 @@ fn timer_loop_in(project: &Project, ui: usize, within: RegionId) -> Option<(Regi
             Some(Pace::Timer(span, tick)) if plain_loop || tick => return Some((id, span)),
             Some(Pace::Timer(..)) => {}
             Some(Pace::Driver) => return None,
+            None if plain_loop => {
+                if let Some(span) = countdown(project, ui, id) {
+                    return Some((id, span));
+                }
+            }
             None => {}
         }
     }
     None
+}
+
+/// A hand-rolled timer: a `loop` whose own body counts down with a `for`/`while` of sleeps that
+/// does no work itself (`for _ in 0..minutes { sleep(one_second).await }`, perhaps checking a stop
+/// signal), then does the job. The countdown's sleep paces the outer loop. A bounded loop of
+/// sleeps that holds the work (a retry with backoff) is not a countdown.
+fn countdown(project: &Project, ui: usize, lp: RegionId) -> Option<Span> {
+    let unit = &project.units[ui];
+    let facts = &unit.facts;
+    facts.regions.iter().enumerate().find_map(|(id, r)| {
+        // A bounded `for`/`while` loop, not an endless `loop`.
+        if id == lp
+            || !matches!(r.kind, RegionKind::Loop(_))
+            || matches!(r.kind, RegionKind::Loop(crate::facts::LoopKind::Loop))
+            || !facts.is_within(id, lp)
+        {
+            return None;
+        }
+        // A direct child loop of `lp`, in the same task (not inside a nested spawn or closure).
+        let between: Vec<&crate::facts::Region> = facts
+            .ancestors(id)
+            .skip(1)
+            .take_while(|(a, _)| *a != lp)
+            .map(|(_, a)| a)
+            .collect();
+        if between.iter().any(|a| {
+            matches!(
+                a.kind,
+                RegionKind::Loop(_) | RegionKind::Closure | RegionKind::AsyncBlock
+            )
+        }) {
+            return None;
+        }
+        match loop_pace(project, unit, id) {
+            Some(Pace::Timer(span, false)) if reaches_effect(project, ui, id).is_none() => {
+                Some(span)
+            }
+            _ => None,
+        }
+    })
 }
 
 fn is_spawn(project: &Project, facts: &FileFacts, arg_of: &crate::facts::ArgOf) -> bool {
@@ -639,6 +805,34 @@ fn timer_loops(project: &Project, ui: usize, jobs: &mut Vec<Job>) {
     for call in &facts.calls {
         call.val.walk(&mut |v| {
             if !is_spawn_val(project, facts, v) {
+                return;
+            }
+            // `let fut = async move { loop { .. } }; spawn(fut)`: the bound block is spawned.
+            if let Some(Val::Path { path, .. }) = v.args().first()
+                && let [name] = path.as_slice()
+                && let Some(body) = facts.lets.iter().rev().find_map(|l| match &l.init {
+                    Val::Body { region, .. }
+                        if &l.name == name
+                            && (l.region == call.region
+                                || facts.is_within(call.region, l.region)) =>
+                    {
+                        Some(*region)
+                    }
+                    _ => None,
+                })
+                && let Some((lp, timer)) = timer_loop_in(project, ui, body)
+                && let Some(effect) = reaches_effect(project, ui, lp)
+            {
+                jobs.push(Job {
+                    kind: Kind::TimerLoop,
+                    span: v.span(),
+                    region: call.region,
+                    schedule: Some((unit.id, timer, "paced by this timer".into())),
+                    bodies: vec![(ui, body)],
+                    fns: vec![],
+                    effect: Some(effect),
+                    from_macro: false,
+                });
                 return;
             }
             let Some(arg @ (Val::Call { .. } | Val::Method { .. })) = v.args().first() else {
