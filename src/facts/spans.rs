@@ -13,7 +13,9 @@ fn join(first: Span, last: Span) -> Span {
     first.join(last).unwrap_or(first)
 }
 
-#[cfg(debug_assertions)]
+// Not under the fuzzers (`cfg(fuzzing)`, which build with debug assertions): syn's own span
+// takes time quadratic in a chain's length, and their inputs are such chains.
+#[cfg(all(debug_assertions, not(fuzzing)))]
 fn checked(fast: Span, node: &impl syn::spanned::Spanned) -> Span {
     let slow = node.span();
     debug_assert_eq!(
@@ -24,7 +26,7 @@ fn checked(fast: Span, node: &impl syn::spanned::Spanned) -> Span {
     fast
 }
 
-#[cfg(not(debug_assertions))]
+#[cfg(not(all(debug_assertions, not(fuzzing))))]
 fn checked(fast: Span, _node: &impl syn::spanned::Spanned) -> Span {
     fast
 }
