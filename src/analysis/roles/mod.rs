@@ -15,6 +15,7 @@
 //! arguments that are not expressions, attributes a framework registers).
 
 mod cli;
+mod local;
 mod receiver;
 mod startup;
 
@@ -762,7 +763,9 @@ impl<'a> Builder<'a> {
                 };
                 let mut hit = false;
                 c.val.walk(&mut |x| hit |= self.is_serve_call(file, x));
-                if !hit {
+                // A server on a Unix socket or the loopback address serves this machine only (a
+                // user's local daemon): it does not make its process a service.
+                if !hit || local::serves_locally(facts, c.region, &c.val) {
                     continue;
                 }
                 serve_spans[p].push(c.val.span());
@@ -774,7 +777,12 @@ impl<'a> Builder<'a> {
                     .ancestors(lp)
                     .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
                     .any(|(_, r)| r.arg_of.is_some());
-                if handed_off {
+                // A loop a `return` leaves waits until something holds (a lock, a reply, a
+                // login) and then returns: a step of a command, not a process that keeps running.
+                // A `main`'s own loop is still the process's.
+                let returns = facts.loops.iter().any(|l| l.region == lp && l.exits)
+                    && facts.enclosing_fn(lp).is_some_and(|f| f.name != "main");
+                if handed_off || returns {
                     continue;
                 }
                 if let Some(p) = fn_of_region[file].get(lp).copied().flatten() {

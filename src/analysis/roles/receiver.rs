@@ -5,10 +5,13 @@
 
 use crate::facts::{FileFacts, RegionId, Val};
 
-/// Associated functions that return their own type (or a `Result` of it, with `?`).
+/// Associated functions that return their own type (or a `Result` of it, with `?`); a parsed
+/// command line (`Cli::parse()`) too.
 fn constructor(name: &str) -> bool {
-    matches!(name, "new" | "default" | "from" | "try_new" | "try_from")
-        || name.starts_with("with_")
+    matches!(
+        name,
+        "new" | "default" | "from" | "try_new" | "try_from" | "parse" | "try_parse"
+    ) || name.starts_with("with_")
         || name.starts_with("from_")
         || name.starts_with("new_")
 }
