@@ -15,6 +15,8 @@
 //! arguments that are not expressions, attributes a framework registers).
 
 mod cli;
+mod local;
+mod receiver;
 mod startup;
 
 use crate::analysis::call_graph::FnRef;
@@ -70,6 +72,8 @@ struct Site {
     /// The targets are named as values (a handler in `get(handler)`, a type whose methods a
     /// framework calls), not called here: they may run any number of times.
     value: bool,
+    /// A type named here reaches its methods (a framework may call them): not a call of any.
+    by_type: bool,
     region: RegionId,
 }
 
@@ -318,37 +322,69 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    /// Methods a method call may run: of a type the caller names (typed), same-named methods of
-    /// the caller's crate (by name), or of another crate by name alone (weak).
+    /// Methods a method call may run, by the evidence the syntax gives. The receiver's type
+    /// (`self` in an `impl`, a local bound by `Type::new()`, a parameter's written type, a
+    /// receiver built in place): that type's methods, none when the type has no method of that
+    /// name in the workspace (another crate's type, a builder a derive generates). Else a type
+    /// the caller names (typed), or the one method of the workspace with that name when the
+    /// caller's file names its type or defines it (by name). Any other same-named method is linked by its name alone (weak): it may be reached, but
+    /// it gives no caller, no command and no startup path.
     fn resolve_method(
         &self,
         file: usize,
+        region: RegionId,
+        recv: &Val,
         name: &str,
         mentions: &HashSet<String>,
+        file_mentions: &HashSet<String>,
     ) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
         let from = self.krate(file);
         let mut typed_out = vec![];
         let mut strong = vec![];
         let mut weak = vec![];
-        let cands = self.project.fn_index.named(name);
-        let elsewhere = cands.iter().filter(|r| self.krate(r.file) != from).count();
-        for r in cands {
-            let f = &self.facts[r.file].fns[r.idx];
-            if !f.has_self {
-                continue;
+        let cands: Vec<usize> = self
+            .project
+            .fn_index
+            .named(name)
+            .iter()
+            .filter(|r| self.facts[r.file].fns[r.idx].has_self)
+            .filter_map(|r| self.position.get(r).copied())
+            .collect();
+        if let Some(ty) = receiver::type_of(self.facts[file], region, recv) {
+            let of_type: Vec<usize> = cands
+                .iter()
+                .copied()
+                .filter(|&p| self.impl_ty[p].as_deref() == Some(ty.as_str()))
+                .filter(|&p| self.can_name(from, self.krate(self.fns[p].file)))
+                .collect();
+            if !of_type.is_empty() {
+                return (of_type, strong, weak);
             }
-            let Some(&p) = self.position.get(r) else {
-                continue;
-            };
-            let to = self.krate(r.file);
+            if !self.methods_of.contains_key(&ty) {
+                // A type with no method in the workspace: another crate's, or generated.
+                return (typed_out, strong, weak);
+            }
+        }
+        let elsewhere = cands
+            .iter()
+            .filter(|&&p| self.krate(self.fns[p].file) != from)
+            .count();
+        let unique = cands.len() == 1;
+        for p in cands {
+            let to = self.krate(self.fns[p].file);
             let typed = self.impl_ty[p]
                 .as_ref()
                 .is_some_and(|t| mentions.contains(t));
             if typed && self.can_name(from, to) {
                 typed_out.push(p);
-            } else if to == from {
+            } else if to == from
+                && unique
+                && self.impl_ty[p]
+                    .as_ref()
+                    .is_some_and(|t| file_mentions.contains(t))
+            {
                 strong.push(p);
-            } else if elsewhere <= MAX_NAME_CANDIDATES {
+            } else if to == from || elsewhere <= MAX_NAME_CANDIDATES {
                 weak.push(p);
             }
         }
@@ -485,6 +521,16 @@ impl<'a> Builder<'a> {
             }
         }
 
+        // Type names each file names or defines methods of: a method linked by its name alone
+        // needs its type to be one of these.
+        let mut file_mentions: Vec<HashSet<String>> = vec![HashSet::new(); self.facts.len()];
+        for (p, r) in self.fns.iter().enumerate() {
+            file_mentions[r.file].extend(mentions[p].iter().cloned());
+            if let Some(t) = &self.impl_ty[p] {
+                file_mentions[r.file].insert(t.clone());
+            }
+        }
+
         // Sites: calls, functions passed as values, methods of types named, macro identifiers.
         let mut sites: Vec<Vec<Site>> = (0..n).map(|_| vec![]).collect();
         // Functions named from code outside any function (a `static`'s value): may be reached.
@@ -523,8 +569,15 @@ impl<'a> Builder<'a> {
                             values.extend(self.resolve_path(file, path));
                         }
                     }
-                    Val::Method { name, .. } => {
-                        let (t, s, w) = self.resolve_method(file, name, ments);
+                    Val::Method { recv, name, .. } => {
+                        let (t, s, w) = self.resolve_method(
+                            file,
+                            region,
+                            recv,
+                            name,
+                            ments,
+                            &file_mentions[file],
+                        );
                         precise.extend(t);
                         strong.extend(s);
                         weak.extend(w);
@@ -546,6 +599,7 @@ impl<'a> Builder<'a> {
                                     weak,
                                     precise,
                                     value,
+                                    by_type: false,
                                     region,
                                 });
                             }
@@ -656,6 +710,7 @@ impl<'a> Builder<'a> {
                             weak: false,
                             precise: false,
                             value: true,
+                            by_type: true,
                             region,
                         });
                     }
@@ -708,7 +763,9 @@ impl<'a> Builder<'a> {
                 };
                 let mut hit = false;
                 c.val.walk(&mut |x| hit |= self.is_serve_call(file, x));
-                if !hit {
+                // A server on a Unix socket or the loopback address serves this machine only (a
+                // user's local daemon): it does not make its process a service.
+                if !hit || local::serves_locally(facts, c.region, &c.val) {
                     continue;
                 }
                 serve_spans[p].push(c.val.span());
@@ -720,7 +777,12 @@ impl<'a> Builder<'a> {
                     .ancestors(lp)
                     .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
                     .any(|(_, r)| r.arg_of.is_some());
-                if handed_off {
+                // A loop a `return` leaves waits until something holds (a lock, a reply, a
+                // login) and then returns: a step of a command, not a process that keeps running.
+                // A `main`'s own loop is still the process's.
+                let returns = facts.loops.iter().any(|l| l.region == lp && l.exits)
+                    && facts.enclosing_fn(lp).is_some_and(|f| f.name != "main");
+                if handed_off || returns {
                     continue;
                 }
                 if let Some(p) = fn_of_region[file].get(lp).copied().flatten() {
@@ -961,10 +1023,20 @@ impl<'a> Builder<'a> {
             .map(|r| outside_crate[self.krate(r.file)])
             .collect();
 
+        // A function that names a type and calls one of its methods (`Builder::default()
+        // ..build()`) calls that method: naming the type does not also hand it to a framework.
         let mut callers: Vec<Vec<Caller>> = vec![vec![]; n];
         for (p, ss) in sites.iter().enumerate() {
+            let called: HashSet<usize> = ss
+                .iter()
+                .filter(|s| !s.weak && !s.value)
+                .flat_map(|s| s.targets.iter().copied())
+                .collect();
             for s in ss.iter().filter(|s| !s.weak) {
                 for &t in &s.targets {
+                    if s.by_type && called.contains(&t) {
+                        continue;
+                    }
                     callers[t].push(Caller {
                         unit: self.fns[p].file,
                         region: s.region,
