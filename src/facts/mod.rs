@@ -316,6 +316,9 @@ pub struct FnFact {
 #[derive(Clone, Debug)]
 pub struct LetFact {
     pub name: String,
+    /// The name is one field of a struct pattern (`let Req { id, .. } = req`), not the whole
+    /// initializer.
+    pub field_of_init: bool,
     pub init: Val,
     pub region: RegionId,
     pub span: Span,

@@ -831,6 +831,15 @@ fn label_of(label: &Option<syn::Label>) -> Option<String> {
     label.as_ref().map(|l| l.name.ident.to_string())
 }
 
+fn struct_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Struct(_) => true,
+        syn::Pat::Type(t) => struct_pattern(&t.pat),
+        syn::Pat::Reference(r) => struct_pattern(&r.pat),
+        _ => false,
+    }
+}
+
 fn pat_name(pat: &syn::Pat) -> Option<String> {
     match pat {
         syn::Pat::Ident(i) => Some(i.ident.to_string()),
@@ -1464,6 +1473,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             let init = self.val(&init.expr, 0);
             self.facts.lets.push(LetFact {
                 name,
+                field_of_init: struct_pattern(&l.pat),
                 init,
                 region: self.region,
                 span: self.span(l.span()),

@@ -225,6 +225,18 @@ fn whole_payload(project: &Project, f: Option<&FnFact>, at: &At, v: &Val) -> Opt
                 });
             }
             if let Some(l) = local {
+                // `let Req { streaming_id, .. } = request`: one field, named for what it is.
+                if l.field_of_init {
+                    return shapes
+                        .iter()
+                        .any(|s| s.names.contains(name))
+                        .then(|| Whole {
+                            shown: name.clone(),
+                            why: "a payload field taken out of a struct".to_string(),
+                            inner_ty: None,
+                            span: *span,
+                        });
+                }
                 // A local: what it holds comes from its initializer, not from its name. It is a
                 // payload when it is made from one (`let payload = deserialize(&payload)?`).
                 let from = made_from_whole(project, f, &l.init, 0);
