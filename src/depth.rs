@@ -21,12 +21,20 @@ use crate::lex::{
 /// Stack a thread needs per level of [`estimate`]. Measured on a debug build (where the
 /// visitors are not optimised): at most 3.2 KiB per level (reference types, `& & .. u8`),
 /// 2.0 KiB for `!`, 2.5 KiB for `return`, 2.5 KiB per `Vec<`. Twice that and some.
-pub const STACK_PER_LEVEL: usize = 8 * 1024;
+pub const STACK_PER_LEVEL: usize = 8 * 1024 * ASAN_FACTOR;
 /// Stack for everything that does not depend on the depth.
 pub const STACK_BASE: usize = 16 * 1024 * 1024;
 /// Files estimated deeper than this are a `parse-error` without being parsed; the stack they
 /// would need ([`stack_for`]) is at most 528 MiB (address space reserved, touched only as used).
-pub const MAX_LEVELS: usize = 65_536;
+pub const MAX_LEVELS: usize = 65_536 / ASAN_FACTOR;
+
+/// The fuzzers' builds (`cfg(fuzzing)`) run under AddressSanitizer, whose frames are several
+/// times larger (65,000 `&` in a type overflowed 528 MiB there): a quarter of the levels, four
+/// times the stack per level, the same 528 MiB.
+#[cfg(fuzzing)]
+const ASAN_FACTOR: usize = 4;
+#[cfg(not(fuzzing))]
+const ASAN_FACTOR: usize = 1;
 
 /// The stack to give a thread that parses and visits a text of this estimated depth.
 pub fn stack_for(levels: usize) -> usize {

@@ -58,7 +58,7 @@ const TYPE: &[(&str, &str)] = &[
 ];
 const PAT: &[(&str, &str)] = &[("&", ""), ("(", ",)"), ("[", "]"), ("S(", ")"), ("Some(", ")")];
 
-/// At most this many levels in all: past the depth limit (65,536), within a run's time.
+/// At most this many levels in all: past the depth limit (`scalelint::depth::MAX_LEVELS`).
 const MAX_LEVELS: usize = 120_000;
 
 fn build(data: &[u8]) -> String {
