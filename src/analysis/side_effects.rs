@@ -211,21 +211,7 @@ pub fn is_renewal(text: &str, columns: &[String]) -> bool {
     };
     let (assignments, filter) = (&lower[set + 5..wh], &lower[wh + 7..]);
     // Top-level commas separate the assignments.
-    let mut depth = 0i32;
-    let mut parts = vec![];
-    let mut start = 0;
-    for (i, c) in assignments.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&assignments[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&assignments[start..]);
+    let parts = split_top_level(assignments);
     let only_lease = parts.iter().all(|p| {
         let col = p.split('=').next().unwrap_or("").trim();
         let col = col.rsplit('.').next().unwrap_or(col).trim_matches('"');

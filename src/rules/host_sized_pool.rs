@@ -383,13 +383,13 @@ fn field_cpu_arithmetic(
         ))
         .note(limit_note)
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let the setting raise it"))
-        .fix(Fix::maybe(
+        .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
             vec![Edit {
                 file: at.id,
                 span: scaled.span,
                 replacement: budget.to_string(),
             }],
-        )),
+        ))),
     )
 }
