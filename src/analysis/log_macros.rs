@@ -346,6 +346,36 @@ fn pacing(project: &Project, facts: &FileFacts, loop_region: RegionId) -> Pacing
     }
 }
 
+/// Iterator and stream methods that consume the iteration and return one value (an `Option`, a
+/// number, a collection): a closure passed to a method after them runs once, not per item.
+const ITERATOR_CONSUMERS: &[&str] = &[
+    "find",
+    "find_map",
+    "next",
+    "last",
+    "nth",
+    "max",
+    "min",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "position",
+    "rposition",
+    "count",
+    "sum",
+    "product",
+    "reduce",
+    "fold",
+    "collect",
+    "try_collect",
+    "any",
+    "all",
+    "peek",
+    "first",
+    "get",
+];
+
 /// Whether the method call at `call_span` is made on an iterator or a stream.
 fn receiver_iterates(project: &Project, facts: &FileFacts, call_span: Span) -> bool {
     let adaptors = &project.catalog.loop_adaptors;
@@ -367,11 +397,14 @@ fn receiver_iterates(project: &Project, facts: &FileFacts, call_span: Span) -> b
         return false;
     };
     let (root, links) = recv.chain();
-    if links.iter().any(|l| {
-        l.method_name()
-            .is_some_and(|n| adaptors.iter().any(|a| a.sources.iter().any(|s| s == n)))
-    }) {
-        return true;
+    // `.keys().find(..).map(..)`: a method that consumes the iterator (`find`, `next`, `max`)
+    // leaves one value; what follows it is `Option::map`, run once.
+    let names: Vec<&str> = links.iter().filter_map(|l| l.method_name()).collect();
+    let is_source = |n: &str| adaptors.iter().any(|a| a.sources.iter().any(|s| s == n));
+    if let Some(last_source) = names.iter().rposition(|n| is_source(n)) {
+        return !names[last_source + 1..]
+            .iter()
+            .any(|n| ITERATOR_CONSUMERS.contains(n));
     }
     root.call_path().is_some_and(|p| {
         adaptors.iter().any(|a| {

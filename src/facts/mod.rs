@@ -393,6 +393,9 @@ pub struct ArmFact {
 pub struct Gate {
     pub cond: Span,
     pub body: Span,
+    /// For `if i % 1000 == 0` or `if i.is_multiple_of(1000)`: the literal divisor (the body runs
+    /// once every that many passes).
+    pub every: Option<u128>,
 }
 
 /// The identifiers of an `if` condition (`args.disable_scheduled_tasks` → `args`,

@@ -1312,6 +1312,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.facts.gates.push(Gate {
                     cond: self.span(spans::expr(&m.expr)),
                     body: self.span(m.brace_token.span.join()),
+                    every: None,
                 });
                 let scrutinee = self.val(&m.expr, 0);
                 let arms = m
@@ -1336,6 +1337,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self.facts.gates.push(Gate {
                     cond: self.span(spans::expr(&i.cond)),
                     body: self.span(spans::block(&i.then_branch)),
+                    every: sampling_divisor(&i.cond),
                 });
                 let words: Vec<String> = tokens_text(&i.cond)
                     .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -1657,4 +1659,40 @@ fn collect_type_names(ty: &syn::Type, out: &mut BTreeSet<String>) {
         }
     }
     Names(out).visit_type(ty);
+}
+
+/// The literal divisor of a sampling condition: `i % 1000 == 0`, `0 == i % 1000`,
+/// `i.is_multiple_of(1000)` (parentheses allowed).
+fn sampling_divisor(cond: &syn::Expr) -> Option<u128> {
+    fn int(e: &syn::Expr) -> Option<u128> {
+        match e {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            syn::Expr::Paren(p) => int(&p.expr),
+            _ => None,
+        }
+    }
+    fn rem(e: &syn::Expr) -> Option<u128> {
+        match e {
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Rem(_)) => int(&b.right),
+            syn::Expr::Paren(p) => rem(&p.expr),
+            _ => None,
+        }
+    }
+    match cond {
+        syn::Expr::Paren(p) => sampling_divisor(&p.expr),
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
+            match (int(&b.left), int(&b.right)) {
+                (_, Some(0)) => rem(&b.left),
+                (Some(0), _) => rem(&b.right),
+                _ => None,
+            }
+        }
+        syn::Expr::MethodCall(m) if m.method == "is_multiple_of" && m.args.len() == 1 => {
+            int(&m.args[0])
+        }
+        _ => None,
+    }
 }

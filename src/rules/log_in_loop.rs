@@ -4,7 +4,7 @@
 use super::{Rule, RuleMeta};
 use crate::analysis::log_macros::{Event, Level, LoopCtx, Pacing, enclosing_loop, events};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::facts::{LoopBound, RegionKind, Val};
+use crate::facts::{LoopBound, RegionId, RegionKind, Val};
 use crate::project::{Project, Unit};
 use crate::source::Span;
 
@@ -70,6 +70,15 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
         // `loop { sigusr1.recv().await; .. }`: one round per operator signal.
         return None;
     }
+    if receives_changes(project, unit, lp) {
+        // `let events = coordinator.watch(PREFIX).await?; loop { events.recv().await .. }`: one
+        // round per change to stored configuration (a pipeline saved, a licence updated).
+        return None;
+    }
+    if sampled(unit, ev, lp).is_some() {
+        // `if i % 1000 == 0 { info!(..) }`: a progress line once every thousand items.
+        return None;
+    }
     let timer_loop = lp.what == "`loop`" || lp.what == "`while` loop";
     if !waits.is_empty() {
         // A loop that waits: one event per round, bounded by time, unless the wait is short or
@@ -126,7 +135,12 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
         // traffic, and each line is a distinct failure someone has to see. Not reported.
         return None;
     }
-    if runs_once_at_startup(project, unit, lp) {
+    if runs_once_at_startup(project, unit, lp) || builds_router(unit, lp) {
+        return None;
+    }
+    if dispatches_jobs(project, unit, lp) {
+        // `while let Some(job) = rx.recv().await { info!(..); tokio::spawn(run(job)); }`: one
+        // line per job started, paced by whoever submits jobs; the job's own work dwarfs it.
         return None;
     }
     if !in_outer_loop(unit, lp) && (configured_list(unit, lp) || records_actions(project, unit, lp))
@@ -138,6 +152,190 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
         return None;
     }
     Some(Why::PerItem)
+}
+
+/// Calls that open a watch on a key or prefix of a configuration or coordination store (etcd,
+/// NATS KV, Consul, a project's own coordinator): the stream they return yields one event per
+/// change to what is stored there.
+const WATCH_CALLS: &[&str] = &[
+    "watch",
+    "watch_prefix",
+    "watch_all",
+    "watch_key",
+    "watch_keys",
+];
+
+/// Whether the loop receives from a stream opened by a watch call on a store's keys
+/// (`let mut events = coordinator.watch(PREFIX).await?; loop { match events.recv().await ..`),
+/// followed through rebindings in the same function (`let events = Arc::get_mut(&mut events)`).
+fn receives_changes(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let facts = &unit.facts;
+    let Some(body) = facts.enclosing_fn(region).map(|f| f.body) else {
+        return false;
+    };
+    let adaptors = &project.catalog.loop_adaptors;
+    let is_watch = |v: &Val| {
+        let mut hit = false;
+        v.walk(&mut |x| {
+            let name = match x {
+                Val::Method { name, .. } => Some(name.as_str()),
+                _ => x.call_path().and_then(|p| p.last()).map(String::as_str),
+            };
+            if name.is_some_and(|n| WATCH_CALLS.contains(&n)) {
+                hit = true;
+            }
+        });
+        hit
+    };
+    // Every name the receiver's bindings in this function mention, a few steps back.
+    let from_watch = |name: &str| {
+        let mut seen: Vec<String> = vec![name.to_string()];
+        let mut i = 0;
+        while i < seen.len() && i < 8 {
+            let n = seen[i].clone();
+            i += 1;
+            for l in facts
+                .lets
+                .iter()
+                .filter(|l| l.name == n && facts.is_within(l.region, body))
+            {
+                if is_watch(&l.init) {
+                    return true;
+                }
+                l.init.walk(&mut |x| {
+                    if let Val::Path { path, .. } = x
+                        && path.len() == 1
+                        && !seen.contains(&path[0])
+                    {
+                        seen.push(path[0].clone());
+                    }
+                });
+            }
+        }
+        false
+    };
+    facts.calls_within(region).any(|c| {
+        let mut hit = false;
+        c.val.walk(&mut |v| {
+            if let Val::Method { name, recv, .. } = v
+                && adaptors.iter().any(|a| a.receives.contains(name))
+            {
+                let (root, _) = recv.chain();
+                hit |= match root {
+                    Val::Path { path, .. } if path.len() == 1 => from_watch(&path[0]),
+                    other => is_watch(other),
+                };
+            }
+        });
+        hit
+    })
+}
+
+/// Whether the loop receives messages and hands each to a task of its own
+/// (`tokio::spawn`, `task::spawn`, a `JoinSet`'s `spawn`): a dispatcher that starts one job per
+/// message.
+fn dispatches_jobs(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let facts = &unit.facts;
+    let adaptors = &project.catalog.loop_adaptors;
+    let mut receives = false;
+    let mut spawns = false;
+    for c in facts.calls_within(region) {
+        // A spawn inside a nested loop starts one task per item of that loop, not per message.
+        if in_nested_loop(facts, c.region, region) {
+            continue;
+        }
+        c.val.walk(&mut |v| match v {
+            Val::Method { name, .. } if adaptors.iter().any(|a| a.receives.contains(name)) => {
+                receives = true;
+            }
+            Val::Method { name, .. } if name == "spawn" || name == "spawn_local" => {
+                spawns = true;
+            }
+            Val::Call { .. }
+                if v.call_path()
+                    .and_then(|p| p.last())
+                    .is_some_and(|n| n == "spawn" || n == "spawn_local") =>
+            {
+                spawns = true;
+            }
+            _ => {}
+        });
+    }
+    receives && spawns
+}
+
+/// Whether `inner` sits in a loop nested inside the loop body `outer`.
+fn in_nested_loop(facts: &crate::facts::FileFacts, inner: RegionId, outer: RegionId) -> bool {
+    for (id, r) in facts.ancestors(inner) {
+        if id == outer {
+            return false;
+        }
+        if matches!(r.kind, RegionKind::Loop(_)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Methods that add routes or layers to a router (axum, actix-web, warp, poem, salvo).
+const ROUTER_METHODS: &[&str] = &[
+    "route",
+    "nest",
+    "merge",
+    "layer",
+    "route_layer",
+    "nest_service",
+    "route_service",
+    "service",
+    "configure",
+    "at",
+];
+
+/// Whether the loop is in a function that assembles the router (`app = app.route(..)` in its
+/// body): routes and middlewares are added once, when the server starts, and a line per route
+/// is the startup listing of the route table.
+fn builds_router(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    if !lp.what.starts_with("`for`") {
+        return false;
+    }
+    let Some(body) = facts.enclosing_fn(region).map(|f| f.body) else {
+        return false;
+    };
+    facts.assigns.iter().any(|a| {
+        if !facts.is_within(a.region, body) {
+            return false;
+        }
+        let Val::Path { path: target, .. } = &a.target else {
+            return false;
+        };
+        let (root, links) = a.value.chain();
+        matches!(root, Val::Path { path, .. } if path == target)
+            && links
+                .iter()
+                .any(|l| l.method_name().is_some_and(|n| ROUTER_METHODS.contains(&n)))
+    })
+}
+
+/// Smallest divisor for a sampled line to count as progress rather than one line per item.
+const SAMPLE_EVERY: u128 = 100;
+
+/// The divisor when the event sits under `if i % N == 0` (or `i.is_multiple_of(N)`) inside the
+/// loop, with N at least [`SAMPLE_EVERY`]: a progress line once every N items.
+fn sampled(unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<u128> {
+    unit.facts.gates.iter().find_map(|g| {
+        let n = g.every?;
+        (n >= SAMPLE_EVERY && lp.span.contains(g.cond) && g.body.contains(ev.mac.span)).then_some(n)
+    })
 }
 
 const BATCH_METHODS: &[&str] = &[
@@ -495,7 +693,7 @@ fn diagnostic(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx, why: Why
             ),
         )
         .label(unit.id, lp.span, format!("the {} runs once per item", lp.what))
-        .note("the loop goes over data (its header names no literal or constant bound): log volume grows with the data each instance handles; at N instances the log store receives N times that")
+        .note(per_item_note(project, unit, lp))
         .help(format!(
             "count inside the loop and log one summary after it, e.g. `{}::{level}!(processed = n, failed = f, \"batch done\")`",
             ev.family.name
@@ -539,6 +737,75 @@ fn diagnostic(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx, why: Why
             "tokio::time::sleep(backoff).await; // before `continue`\nbackoff = (backoff * 2).min(Duration::from_secs(30));",
         )),
     }
+}
+
+/// Why the loop was judged to go over data: what it iterates or receives, and where it runs.
+fn per_item_note(project: &Project, unit: &Unit, lp: &LoopCtx) -> String {
+    let facts = &unit.facts;
+    let adaptors = &project.catalog.loop_adaptors;
+    let what = match lp.region {
+        Some(region) => match facts.loop_iter(region) {
+            Some(iter) => describe(iter).map_or_else(
+                || "it iterates a collection".to_string(),
+                |d| format!("it iterates `{d}`"),
+            ),
+            None => {
+                let mut recv = None;
+                for c in facts.calls_within(region) {
+                    c.val.walk(&mut |v| {
+                        if recv.is_none()
+                            && let Val::Method { name, .. } = v
+                            && adaptors.iter().any(|a| a.receives.contains(name))
+                        {
+                            recv = describe(v);
+                        }
+                    });
+                }
+                match recv {
+                    Some(r) => format!(
+                        "it receives with `{r}`, one round per message (not a watch on stored settings, and no task is started per message)"
+                    ),
+                    None => "its header names no literal or constant bound and nothing in it waits on a timer".to_string(),
+                }
+            }
+        },
+        None => "the closure runs once per item of the iterator it is passed to".to_string(),
+    };
+    let each = facts
+        .regions
+        .iter()
+        .rev()
+        .find(|r| r.span.contains(lp.span) && matches!(r.kind, RegionKind::Fn(_)))
+        .and_then(|r| match r.kind {
+            RegionKind::Fn(f) => Some(format!("each call of `{}`", facts.fns[f].name)),
+            _ => None,
+        })
+        .unwrap_or_else(|| "each run".to_string());
+    format!(
+        "the loop goes over data: {what}. It is not a batch, a sampled line or a constant or configured list, so {each} logs one line per item: log volume grows with the data each instance handles, and at N instances the log store receives N times that"
+    )
+}
+
+/// A short rendering of a path, field or method chain (`self.conditions.iter()`), for notes.
+fn describe(v: &Val) -> Option<String> {
+    let s = match v {
+        Val::Path { path, .. } => path.join("::"),
+        Val::Field { base, name, .. } => format!("{}.{name}", describe(base)?),
+        Val::Method {
+            recv, name, args, ..
+        } => format!(
+            "{}.{name}({})",
+            describe(recv)?,
+            if args.is_empty() { "" } else { ".." }
+        ),
+        Val::Call { args, .. } => format!(
+            "{}({})",
+            v.call_path()?.join("::"),
+            if args.is_empty() { "" } else { ".." }
+        ),
+        _ => return None,
+    };
+    (s.len() <= 80).then_some(s)
 }
 
 fn fmt_rate(per_sec: f64) -> String {
