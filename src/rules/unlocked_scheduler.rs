@@ -643,6 +643,15 @@ fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
 fn tick_timer(project: &Project, facts: &FileFacts, recv: &Val, region: RegionId) -> Option<Span> {
     let name = match recv {
         Val::Path { path, .. } if path.len() == 1 => path[0].clone(),
+        // A binding that shadows an imported function (`use tokio::time::interval;` .. `let mut
+        // interval = interval(..)`): the receiver's path was resolved through the `use`.
+        Val::Path { path, .. }
+            if path
+                .last()
+                .is_some_and(|l| facts.binding(l, region).is_some()) =>
+        {
+            path.last().cloned().unwrap_or_default()
+        }
         Val::Field { name, .. } => name.clone(),
         _ => return None,
     };
