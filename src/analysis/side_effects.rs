@@ -537,6 +537,122 @@ fn keyed_upsert(facts: &crate::facts::FileFacts, span: Span) -> Option<&'static 
         })
 }
 
+/// An update helper that takes its columns as data: `fn set(op: SetOperator)` builds
+/// `Entity::update_many()` with a `col_expr` per `op.update` entry and a `filter` per `op.filter`
+/// entry. The caller's literal says what it does: `SetOperator { filter: vec![Filter::new(
+/// MetaColumn::Status, Equal, running), ..], update: vec![(MetaColumn::Status, pending)] }` sets
+/// a column its filter tests (a conditional update: a second run matches nothing), or sets only
+/// lease/timestamp columns. The helper must take a parameter of the literal's type, and the
+/// columns are the paths of a `..Column` type (`MetaColumn::Status` → `status`).
+fn update_by_caller_data(
+    project: &Project,
+    u: usize,
+    region: RegionId,
+    caller_unit: usize,
+    caller_region: RegionId,
+    renewal: &[String],
+) -> Option<&'static str> {
+    let helper = project.units[u].facts.enclosing_fn(region)?;
+    let caller = &project.units[caller_unit].facts;
+    let macro_args = |span: Span| -> Vec<&Val> {
+        caller
+            .macros
+            .iter()
+            .filter(|m| m.span == span)
+            .flat_map(|m| m.args.iter())
+            .filter_map(|a| match a {
+                crate::facts::MacroArg::Expr(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    };
+    let columns = |v: &Val| -> Vec<String> {
+        let mut out = vec![];
+        let mut visit = |x: &Val| {
+            x.walk(&mut |y| {
+                if let Val::Path { path, .. } = y
+                    && path.len() >= 2
+                    && path[path.len() - 2]
+                        .to_ascii_lowercase()
+                        .ends_with("column")
+                {
+                    out.push(snake(&path[path.len() - 1]));
+                }
+            })
+        };
+        visit(v);
+        let mut macros = vec![];
+        v.walk(&mut |y| {
+            if let Val::Macro { span, .. } = y {
+                macros.push(*span);
+            }
+        });
+        for m in macros {
+            for a in macro_args(m) {
+                visit(a);
+            }
+        }
+        out
+    };
+    let literals = caller
+        .lets
+        .iter()
+        .filter(|l| caller.is_within(l.region, caller_region))
+        .map(|l| &l.init)
+        .chain(
+            caller
+                .calls_within(caller_region)
+                .flat_map(|c| c.val.args().iter()),
+        );
+    for lit in literals {
+        let Val::Struct { path, fields, .. } = lit else {
+            continue;
+        };
+        let Some(ty) = path.last() else { continue };
+        if !helper.params.iter().any(|p| p.ty.contains(ty.as_str())) {
+            continue;
+        }
+        let field = |names: &[&str]| -> Vec<String> {
+            fields
+                .iter()
+                .filter(|(n, _)| names.contains(&n.as_str()))
+                .flat_map(|(_, v)| columns(v))
+                .collect()
+        };
+        let filtered = field(&["filter", "filters", "where", "condition", "conditions"]);
+        let set = field(&["update", "updates", "set", "values", "columns"]);
+        if set.is_empty() || filtered.is_empty() {
+            continue;
+        }
+        if set.iter().any(|c| filtered.contains(c)) {
+            return Some("a conditional update");
+        }
+        if set
+            .iter()
+            .all(|c| renewal.iter().any(|w| c.contains(w.as_str())))
+        {
+            return Some("an update of timestamp columns of filtered rows");
+        }
+    }
+    None
+}
+
+/// `UpdatedAt` → `updated_at`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The writes the regions reach, through the functions they call (bounded), each with how it
 /// repeats without harm, when every one of them is idempotent (`idempotent_sql`,
 /// `idempotent_builder`); `None` when there is none, one that is not, another kind of side effect
@@ -552,10 +668,11 @@ pub fn only_idempotent_writes(
         .iter()
         .flat_map(|e| e.renewal_columns.iter().cloned())
         .collect();
-    let mut todo: Vec<(usize, RegionId, usize)> = regions.iter().map(|&(u, r)| (u, r, 0)).collect();
+    type Todo = (usize, RegionId, usize, Option<(usize, RegionId)>);
+    let mut todo: Vec<Todo> = regions.iter().map(|&(u, r)| (u, r, 0, None)).collect();
     let mut seen = std::collections::BTreeSet::new();
     let mut found: Vec<(Effect, &'static str)> = vec![];
-    while let Some((u, region, depth)) = todo.pop() {
+    while let Some((u, region, depth, caller)) = todo.pop() {
         let unit = &project.units[u];
         let local_db = node_local_db(unit, region);
         for e in &project.catalog.side_effect {
@@ -592,7 +709,11 @@ pub fn only_idempotent_writes(
                         return None;
                     }
                     let how = idempotent_builder(&call.val, &renewal)
-                        .or_else(|| keyed_upsert(&unit.facts, call.val.span()))?;
+                        .or_else(|| keyed_upsert(&unit.facts, call.val.span()))
+                        .or_else(|| {
+                            let (cu, cr) = caller?;
+                            update_by_caller_data(project, u, region, cu, cr, &renewal)
+                        })?;
                     found.push((
                         Effect {
                             name: e.name.clone(),
@@ -621,7 +742,12 @@ pub fn only_idempotent_writes(
                     }
                     continue;
                 }
-                todo.push((f.file, project.fn_fact(f).body, depth + 1));
+                todo.push((
+                    f.file,
+                    project.fn_fact(f).body,
+                    depth + 1,
+                    Some((u, region)),
+                ));
             }
         }
     }
