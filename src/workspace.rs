@@ -1060,3 +1060,19 @@ pub fn normalize(path: &Path) -> PathBuf {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::close_to;
+
+    #[test]
+    fn misspelt_members() {
+        assert!(close_to("memebers", "members"));
+        assert!(close_to("memvers", "members"));
+        assert!(close_to("member", "members"));
+        assert!(close_to("Members", "members"));
+        assert!(!close_to("exclude", "members"));
+        assert!(!close_to("resolver", "members"));
+        assert!(!close_to("metadata", "members"));
+    }
+}

@@ -809,7 +809,18 @@ fn callees_preferring_own(
 
 #[cfg(test)]
 mod tests {
-    use super::idempotent_sql;
+    use super::{get_or_create, idempotent_sql, snake};
+
+    #[test]
+    fn names() {
+        assert_eq!(snake("UpdatedAt"), "updated_at");
+        assert_eq!(snake("Status"), "status");
+        assert!(get_or_create("get_or_create_dek"));
+        assert!(get_or_create("find_or_create_user"));
+        assert!(get_or_create("get_or_insert_with"));
+        assert!(!get_or_create("get_or_default"));
+        assert!(!get_or_create("create_user"));
+    }
 
     #[test]
     fn idempotent_statements() {
