@@ -35,21 +35,23 @@ pub fn local_source(facts: &FileFacts, lp: RegionId) -> Option<Span> {
                 return;
             }
             match v {
-                Val::Method { recv, name, .. } if DRAINS.contains(&name.as_str()) => {
-                    if local_buffer(facts, call.region, recv, 0) {
-                        hit = Some(v.span());
-                    }
+                Val::Method { recv, name, .. }
+                    if DRAINS.contains(&name.as_str())
+                        && local_buffer(facts, call.region, recv, 0) =>
+                {
+                    hit = Some(v.span());
                 }
-                Val::Method { recv, name, .. } if RECEIVES.contains(&name.as_str()) => {
-                    if local_receiver(
-                        facts,
-                        call.region,
-                        recv,
-                        enclosing,
-                        as_data(facts, v.span()),
-                    ) {
-                        hit = Some(v.span());
-                    }
+                Val::Method { recv, name, .. }
+                    if RECEIVES.contains(&name.as_str())
+                        && local_receiver(
+                            facts,
+                            call.region,
+                            recv,
+                            enclosing,
+                            as_data(facts, v.span()),
+                        ) =>
+                {
+                    hit = Some(v.span());
                 }
                 Val::Call { func, args, .. } => {
                     if let Val::Path { path, .. } = &**func
