@@ -402,6 +402,11 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
                 .collect();
             for ws in &listed {
                 loose += usize::from(ws.loose && !ws.sources.is_empty());
+                missing_members.extend(
+                    ws.assumed
+                        .iter()
+                        .map(|m| format!("{}: {m}", display_path(&ws.root.join("Cargo.toml")))),
+                );
                 missing_members.extend(ws.missing_members.iter().map(|m| {
                     format!(
                         "{}: workspace member `{m}` does not exist",

@@ -264,6 +264,16 @@ impl Project {
 
     /// The set of functions that reach something, computed once per key and run.
     pub fn reach(&self, key: &'static str, direct: impl Fn(&Unit, &FnFact) -> bool) -> Arc<Reach> {
+        self.reach_except(key, direct, |_, _| false)
+    }
+
+    /// The same, where a `blocked` function is never reached and passes nothing to its callers.
+    pub fn reach_except(
+        &self,
+        key: &'static str,
+        direct: impl Fn(&Unit, &FnFact) -> bool,
+        blocked: impl Fn(&Unit, &FnFact) -> bool,
+    ) -> Arc<Reach> {
         if let Some(r) = self
             .reach_cache
             .lock()
@@ -272,10 +282,10 @@ impl Project {
         {
             return r.clone();
         }
-        let reach = Arc::new(
-            self.fn_index
-                .fixpoint(|r| direct(&self.units[r.file], self.fn_fact(r))),
-        );
+        let reach = Arc::new(self.fn_index.fixpoint_except(
+            |r| direct(&self.units[r.file], self.fn_fact(r)),
+            |r| blocked(&self.units[r.file], self.fn_fact(r)),
+        ));
         self.reach_cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())

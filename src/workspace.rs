@@ -109,6 +109,9 @@ pub struct Workspace {
     pub extras: Vec<ExtraEntry>,
     /// Workspace members that are named in the manifest but missing on disk.
     pub missing_members: Vec<String>,
+    /// What discovery assumed about the workspace, for the run's notes (members found as path
+    /// dependencies, a `[workspace]` key that looks like a misspelt `members`).
+    pub assumed: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -359,11 +362,161 @@ fn workspace_root(pkg: &Path) -> (PathBuf, Option<toml::Table>) {
         if matches(member_patterns(ws, "members")) && !matches(member_patterns(ws, "exclude")) {
             return (dir.to_path_buf(), Some(ws.clone()));
         }
+        // A path dependency of a member, inside the workspace's folder, is a member too.
+        if !matches(member_patterns(ws, "exclude"))
+            && path_dep_members(dir, ws, &ws_listed(dir, ws))
+                .iter()
+                .any(|d| d == pkg)
+        {
+            return (dir.to_path_buf(), Some(ws.clone()));
+        }
     }
     (pkg.to_path_buf(), None)
 }
 
+/// The workspace's members: those its manifest lists (`members`, the root package), and, as
+/// cargo makes them, the path dependencies of members that lie inside the workspace's folder.
 fn ws_members(root: &Path, ws: &toml::Table) -> (Vec<PathBuf>, Vec<String>) {
+    let (listed, missing) = ws_listed_with_missing(root, ws);
+    let mut dirs: BTreeSet<PathBuf> = listed.into_iter().collect();
+    dirs.extend(path_dep_members(
+        root,
+        ws,
+        &dirs.iter().cloned().collect::<Vec<_>>(),
+    ));
+    (dirs.into_iter().collect(), missing)
+}
+
+fn ws_listed(root: &Path, ws: &toml::Table) -> Vec<PathBuf> {
+    ws_listed_with_missing(root, ws).0
+}
+
+/// Path dependencies (any dependency table, target-specific ones too) of `members`, and of
+/// theirs, that lie inside `root` and are not excluded: members the manifest does not list.
+fn path_dep_members(root: &Path, ws: &toml::Table, members: &[PathBuf]) -> Vec<PathBuf> {
+    let excluded: Vec<globset::GlobMatcher> = member_patterns(ws, "exclude")
+        .iter()
+        .filter_map(|p| {
+            globset::Glob::new(p.trim_end_matches('/'))
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect();
+    let mut seen: BTreeSet<PathBuf> = members.iter().cloned().collect();
+    let mut todo: Vec<PathBuf> = members.to_vec();
+    let mut out = vec![];
+    while let Some(dir) = todo.pop() {
+        let Ok(table) = read_manifest(&dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let mut tables: Vec<&toml::Table> = vec![];
+        for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+            if let Some(t) = table.get(key).and_then(|t| t.as_table()) {
+                tables.push(t);
+            }
+            if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
+                for cfg in targets.values() {
+                    if let Some(t) = cfg.get(key).and_then(|t| t.as_table()) {
+                        tables.push(t);
+                    }
+                }
+            }
+        }
+        for dep in tables.iter().flat_map(|t| t.values()) {
+            let Some(path) = dep.get("path").and_then(|p| p.as_str()) else {
+                continue;
+            };
+            let dep_dir = normalize(&dir.join(path));
+            let Ok(rel) = dep_dir.strip_prefix(root) else {
+                continue;
+            };
+            if rel.as_os_str().is_empty()
+                || excluded.iter().any(|m| m.is_match(rel))
+                || !dep_dir.join("Cargo.toml").is_file()
+                || !seen.insert(dep_dir.clone())
+            {
+                continue;
+            }
+            out.push(dep_dir.clone());
+            todo.push(dep_dir);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What discovery assumed about a workspace's members, for the run's notes.
+fn assumed_members(root: &Path, ws: &toml::Table) -> Vec<String> {
+    let mut out = vec![];
+    let listed = ws_listed(root, ws);
+    let deps = path_dep_members(root, ws, &listed);
+    let shown: Vec<String> = deps
+        .iter()
+        .map(|d| slash_path(d.strip_prefix(root).unwrap_or(d)))
+        .collect();
+    // A key of `[workspace]` cargo does not know, spelt close to `members` (`memebers`).
+    let known = [
+        "members",
+        "exclude",
+        "default-members",
+        "resolver",
+        "package",
+        "dependencies",
+        "lints",
+        "metadata",
+    ];
+    for key in ws.keys().filter(|k| !known.contains(&k.as_str())) {
+        if close_to(key, "members") {
+            out.push(format!(
+                "`[workspace]` has `{key}`, not `members` (a misspelling?): cargo ignores it; the members read are the root package and the path dependencies inside the workspace{}",
+                if shown.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", shown.join(", "))
+                }
+            ));
+            return out;
+        }
+    }
+    if !shown.is_empty() {
+        out.push(format!(
+            "read {} as workspace member(s): path dependencies inside the workspace's folder, which cargo makes members though `members` does not list them",
+            shown.join(", ")
+        ));
+    }
+    out
+}
+
+/// Whether two words differ by at most two edits (insertions, deletions, substitutions, or one
+/// swap of neighbours).
+fn close_to(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.to_ascii_lowercase().chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()] <= 2
+}
+
+fn ws_listed_with_missing(root: &Path, ws: &toml::Table) -> (Vec<PathBuf>, Vec<String>) {
     let mut dirs = BTreeSet::new();
     let mut missing = vec![];
     if root.join("Cargo.toml").is_file() && is_package_manifest(&root.join("Cargo.toml")) {
@@ -777,6 +930,7 @@ impl Discovery {
                     }],
                     extras: vec![],
                     missing_members: vec![],
+                    assumed: vec![],
                 }
             }
             Pending::LooseExtra(path, kind) => Workspace {
@@ -790,6 +944,7 @@ impl Discovery {
                     reported: true,
                 }],
                 missing_members: vec![],
+                assumed: vec![],
             },
         }
     }
@@ -804,6 +959,7 @@ impl Discovery {
             Some(w) => ws_members(root, w),
             None => (vec![root.to_path_buf()], vec![]),
         };
+        let assumed = ws.map(|w| assumed_members(root, w)).unwrap_or_default();
         let mut workspace = Workspace {
             root: root.to_path_buf(),
             loose: false,
@@ -811,6 +967,7 @@ impl Discovery {
             sources: vec![],
             extras: vec![],
             missing_members: missing,
+            assumed,
         };
         if !member_dirs.iter().any(|d| d == root) {
             // A virtual manifest: its folder still holds deploy and config files, read for
@@ -902,4 +1059,20 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close_to;
+
+    #[test]
+    fn misspelt_members() {
+        assert!(close_to("memebers", "members"));
+        assert!(close_to("memvers", "members"));
+        assert!(close_to("member", "members"));
+        assert!(close_to("Members", "members"));
+        assert!(!close_to("exclude", "members"));
+        assert!(!close_to("resolver", "members"));
+        assert!(!close_to("metadata", "members"));
+    }
 }

@@ -177,11 +177,26 @@ impl FnIndex {
 
     /// Every function that satisfies `direct` or calls (transitively) one that does.
     pub fn fixpoint(&self, direct: impl Fn(FnRef) -> bool) -> Reach {
-        let mut reached: Vec<bool> = self.all.iter().map(|r| direct(*r)).collect();
+        self.fixpoint_except(direct, |_| false)
+    }
+
+    /// The same, where a `blocked` function is never reached and passes nothing to its callers.
+    pub fn fixpoint_except(
+        &self,
+        direct: impl Fn(FnRef) -> bool,
+        blocked: impl Fn(FnRef) -> bool,
+    ) -> Reach {
+        let blocked: Vec<bool> = self.all.iter().map(|r| blocked(*r)).collect();
+        let mut reached: Vec<bool> = self
+            .all
+            .iter()
+            .zip(&blocked)
+            .map(|(r, b)| !b && direct(*r))
+            .collect();
         loop {
             let mut changed = false;
             for i in 0..self.all.len() {
-                if !reached[i] && self.callees[i].iter().any(|&c| reached[c]) {
+                if !reached[i] && !blocked[i] && self.callees[i].iter().any(|&c| reached[c]) {
                     reached[i] = true;
                     changed = true;
                 }

@@ -20,9 +20,7 @@ pub fn checked_claim(project: &Project, unit: &Unit, region: RegionId) -> Option
     let ui = project.unit_index(unit);
     let files = project.facts();
     // Only a function that reaches a write can claim (the set is computed once per run).
-    let writes = project.reach("side-effect", |u, f| {
-        super::side_effects::direct_effect(project, u, f.body).is_some()
-    });
+    let writes = super::side_effects::effect_reach(project);
     for (gi, gate) in facts.gates.iter().enumerate() {
         if !within.contains(gate.cond) {
             continue;

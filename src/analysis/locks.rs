@@ -619,6 +619,47 @@ pub fn membership_leader(
     })
 }
 
+/// A function named as a leader check that elects from the cluster's membership: `async fn
+/// is_scan_leader() -> bool { let nodes = cluster::get_cached_nodes(..).await; nodes[0].uuid ==
+/// LOCAL_NODE.uuid }`. The same election as [`membership_leader`], behind a call: its name says
+/// it is a leader check, and its body must read the member list (a call whose path names the
+/// cluster, its nodes, members or peers) and compare with this node.
+pub fn membership_leader_fn(project: &Project, f: FnRef) -> Option<LockHit> {
+    let fact = project.fn_fact(f);
+    let name = fact.name.to_ascii_lowercase();
+    // A question about this node (`is_leader`, `is_scan_leader`, `am_leader`), not an action
+    // (`notify_leader`).
+    if !name.contains("leader") || !(name.starts_with("is_") || name.starts_with("am_")) {
+        return None;
+    }
+    let unit = &project.units[f.file];
+    let mut reads = None;
+    for c in unit.facts.calls_within(fact.body) {
+        c.val.walk(&mut |v| {
+            if reads.is_none()
+                && let Some(p) = v.call_path()
+                && p.iter().any(|s| {
+                    let s = s.to_ascii_lowercase();
+                    ["cluster", "nodes", "members", "peers"]
+                        .iter()
+                        .any(|w| s.contains(w))
+                })
+            {
+                reads = Some(p.join("::"));
+            }
+        });
+    }
+    let via = reads?;
+    Some(LockHit {
+        name: "a leader elected from the cluster membership".into(),
+        evidence: format!("`{}` reads `{via}(..)`", fact.path.join("::")),
+        file: unit.id,
+        span: fact.ident_span,
+        via: Some(fact.path.join("::")),
+        claim_only: false,
+    })
+}
+
 /// Methods that run a statement on the executor they are given (sqlx, diesel) or called on
 /// (tokio-postgres, sea-orm).
 const EXECUTORS: &[&str] = &[

@@ -4,6 +4,7 @@
 
 pub mod call_graph;
 pub mod claims;
+pub mod local_work;
 pub mod locks;
 pub mod log_macros;
 pub mod matchers;

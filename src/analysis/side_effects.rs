@@ -34,6 +34,41 @@ impl Effect {
     }
 }
 
+/// The functions that reach a side effect, computed once per run. A get-or-create function
+/// (`get_or_create_dek`, `find_or_create_user`) is never one: its write runs once per key,
+/// whichever instance comes first (the others find the row), so a job that calls it does not
+/// repeat that write.
+pub fn effect_reach(project: &Project) -> std::sync::Arc<crate::analysis::call_graph::Reach> {
+    project.reach_except(
+        "side-effect",
+        |u, f| direct_effect(project, u, f.body).is_some(),
+        |_, f| get_or_create(&f.name),
+    )
+}
+
+/// `get_or_create_dek`, `find_or_create`, `get_or_insert_with`, `first_or_create`.
+fn get_or_create(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["get_or_", "find_or_", "first_or_", "fetch_or_", "load_or_"]
+        .iter()
+        .any(|p| n.starts_with(p) && (n.contains("create") || n.contains("insert")))
+}
+
+/// Whether a database write in `region` goes to a node-local database: code of a SQLite backend
+/// (a `sqlite` module or file, a `SqliteScheduler` impl). A SQLite file belongs to one process's
+/// node; another instance has its own, so the write is per-instance work, not a shared effect.
+pub fn node_local_db(unit: &Unit, region: RegionId) -> bool {
+    let sqlite = |s: &str| s.to_ascii_lowercase().contains("sqlite");
+    unit.path
+        .file_stem()
+        .is_some_and(|s| sqlite(&s.to_string_lossy()))
+        || unit.facts.module.iter().any(|m| sqlite(m))
+        || unit
+            .facts
+            .enclosing_fn(region)
+            .is_some_and(|f| f.path.iter().any(|s| sqlite(s)))
+}
+
 /// A side effect in the region itself (not through calls).
 pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option<Effect> {
     let facts = &unit.facts;
@@ -45,8 +80,9 @@ pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option
         span,
         via: None,
     };
+    let local_db = node_local_db(unit, region);
     for e in &project.catalog.side_effect {
-        if e.sql_writes.is_empty() {
+        if e.sql_writes.is_empty() || (local_db && e.kind == "database write") {
             continue;
         }
         for (text, span) in code_strings(project, unit, region) {
@@ -59,6 +95,9 @@ pub fn direct_effect(project: &Project, unit: &Unit, region: RegionId) -> Option
     }
     for call in facts.calls_within(region) {
         for e in &project.catalog.side_effect {
+            if local_db && e.kind == "database write" {
+                continue;
+            }
             if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns()) {
                 return Some(make(&e.name, &e.kind, evidence, span));
             }
@@ -73,9 +112,7 @@ pub fn reaches_effect(project: &Project, unit_idx: usize, region: RegionId) -> O
     if let Some(e) = direct_effect(project, unit, region) {
         return Some(e);
     }
-    let reach = project.reach("side-effect", |u, f| {
-        direct_effect(project, u, f.body).is_some()
-    });
+    let reach = effect_reach(project);
     let callees = project.callees_in_region(unit_idx, region);
     let f = callees.iter().find(|f| reach.contains(**f))?;
     let fact = project.fn_fact(*f);
@@ -113,8 +150,9 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
     let unit = &project.units[unit_idx];
     let facts = &unit.facts;
     let mut out = vec![];
+    let local_db = node_local_db(unit, region);
     for e in &project.catalog.side_effect {
-        if e.sql_writes.is_empty() {
+        if e.sql_writes.is_empty() || (local_db && e.kind == "database write") {
             continue;
         }
         for (text, span) in code_strings(project, unit, region) {
@@ -132,12 +170,13 @@ pub fn effect_sites(project: &Project, unit_idx: usize, region: RegionId) -> Vec
             }
         }
     }
-    let reach = project.reach("side-effect", |u, f| {
-        direct_effect(project, u, f.body).is_some()
-    });
+    let reach = effect_reach(project);
     let all = project.facts();
     for call in facts.calls_within(region) {
         for e in &project.catalog.side_effect {
+            if local_db && e.kind == "database write" {
+                continue;
+            }
             if let Some((evidence, span)) = match_patterns(facts, &call.val, e.patterns()) {
                 out.push(Effect {
                     name: e.name.clone(),
@@ -460,6 +499,160 @@ pub fn idempotent_builder(chain: &Val, renewal: &[String]) -> Option<&'static st
     None
 }
 
+/// A hand-rolled upsert by key: the write sits in an arm of a `match` on a lookup whose `Some`
+/// arm updates the row found and whose `None` arm inserts it (`match find_by_key(..).one(db)
+/// .await? { Some(m) => { let mut a: ActiveModel = m.into(); ..; a.update(db) } None =>
+/// ActiveModel { .. }.insert(db) }`). Run again with the same data, it finds the row and writes
+/// the same values.
+fn keyed_upsert(facts: &crate::facts::FileFacts, span: Span) -> Option<&'static str> {
+    let calls_in = |within: Span, names: &[&str]| {
+        facts.calls.iter().any(|c| {
+            within.contains(c.val.span()) && {
+                let mut hit = false;
+                c.val.walk(&mut |v| {
+                    if let Val::Method { name, .. } = v
+                        && names.contains(&name.as_str())
+                    {
+                        hit = true;
+                    }
+                });
+                hit
+            }
+        })
+    };
+    facts
+        .matches
+        .iter()
+        .filter(|m| m.arms.iter().any(|a| a.body.contains(span)))
+        .find_map(|m| {
+            let some = m
+                .arms
+                .iter()
+                .find(|a| a.pat.trim_start().starts_with("Some"))?;
+            let none = m.arms.iter().find(|a| a.pat.trim() == "None")?;
+            (calls_in(some.body, &["update", "save"])
+                && calls_in(none.body, &["insert", "save"])
+                && (some.body.contains(span) || none.body.contains(span)))
+            .then_some("an upsert by key (looked up, then updated or inserted)")
+        })
+}
+
+/// An update helper that takes its columns as data: `fn set(op: SetOperator)` builds
+/// `Entity::update_many()` with a `col_expr` per `op.update` entry and a `filter` per `op.filter`
+/// entry. The caller's literal says what it does: `SetOperator { filter: vec![Filter::new(
+/// MetaColumn::Status, Equal, running), ..], update: vec![(MetaColumn::Status, pending)] }` sets
+/// a column its filter tests (a conditional update: a second run matches nothing), or sets only
+/// lease/timestamp columns. The helper must take a parameter of the literal's type, and the
+/// columns are the paths of a `..Column` type (`MetaColumn::Status` → `status`).
+fn update_by_caller_data(
+    project: &Project,
+    u: usize,
+    region: RegionId,
+    caller_unit: usize,
+    caller_region: RegionId,
+    renewal: &[String],
+) -> Option<&'static str> {
+    let helper = project.units[u].facts.enclosing_fn(region)?;
+    let caller = &project.units[caller_unit].facts;
+    let macro_args = |span: Span| -> Vec<&Val> {
+        caller
+            .macros
+            .iter()
+            .filter(|m| m.span == span)
+            .flat_map(|m| m.args.iter())
+            .filter_map(|a| match a {
+                crate::facts::MacroArg::Expr(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    };
+    let columns = |v: &Val| -> Vec<String> {
+        let mut out = vec![];
+        let mut visit = |x: &Val| {
+            x.walk(&mut |y| {
+                if let Val::Path { path, .. } = y
+                    && path.len() >= 2
+                    && path[path.len() - 2]
+                        .to_ascii_lowercase()
+                        .ends_with("column")
+                {
+                    out.push(snake(&path[path.len() - 1]));
+                }
+            })
+        };
+        visit(v);
+        let mut macros = vec![];
+        v.walk(&mut |y| {
+            if let Val::Macro { span, .. } = y {
+                macros.push(*span);
+            }
+        });
+        for m in macros {
+            for a in macro_args(m) {
+                visit(a);
+            }
+        }
+        out
+    };
+    let literals = caller
+        .lets
+        .iter()
+        .filter(|l| caller.is_within(l.region, caller_region))
+        .map(|l| &l.init)
+        .chain(
+            caller
+                .calls_within(caller_region)
+                .flat_map(|c| c.val.args().iter()),
+        );
+    for lit in literals {
+        let Val::Struct { path, fields, .. } = lit else {
+            continue;
+        };
+        let Some(ty) = path.last() else { continue };
+        if !helper.params.iter().any(|p| p.ty.contains(ty.as_str())) {
+            continue;
+        }
+        let field = |names: &[&str]| -> Vec<String> {
+            fields
+                .iter()
+                .filter(|(n, _)| names.contains(&n.as_str()))
+                .flat_map(|(_, v)| columns(v))
+                .collect()
+        };
+        let filtered = field(&["filter", "filters", "where", "condition", "conditions"]);
+        let set = field(&["update", "updates", "set", "values", "columns"]);
+        if set.is_empty() || filtered.is_empty() {
+            continue;
+        }
+        if set.iter().any(|c| filtered.contains(c)) {
+            return Some("a conditional update");
+        }
+        if set
+            .iter()
+            .all(|c| renewal.iter().any(|w| c.contains(w.as_str())))
+        {
+            return Some("an update of timestamp columns of filtered rows");
+        }
+    }
+    None
+}
+
+/// `UpdatedAt` → `updated_at`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The writes the regions reach, through the functions they call (bounded), each with how it
 /// repeats without harm, when every one of them is idempotent (`idempotent_sql`,
 /// `idempotent_builder`); `None` when there is none, one that is not, another kind of side effect
@@ -468,22 +661,22 @@ pub fn only_idempotent_writes(
     project: &Project,
     regions: &[(usize, RegionId)],
 ) -> Option<Vec<(Effect, &'static str)>> {
-    let reach = project.reach("side-effect", |u, f| {
-        direct_effect(project, u, f.body).is_some()
-    });
+    let reach = effect_reach(project);
     let renewal: Vec<String> = project
         .catalog
         .side_effect
         .iter()
         .flat_map(|e| e.renewal_columns.iter().cloned())
         .collect();
-    let mut todo: Vec<(usize, RegionId, usize)> = regions.iter().map(|&(u, r)| (u, r, 0)).collect();
+    type Todo = (usize, RegionId, usize, Option<(usize, RegionId)>);
+    let mut todo: Vec<Todo> = regions.iter().map(|&(u, r)| (u, r, 0, None)).collect();
     let mut seen = std::collections::BTreeSet::new();
     let mut found: Vec<(Effect, &'static str)> = vec![];
-    while let Some((u, region, depth)) = todo.pop() {
+    while let Some((u, region, depth, caller)) = todo.pop() {
         let unit = &project.units[u];
+        let local_db = node_local_db(unit, region);
         for e in &project.catalog.side_effect {
-            if e.sql_writes.is_empty() {
+            if e.sql_writes.is_empty() || (local_db && e.kind == "database write") {
                 continue;
             }
             for (text, span) in code_strings(project, unit, region) {
@@ -507,12 +700,20 @@ pub fn only_idempotent_writes(
         }
         for call in unit.facts.calls_within(region) {
             for e in &project.catalog.side_effect {
+                if local_db && e.kind == "database write" {
+                    continue;
+                }
                 if let Some((evidence, span)) = match_patterns(&unit.facts, &call.val, e.patterns())
                 {
                     if e.kind != "database write" {
                         return None;
                     }
-                    let how = idempotent_builder(&call.val, &renewal)?;
+                    let how = idempotent_builder(&call.val, &renewal)
+                        .or_else(|| keyed_upsert(&unit.facts, call.val.span()))
+                        .or_else(|| {
+                            let (cu, cr) = caller?;
+                            update_by_caller_data(project, u, region, cu, cr, &renewal)
+                        })?;
                     found.push((
                         Effect {
                             name: e.name.clone(),
@@ -530,6 +731,10 @@ pub fn only_idempotent_writes(
         // Every callee is followed, not only those the call graph says reach an effect: a method
         // call it leaves unresolved (a name many types define) may still be the file's own.
         for f in callees_preferring_own(project, u, region) {
+            // A get-or-create helper's write runs once per key (see `effect_reach`).
+            if get_or_create(&project.fn_fact(f).name) {
+                continue;
+            }
             if seen.insert(f) {
                 if depth >= 8 {
                     if reach.contains(f) {
@@ -537,7 +742,12 @@ pub fn only_idempotent_writes(
                     }
                     continue;
                 }
-                todo.push((f.file, project.fn_fact(f).body, depth + 1));
+                todo.push((
+                    f.file,
+                    project.fn_fact(f).body,
+                    depth + 1,
+                    Some((u, region)),
+                ));
             }
         }
     }
@@ -599,7 +809,18 @@ fn callees_preferring_own(
 
 #[cfg(test)]
 mod tests {
-    use super::idempotent_sql;
+    use super::{get_or_create, idempotent_sql, snake};
+
+    #[test]
+    fn names() {
+        assert_eq!(snake("UpdatedAt"), "updated_at");
+        assert_eq!(snake("Status"), "status");
+        assert!(get_or_create("get_or_create_dek"));
+        assert!(get_or_create("find_or_create_user"));
+        assert!(get_or_create("get_or_insert_with"));
+        assert!(!get_or_create("get_or_default"));
+        assert!(!get_or_create("create_user"));
+    }
 
     #[test]
     fn idempotent_statements() {

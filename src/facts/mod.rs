@@ -145,6 +145,11 @@ pub enum Val {
         tail: Option<Box<Val>>,
         span: Span,
     },
+    /// A tuple expression: `(MetaColumn::Status, Value::i64(0))`.
+    Tuple {
+        elems: Vec<Val>,
+        span: Span,
+    },
     Other {
         span: Span,
     },
@@ -163,6 +168,7 @@ impl Val {
             | Val::Macro { span, .. }
             | Val::Struct { span, .. }
             | Val::Body { span, .. }
+            | Val::Tuple { span, .. }
             | Val::Other { span } => *span,
         }
     }
@@ -230,6 +236,7 @@ impl Val {
                     r.walk(f);
                 }
             }
+            Val::Tuple { elems, .. } => elems.iter().for_each(|v| v.walk(f)),
             _ => {}
         }
     }

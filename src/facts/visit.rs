@@ -453,6 +453,10 @@ impl<'a> Visitor<'a> {
             // `&mut *conn`: the connection itself.
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.val(&u.expr, depth),
             syn::Expr::Cast(c) => self.val(&c.expr, depth),
+            syn::Expr::Tuple(t) if !t.elems.is_empty() => Val::Tuple {
+                elems: t.elems.iter().map(|e| self.val(e, d)).collect(),
+                span,
+            },
             syn::Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
                 syn::Stmt::Expr(e, None) => self.val(e, depth),
                 _ => Val::Other { span },

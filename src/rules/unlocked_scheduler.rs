@@ -3,6 +3,7 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::call_graph::FnRef;
+use crate::analysis::local_work;
 use crate::analysis::locks::{self, LockVerdict};
 use crate::analysis::matchers::{file_names_any, path_is, path_of_crate};
 use crate::analysis::side_effects::{self, Effect, reaches_effect};
@@ -642,6 +643,15 @@ fn loop_pace(project: &Project, unit: &Unit, lp: RegionId) -> Option<Pace> {
 fn tick_timer(project: &Project, facts: &FileFacts, recv: &Val, region: RegionId) -> Option<Span> {
     let name = match recv {
         Val::Path { path, .. } if path.len() == 1 => path[0].clone(),
+        // A binding that shadows an imported function (`use tokio::time::interval;` .. `let mut
+        // interval = interval(..)`): the receiver's path was resolved through the `use`.
+        Val::Path { path, .. }
+            if path
+                .last()
+                .is_some_and(|l| facts.binding(l, region).is_some()) =>
+        {
+            path.last().cloned().unwrap_or_default()
+        }
         Val::Field { name, .. } => name.clone(),
         _ => return None,
     };
@@ -682,6 +692,18 @@ fn timer_loop_in(project: &Project, ui: usize, within: RegionId) -> Option<(Regi
                     .is_some_and(|o| is_spawn(project, facts, o))
             });
         if nested_spawn {
+            continue;
+        }
+        // Per-instance work: the loop (or one around it in the same task) takes its work from
+        // this process's own buffer or channel, or lives only while one call's work runs.
+        let per_instance = facts
+            .ancestors(id)
+            .take_while(|(a, _)| *a != within)
+            .any(|(a, r)| {
+                matches!(r.kind, RegionKind::Loop(_))
+                    && local_work::local_source(facts, a).is_some()
+            });
+        if per_instance {
             continue;
         }
         // A `while`/`for` loop paced by `sleep` is a retry or a bounded wait
@@ -1004,11 +1026,18 @@ fn membership_gated(project: &Project, job: &Job) -> bool {
         let facts = &unit_of(f.file).facts;
         let body = project.fn_fact(*f).body;
         locks::membership_leader(unit_of(f.file), |l| facts.is_within(l.region, body)).is_some()
-    }) || (job.from_macro
-        && project.units.iter().any(|u| {
-            job.schedule.as_ref().is_some_and(|s| s.0 == u.id)
-                && locks::membership_leader(u, |l| job.span.contains(l.span)).is_some()
-        }))
+    }) || job
+        .bodies
+        .iter()
+        .copied()
+        .chain(job.fns.iter().map(|f| (f.file, project.fn_fact(*f).body)))
+        .flat_map(|(u, r)| project.callees_in_region(u, r))
+        .any(|g| locks::membership_leader_fn(project, g).is_some())
+        || (job.from_macro
+            && project.units.iter().any(|u| {
+                job.schedule.as_ref().is_some_and(|s| s.0 == u.id)
+                    && locks::membership_leader(u, |l| job.span.contains(l.span)).is_some()
+            }))
 }
 
 /// Invocations of a `macro_rules!` macro of the workspace whose body spawns a timer loop
