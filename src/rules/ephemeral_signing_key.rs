@@ -200,6 +200,51 @@ impl Rule for EphemeralSigningKey {
     }
 }
 
+/// Whether the key is handed to actix-session's `SessionMiddleware` (`::new` or `::builder`).
+fn feeds_actix_session(unit: &Unit, site: &StateSite<'_>) -> bool {
+    let mut hit = false;
+    for c in unit.facts.calls.iter().filter(|c| c.region == site.region) {
+        c.val.walk(&mut |v| {
+            if let Some(p) = v.call_path()
+                && p.iter().any(|s| s == "SessionMiddleware")
+                && v.args().iter().any(|a| a.span().contains(site.span))
+            {
+                hit = true;
+            }
+        });
+    }
+    hit
+}
+
+/// Whether any code of the workspace uses actix's session or identity: a handler parameter of
+/// type `Session` or `Identity`, or `.get_session()`, `.get_identity()`, `Identity::login(..)`.
+fn actix_session_used(project: &Project) -> bool {
+    const LIBS: &[&str] = &["actix_session", "actix_identity"];
+    project.units.iter().any(|u| {
+        let facts = &u.facts;
+        if !facts.crate_refs.iter().any(|r| LIBS.contains(&r.as_str())) {
+            return false;
+        }
+        let param = facts.fns.iter().any(|f| {
+            f.params.iter().any(|p| {
+                p.ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == "Session" || w == "Identity")
+            })
+        });
+        let mut call = false;
+        for c in &facts.calls {
+            c.val.walk(&mut |v| {
+                let login = v
+                    .call_path()
+                    .is_some_and(|p| crate::facts::ends_with(p, &["Identity", "login"]));
+                let getter = matches!(v.method_name(), Some("get_session" | "get_identity"));
+                call |= login || getter;
+            });
+        }
+        param || call
+    })
+}
+
 impl EphemeralSigningKey {
     #[allow(clippy::too_many_arguments)]
     fn report(
@@ -239,6 +284,10 @@ impl EphemeralSigningKey {
                 "it is built inside actix-web's `HttpServer::new(..)` factory, which runs once per \
                  worker thread: even one instance has a different key on each worker",
             );
+        }
+        if feeds_actix_session(unit, site) && !actix_session_used(project) {
+            d.severity = Severity::Note;
+            d = d.note("no code of the workspace reads or writes an actix `Session` or `Identity` (no such handler parameter, no `.get_session()`, no `Identity::login`): the middleware issues no cookie today, so nothing breaks until one is used");
         }
         if is_fallback(unit, site) {
             d.severity = Severity::Note;
