@@ -151,10 +151,23 @@ impl Rule for EphemeralSigningKey {
             project.runs_on_replicas(unit, site.region, site.span)
                 && !in_dev_branch(facts, site.span)
         };
+        let sinks = sites(project, unit, "", &["key-sink"]);
         for site in sites(project, unit, META.id, &["key"]) {
             if !keep(&site) {
                 continue;
             }
+            // The same function builds the key from bytes in another branch
+            // (`if let Some(k) = &settings.key { Key::try_from(k) } else { Key::generate() }`):
+            // the generated key is the fallback when none is configured.
+            let body = facts
+                .ancestors(site.region)
+                .find(|(_, r)| matches!(r.kind, crate::facts::RegionKind::Fn(_)))
+                .map(|(id, _)| id);
+            let configured = body.is_some_and(|b| {
+                sinks
+                    .iter()
+                    .any(|k| facts.is_within(k.region, b) && !k.span.contains(site.span))
+            });
             let fix = site.entry.fix.clone();
             self.report(
                 project,
@@ -165,6 +178,19 @@ impl Rule for EphemeralSigningKey {
                 fix,
                 out,
             );
+            if configured
+                && let Some(d) = out.last_mut()
+                && d.severity != Severity::Note
+            {
+                d.severity = Severity::Note;
+                d.notes.push(
+                    "the same function builds the key from configured bytes in another branch: \
+                     the generated key is the fallback when none is configured, and the hazard is \
+                     a deployment of several instances that leaves the setting unset; fail at \
+                     startup instead"
+                        .into(),
+                );
+            }
         }
         // Random bytes turned into a key.
         let randoms = entries(project, "", "random");
@@ -172,7 +198,7 @@ impl Rule for EphemeralSigningKey {
             .first()
             .map(|e| e.fix.clone())
             .unwrap_or_default();
-        for site in sites(project, unit, "", &["key-sink"]) {
+        for site in sinks {
             if !keep(&site) {
                 continue;
             }
