@@ -40,6 +40,7 @@ FAMILY = {
     "in-memory-session-store": "state",
     "ephemeral-signing-key": "state",
     "in-process-rate-limit": "state",
+    "per-worker-state": "state",
 }
 FAMILIES = ["schedulers", "migrations", "pools", "logs", "state"]
 LOG_RULES = [r for r, f in FAMILY.items() if f == "logs"]

@@ -8,6 +8,7 @@ mod instrument_all_args;
 mod log_in_loop;
 mod log_payload;
 mod oversized_pool;
+mod per_worker_state;
 mod print_in_service;
 mod sql_statement_logging;
 mod unlocked_migration;
@@ -107,6 +108,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(in_memory_session_store::InMemorySessionStore),
         Box::new(ephemeral_signing_key::EphemeralSigningKey),
         Box::new(in_process_rate_limit::InProcessRateLimit),
+        Box::new(per_worker_state::PerWorkerState),
     ]
 }
 
