@@ -38,7 +38,40 @@ pub const FILES: &[(&str, &str)] = &[
         "entry-points.toml",
         include_str!("../rules/catalog/entry-points.toml"),
     ),
+    ("state.toml", include_str!("../rules/catalog/state.toml")),
 ];
+
+/// Something that keeps state in one process, or feeds it (`rules/catalog/state.toml`): which
+/// rule of the `state` family reports it, how it is written, and what to use instead.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StateEntry {
+    /// The rule that reports it; empty for a fact other entries use (`random`, `key-sink`).
+    #[serde(default)]
+    pub(crate) rule: String,
+    pub(crate) library: String,
+    /// Library names (`use` roots) any of which the crate must depend on.
+    pub(crate) crates: Vec<String>,
+    /// Calls (and struct literals) that build it, as path suffixes: `MemoryStore::default`.
+    #[serde(default)]
+    pub(crate) calls: Vec<String>,
+    /// Method names that are it (randomness: `.fill_bytes(..)`).
+    #[serde(default)]
+    pub(crate) methods: Vec<String>,
+    /// How it is judged: `store` (state wherever it is built), `keyed` (a limiter keyed by
+    /// client), `global` (one limiter for the process: reported where it is built once per
+    /// process), `key` (a signing key from fresh randomness), `key-sink` (what turns bytes into a
+    /// signing key), `random` (fresh randomness), `trait` (a store interface a type implements).
+    pub(crate) kind: String,
+    /// What it is, for the message.
+    #[serde(default)]
+    pub(crate) what: String,
+    /// The concrete replacement, for the fix.
+    #[serde(default)]
+    pub(crate) fix: String,
+    /// Where this was checked.
+    pub(crate) source: String,
+}
 
 /// A connection-pool library and how its size is written.
 #[derive(Clone, Debug, Deserialize)]
@@ -609,6 +642,8 @@ pub struct Catalog {
     pub(crate) lock: Vec<LockEntry>,
     #[serde(default)]
     pub(crate) side_effect: Vec<SideEffectEntry>,
+    #[serde(default)]
+    pub(crate) state: Vec<StateEntry>,
 }
 
 impl Catalog {
@@ -699,7 +734,8 @@ impl Catalog {
                 self.serve
                     .iter()
                     .map(|e| ("serve", &e.framework, &e.source)),
-            );
+            )
+            .chain(self.state.iter().map(|e| ("state", &e.library, &e.source)));
         for (section, name, source) in entries {
             if source.trim().is_empty() {
                 let which = if name.is_empty() {

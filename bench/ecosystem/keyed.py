@@ -37,8 +37,12 @@ FAMILY = {
     "verbose-default-level": "logs",
     "unstructured-logs": "logs",
     "sql-statement-logging": "logs",
+    "in-memory-session-store": "state",
+    "ephemeral-signing-key": "state",
+    "in-process-rate-limit": "state",
+    "per-worker-state": "state",
 }
-FAMILIES = ["schedulers", "migrations", "pools", "logs"]
+FAMILIES = ["schedulers", "migrations", "pools", "logs", "state"]
 LOG_RULES = [r for r, f in FAMILY.items() if f == "logs"]
 
 

@@ -18,7 +18,7 @@ the cache folder run.sh uses), and the verdicts in triage/<name>.toml. Prints, c
     what a user is asked to fix and what gates CI. A triaged tp reported only as a note counts
     as fn (listed as DEMOTED);
   - fp and debatable counts per kind, with the issue meant to remove each kind;
-  - every NEW finding (no verdict, in a triaged scope: any scheduler/migration/pool finding of a
+  - every NEW finding (no verdict, in a triaged scope: any scheduler/migration/pool/state finding of a
     triaged service, a log finding in one of its read_files) and every LOST one (a triaged tp no
     longer reported); triaged fp/debatable findings no longer reported are counted as gone.
 
@@ -126,7 +126,7 @@ def load_triage(name):
 
 
 def in_scope(row, triage):
-    return family(row["rule"]) in ("schedulers", "migrations", "pools") or (
+    return family(row["rule"]) in ("schedulers", "migrations", "pools", "state") or (
         family(row["rule"]) == "logs" and row["path"] in triage["read_files"])
 
 

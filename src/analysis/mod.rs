@@ -11,4 +11,5 @@ pub mod matchers;
 pub mod pool_sites;
 pub mod roles;
 pub mod side_effects;
+pub mod state_sites;
 pub mod values;

@@ -384,6 +384,8 @@ pub struct ImplFact {
     pub self_ty: String,
     pub trait_path: Option<Path>,
     pub span: Span,
+    /// The `impl` keyword, where a finding about the whole impl points.
+    pub keyword: Span,
 }
 
 /// A `match` arm: its pattern as written and the span of its body

@@ -1075,6 +1075,7 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 self_ty: ty.clone(),
                 trait_path,
                 span: self.span(spans::item_impl(i)),
+                keyword: self.span(i.impl_token.span),
             });
         }
         if i.attrs

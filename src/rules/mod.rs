@@ -1,10 +1,14 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
+mod ephemeral_signing_key;
 mod host_sized_pool;
+mod in_memory_session_store;
+mod in_process_rate_limit;
 mod instrument_all_args;
 mod log_in_loop;
 mod log_payload;
 mod oversized_pool;
+mod per_worker_state;
 mod print_in_service;
 mod sql_statement_logging;
 mod unlocked_migration;
@@ -101,6 +105,10 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(verbose_default_level::VerboseDefaultLevel),
         Box::new(unstructured_logs::UnstructuredLogs),
         Box::new(sql_statement_logging::SqlStatementLogging),
+        Box::new(in_memory_session_store::InMemorySessionStore),
+        Box::new(ephemeral_signing_key::EphemeralSigningKey),
+        Box::new(in_process_rate_limit::InProcessRateLimit),
+        Box::new(per_worker_state::PerWorkerState),
     ]
 }
 
