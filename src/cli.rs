@@ -91,6 +91,10 @@ pub struct CheckArgs {
     /// Record every current finding in this baseline file and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Write a `// scalelint: allow(rule) TODO: ..` comment above every current finding, then
+    /// report what remains (fill in the reasons; see require-reason)
+    #[arg(long, conflicts_with_all = ["fix", "diff", "write_baseline", "baseline"])]
+    add_allow: bool,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -314,7 +318,37 @@ fn check(args: CheckArgs) -> i32 {
         return fail("--unsafe-fixes applies fixes only with --fix or --diff");
     }
     let mut write_failed = false;
-    let mut report = if args.fix || args.diff {
+    let mut report = if args.add_allow {
+        if opts.stdin.is_some() {
+            return fail("--add-allow works on files, not on stdin (`-`)");
+        }
+        let added = match crate::add_allow::compute(&opts) {
+            Ok(a) => a,
+            Err(e) => return fail(e.0),
+        };
+        for r in &added.refused {
+            eprintln!(
+                "error: {}: no allow comments were added because the result would not parse ({}); the file was left as it is",
+                r.display, r.reason
+            );
+        }
+        for c in &added.changes {
+            if let Err(e) = fix::write_atomic(&c.path, &c.original, &c.fixed) {
+                eprintln!("error: {}: cannot write the allow comments: {e}", c.display);
+                write_failed = true;
+            }
+        }
+        if !args.quiet {
+            eprintln!(
+                "scalelint: added {} for {} in {}; replace each `{}` with the reason",
+                plural(added.comments, "allow comment", "allow comments"),
+                plural(added.findings, "finding", "findings"),
+                plural(added.changes.len(), "file", "files"),
+                crate::suppress::REASON_PLACEHOLDER
+            );
+        }
+        added.report
+    } else if args.fix || args.diff {
         if opts.stdin.is_some() {
             return fail("--fix and --diff work on files, not on stdin (`-`)");
         }

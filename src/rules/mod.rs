@@ -87,6 +87,15 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/docs/unused-allow.md"),
 };
 
+pub static ALLOW_WITHOUT_REASON: RuleMeta = RuleMeta {
+    id: "allow-without-reason",
+    family: "engine",
+    default_severity: Severity::Warning,
+    fix: Applicability::Manual,
+    summary: "a `scalelint: allow(..)` comment that gives no reason, when reasons are required",
+    doc: include_str!("../../rules/docs/allow-without-reason.md"),
+};
+
 /// Every hazard rule, in the order `scalelint rules` lists them.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
@@ -109,6 +118,7 @@ pub fn all_meta() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = all().iter().map(|r| r.meta()).collect();
     metas.push(&PARSE_ERROR);
     metas.push(&UNUSED_ALLOW);
+    metas.push(&ALLOW_WITHOUT_REASON);
     metas
 }
 
