@@ -130,7 +130,8 @@ impl Config {
         for id in file.rules.keys() {
             if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
                 return Err(ConfigError(format!(
-                    "{at}: unknown rule `{id}` in [rules] (see `scalelint rules`)"
+                    "{at}: unknown rule `{id}` in [rules]{} (see `scalelint rules`)",
+                    crate::rules::did_you_mean(id)
                 )));
             }
         }

@@ -32,6 +32,8 @@ pub struct Options {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
+    /// Cargo workspaces or packages, and Rust files outside any, that the paths led to.
+    pub crates: usize,
     pub findings: usize,
     pub parse_errors: usize,
 }
@@ -299,7 +301,8 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     for id in opts.select.iter().chain(&opts.ignore) {
         if !known.contains(&id.as_str()) {
             return Err(RunError(format!(
-                "unknown rule `{id}` (see `scalelint rules`)"
+                "unknown rule `{id}`{} (see `scalelint rules`)",
+                rules::did_you_mean(id)
             )));
         }
     }
@@ -433,6 +436,11 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
             }
         }
     });
+    summary.crates = discovery
+        .pending
+        .iter()
+        .filter(|p| !matches!(p, workspace::Pending::LooseExtra(..)))
+        .count();
     let mut notes = discovery.notes;
     if loose > 0 {
         notes.push(format!(

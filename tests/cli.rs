@@ -725,3 +725,163 @@ over two lines
     assert_eq!(code, 1);
     assert_eq!(out.matches("allow-without-reason").count(), 5, "{out}");
 }
+
+/// `--fail-on` and `--max-warnings` decide which findings fail the run; the findings are
+/// reported either way.
+#[test]
+fn fail_on_and_max_warnings_gate_the_exit_code() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let code = |args: &[&str]| {
+        let (code, out, err) = stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--format", "short"])
+                .args(args),
+        );
+        assert!(
+            out.contains("oversized-pool"),
+            "reported either way: {out}{err}"
+        );
+        (code, err)
+    };
+    assert_eq!(
+        code(&[]).0,
+        1,
+        "a warning fails by default (--fail-on note)"
+    );
+    assert_eq!(code(&["--fail-on", "warning"]).0, 1);
+    let (c, err) = code(&["--fail-on", "error"]);
+    assert_eq!(c, 0);
+    assert!(
+        err.contains("findings were reported but do not fail the run: --fail-on error"),
+        "{err}"
+    );
+    assert_eq!(code(&["--max-warnings", "1"]).0, 0, "1 warning, at most 1");
+    assert_eq!(code(&["--max-warnings", "0"]).0, 1, "1 warning, at most 0");
+    std::fs::write(
+        dir.path().join("scalelint.toml"),
+        "[rules.oversized-pool]\nlevel = \"deny\"\n",
+    )
+    .unwrap();
+    assert_eq!(code(&["--fail-on", "error"]).0, 1, "an error fails");
+    assert_eq!(
+        code(&["--max-warnings", "5"]).0,
+        1,
+        "errors are not warnings"
+    );
+    let (c, _, err) = stdout_of(scalelint().args(["--fail-on", "fatal"]));
+    assert_eq!(c, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// A folder with no Rust crate checks nothing: a misconfigured CI step must not stay green.
+#[test]
+fn a_path_with_no_rust_crate_is_an_error_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# not rust\n").unwrap();
+    let (code, out, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no Rust crate or readable .rs file"), "{err}");
+    assert!(err.contains("--allow-empty"), "{err}");
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()).arg("--allow-empty"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 files checked"), "{err}");
+    // A crate whose files hold nothing to report is fine.
+    let clean = project(&[("src/lib.rs", "pub fn f() {}\n")]);
+    assert_eq!(stdout_of(scalelint().arg(clean.path())).0, 0);
+}
+
+/// Usage errors are one line with the hint, not clap's paragraph.
+#[test]
+fn usage_errors_are_one_line() {
+    for (args, want) in [
+        (
+            &["--instances", "0"][..],
+            "error: --instances must be at least 1\n",
+        ),
+        (&["--jobs", "0"], "error: --jobs must be at least 1\n"),
+        (
+            &["--formt", "json"],
+            "error: unexpected argument '--formt' found; tip: a similar argument exists: '--format' (see --help)\n",
+        ),
+    ] {
+        let (code, out, err) = stdout_of(scalelint().args(args));
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert_eq!(err, want, "{args:?}");
+    }
+    let (code, out, _) = stdout_of(scalelint().arg("--help"));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--fail-on"),
+        "help is still the full text: {out}"
+    );
+}
+
+#[test]
+fn unknown_rule_ids_suggest_the_nearest() {
+    let (code, _, err) = stdout_of(scalelint().args(["explain", "oversize-pool"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `oversized-pool`?"), "{err}");
+    let (_, _, err) = stdout_of(scalelint().args(["explain", "log_in_loop"]));
+    assert!(err.contains("did you mean `log-in-loop`?"), "{err}");
+    let (_, _, err) = stdout_of(scalelint().args(["explain", "nope"]));
+    assert!(!err.contains("did you mean"), "nothing close: {err}");
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (code, _, err) = stdout_of(
+        scalelint()
+            .arg(dir.path())
+            .args(["--select", "unlocked-schedular"]),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `unlocked-scheduler`?"), "{err}");
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let lib = format!("mod other;\npub fn hi() {{ println!(\"hi\"); }}\n{POOL_50}");
+    let dir = project(&[("src/lib.rs", lib.as_str()), ("src/other.rs", POOL_40)]);
+    let (code, out, _) = stdout_of(scalelint().current_dir(dir.path()).arg("--statistics"));
+    assert_eq!(code, 1, "the exit code is a plain run's");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("2  oversized-pool    [*]  a connection pool larger"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("1  print-in-service       println!"),
+        "{out}"
+    );
+    let (_, out, _) =
+        stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--statistics", "--format", "json"]),
+        );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["rule"], "oversized-pool");
+    assert_eq!(v[0]["count"], 2);
+    assert_eq!(v[0]["fixable"], 2);
+    let (code, _, err) =
+        stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--statistics", "--format", "sarif"]),
+        );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn stdin_filename_without_dash_is_an_error() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (code, out, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--stdin-filename", "src/lib.rs"]),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("add `-`"), "{err}");
+}

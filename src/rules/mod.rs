@@ -126,6 +126,22 @@ pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     all_meta().into_iter().find(|m| m.id == id)
 }
 
+/// The rule id closest to a mistyped one, when it is close enough to be what was meant.
+pub fn nearest(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim().to_ascii_lowercase().replace('_', "-");
+    all_meta()
+        .into_iter()
+        .map(|m| (strsim::damerau_levenshtein(&typed, m.id), m.id))
+        .filter(|&(d, id)| d <= (id.len() / 3).max(2))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// `; did you mean `id`?` for a mistyped rule id, or nothing.
+pub fn did_you_mean(typed: &str) -> String {
+    nearest(typed).map_or(String::new(), |id| format!("; did you mean `{id}`?"))
+}
+
 /// The words that can start a `log` or `tracing` event, renamed imports included (their `use`
 /// item names the original).
 const LOG_EVENT_WORDS: &[&str] = &["info", "warn", "error", "event!", "log!"];
