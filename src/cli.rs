@@ -62,6 +62,8 @@ pub enum Format {
     Sarif,
     /// rustc's JSON diagnostics, one a line (rust-analyzer's check.overrideCommand)
     RustcJson,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`)
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -691,6 +693,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Github => render::github::render(report),
         Format::Sarif => render::sarif::render(report),
         Format::RustcJson => render::rustc_json::render(report),
+        Format::Gitlab => render::gitlab::render(report),
     }
 }
 

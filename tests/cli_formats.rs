@@ -672,3 +672,74 @@ fn identical_findings_get_distinct_occurrence_fingerprints() {
         "one occurrence each"
     );
 }
+
+/// GitLab Code Quality: GitLab publishes the report's fields as a table, not as a schema file, so
+/// this schema is written from that table ("Code Quality report format",
+/// <https://docs.gitlab.com/ci/testing/code_quality/>): a JSON array of objects with
+/// `description`, `check_name`, `fingerprint`, `severity` (one of info, minor, major, critical,
+/// blocker) and `location.path` (relative, no `./`) with `location.lines.begin`. GitLab keys
+/// findings by fingerprint, so each must be unique in a report.
+#[test]
+fn gitlab_code_quality_has_the_fields_gitlab_reads() {
+    let schema = serde_json::json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["description", "check_name", "fingerprint", "severity", "location"],
+            "properties": {
+                "description": {"type": "string", "minLength": 1},
+                "check_name": {"type": "string", "minLength": 1},
+                "fingerprint": {"type": "string", "minLength": 1},
+                "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+                "location": {
+                    "type": "object",
+                    "required": ["path", "lines"],
+                    "properties": {
+                        "path": {"type": "string", "pattern": "^[^./][^\\\\]*$"},
+                        "lines": {
+                            "type": "object",
+                            "required": ["begin"],
+                            "properties": {"begin": {"type": "integer", "minimum": 1}}
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (dir, name) = awkward_repo();
+    for (cwd, args) in [
+        (
+            manifest_dir(),
+            vec!["fixtures/projects/sample-service", "--format", "gitlab"],
+        ),
+        (
+            dir.path().to_path_buf(),
+            vec![name.as_str(), "--format", "gitlab"],
+        ),
+    ] {
+        let out = stdout_of(scalelint().current_dir(&cwd).args(&args));
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "invalid report:\n{}", errors.join("\n"));
+        let issues = report.as_array().unwrap();
+        assert!(!issues.is_empty());
+        let mut prints: Vec<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        prints.sort();
+        prints.dedup();
+        assert_eq!(prints.len(), issues.len(), "unique fingerprints");
+        for issue in issues {
+            let path = issue["location"]["path"].as_str().unwrap();
+            assert!(
+                cwd.join(path).is_file(),
+                "repository-relative and existing: {path}"
+            );
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Output formats, one file each.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod rustc_json;
