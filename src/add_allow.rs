@@ -76,7 +76,7 @@ pub fn compute(opts: &Options) -> Result<Added, RunError> {
             while line > 1 {
                 let s = starts[line - 1];
                 let rest = text[s..].trim_start_matches([' ', '\t']);
-                if inside(s) || !(rest.starts_with('.') && !rest.starts_with("..")) {
+                if inside(s) || !rest.starts_with('.') || rest.starts_with("..") {
                     break;
                 }
                 line -= 1;
