@@ -1,5 +1,6 @@
 //! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`. Exit codes:
-//! 0 no findings, 1 findings, 2 usage, configuration or I/O error.
+//! 0 no findings (or none that fail the run), 1 findings, 2 usage, configuration or I/O error,
+//! or nothing to check.
 
 use crate::config::Overrides;
 use crate::engine::{self, Options, Report};
@@ -18,7 +19,8 @@ use std::path::PathBuf;
     long_about = "Finds what breaks when a Rust service runs as several instances: in-process jobs \
                   without a cross-instance lock, migrations every instance applies, connection pools \
                   sized for one instance, and logs that multiply with the instance count.\n\n\
-                  Exit codes: 0 no findings, 1 findings, 2 usage, configuration or I/O error.",
+                  Exit codes: 0 no findings (or none that fail the run: --fail-on, --max-warnings), \
+                  1 findings, 2 usage, configuration or I/O error, or nothing to check.",
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true
 )]
@@ -132,7 +134,7 @@ pub struct CheckArgs {
     /// Warnings fail the run only when there are more than N of them
     #[arg(long, value_name = "N")]
     max_warnings: Option<usize>,
-    /// Exit 0 when the paths hold no Rust file (by default that is an error, exit 2)
+    /// Exit 0 when the paths hold no Rust crate or readable .rs file (by default that is an error, exit 2)
     #[arg(long)]
     allow_empty: bool,
     /// Print how many findings each rule has instead of the findings (text, or JSON with --format json)
