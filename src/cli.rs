@@ -1,5 +1,6 @@
 //! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`. Exit codes:
-//! 0 no findings, 1 findings, 2 usage, configuration or I/O error.
+//! 0 no findings (or none that fail the run), 1 findings, 2 usage, configuration or I/O error,
+//! or nothing to check.
 
 use crate::config::Overrides;
 use crate::engine::{self, Options, Report};
@@ -18,7 +19,8 @@ use std::path::PathBuf;
     long_about = "Finds what breaks when a Rust service runs as several instances: in-process jobs \
                   without a cross-instance lock, migrations every instance applies, connection pools \
                   sized for one instance, and logs that multiply with the instance count.\n\n\
-                  Exit codes: 0 no findings, 1 findings, 2 usage, configuration or I/O error.",
+                  Exit codes: 0 no findings (or none that fail the run: --fail-on, --max-warnings), \
+                  1 findings, 2 usage, configuration or I/O error, or nothing to check.",
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true
 )]
@@ -62,6 +64,16 @@ pub enum Format {
     Sarif,
     /// rustc's JSON diagnostics, one a line (rust-analyzer's check.overrideCommand)
     RustcJson,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`)
+    Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    #[default]
+    Note,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -91,11 +103,15 @@ pub struct CheckArgs {
     /// Record every current finding in this baseline file and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Write a `// scalelint: allow(rule) TODO: ..` comment above every current finding, then
+    /// report what remains (fill in the reasons; see require-reason)
+    #[arg(long, conflicts_with_all = ["fix", "diff", "write_baseline", "baseline"])]
+    add_allow: bool,
     /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Instances the service runs as (overrides `instances`)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     instances: Option<u64>,
     /// The database's max_connections (overrides `[database] max-connections`)
     #[arg(long, value_name = "N")]
@@ -112,11 +128,23 @@ pub struct CheckArgs {
     /// Exit 0 even when there are findings
     #[arg(long)]
     exit_zero: bool,
+    /// The lowest level of finding that fails the run (exit 1); `note`: any finding
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "note")]
+    fail_on: FailOn,
+    /// Warnings fail the run only when there are more than N of them
+    #[arg(long, value_name = "N")]
+    max_warnings: Option<usize>,
+    /// Exit 0 when the paths hold no Rust crate or readable .rs file (by default that is an error, exit 2)
+    #[arg(long)]
+    allow_empty: bool,
+    /// Print how many findings each rule has instead of the findings (text, or JSON with --format json)
+    #[arg(long)]
+    statistics: bool,
     /// Color in human output
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
     /// Worker threads (default: available parallelism)
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
     jobs: Option<u64>,
     /// Print findings only, no summary line
     #[arg(long, short = 'q')]
@@ -205,14 +233,59 @@ fn cargo_workspace_root() -> Option<PathBuf> {
         .map(std::path::Path::to_path_buf)
 }
 
+/// A count that must be at least 1 (`--instances`, `--jobs`).
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("must be a whole number, not `{s}`")),
+    }
+}
+
 fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, i32> {
+    use clap::error::ErrorKind;
     Cli::try_parse_from(std::iter::once("scalelint".into()).chain(args)).map_err(|e| {
-        let _ = e.print();
         match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-            _ => 2,
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = e.print();
+                0
+            }
+            _ => {
+                eprintln!("error: {}", one_line(&e));
+                2
+            }
         }
     })
+}
+
+/// A clap error as one line: what is wrong, and clap's tip when it has one (`--instances must
+/// be at least 1`; `unexpected argument '--formt' found; tip: a similar argument exists: '--format'`).
+fn one_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::ValueValidation
+        && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
+        && let Some(reason) = std::error::Error::source(e)
+    {
+        let flag = arg.split_whitespace().next().unwrap_or(arg);
+        return format!("{flag} {reason}");
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let tips: Vec<&str> = lines.filter(|l| l.starts_with("tip:")).collect();
+    let mut line = first;
+    for tip in tips {
+        line.push_str("; ");
+        line.push_str(tip);
+    }
+    line.push_str(" (see --help)");
+    line
 }
 
 fn dispatch(cli: Cli) -> i32 {
@@ -236,7 +309,10 @@ fn explain(rule: &str) -> i32 {
             print!("{}", meta.doc);
             0
         }
-        None => fail(format!("unknown rule `{rule}` (see `scalelint rules`)")),
+        None => fail(format!(
+            "unknown rule `{rule}`{} (see `scalelint rules`)",
+            rules::did_you_mean(rule)
+        )),
     }
 }
 
@@ -279,6 +355,19 @@ fn init(path: &PathBuf, force: bool) -> i32 {
 fn check(args: CheckArgs) -> i32 {
     let mut paths = args.paths.clone();
     let mut stdin = None;
+    if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
+        return fail(
+            "--stdin-filename names the file stdin stands for; add `-` to the paths to read stdin",
+        );
+    }
+    if args.statistics
+        && !matches!(
+            args.format,
+            None | Some(Format::Human | Format::Short | Format::Json)
+        )
+    {
+        return fail("--statistics prints a table: use it with --format human, short or json");
+    }
     if paths.iter().any(|p| p.as_os_str() == "-") {
         let Some(name) = &args.stdin_filename else {
             return fail("reading from stdin (`-`) needs --stdin-filename");
@@ -314,7 +403,37 @@ fn check(args: CheckArgs) -> i32 {
         return fail("--unsafe-fixes applies fixes only with --fix or --diff");
     }
     let mut write_failed = false;
-    let mut report = if args.fix || args.diff {
+    let mut report = if args.add_allow {
+        if opts.stdin.is_some() {
+            return fail("--add-allow works on files, not on stdin (`-`)");
+        }
+        let added = match crate::add_allow::compute(&opts) {
+            Ok(a) => a,
+            Err(e) => return fail(e.0),
+        };
+        for r in &added.refused {
+            eprintln!(
+                "error: {}: no allow comments were added because the result would not parse ({}); the file was left as it is",
+                r.display, r.reason
+            );
+        }
+        for c in &added.changes {
+            if let Err(e) = fix::write_atomic(&c.path, &c.original, &c.fixed) {
+                eprintln!("error: {}: cannot write the allow comments: {e}", c.display);
+                write_failed = true;
+            }
+        }
+        if !args.quiet {
+            eprintln!(
+                "scalelint: added {} for {} in {}; replace each `{}` with the reason",
+                plural(added.comments, "allow comment", "allow comments"),
+                plural(added.findings, "finding", "findings"),
+                plural(added.changes.len(), "file", "files"),
+                crate::suppress::REASON_PLACEHOLDER
+            );
+        }
+        added.report
+    } else if args.fix || args.diff {
         if opts.stdin.is_some() {
             return fail("--fix and --diff work on files, not on stdin (`-`)");
         }
@@ -371,6 +490,21 @@ fn check(args: CheckArgs) -> i32 {
             Err(e) => return fail(e.0),
         }
     };
+    if report.summary.crates == 0 && report.summary.files == 0 && !args.allow_empty {
+        let shown: Vec<String> = if args.paths.is_empty() {
+            vec![".".into()]
+        } else {
+            args.paths.iter().map(|p| p.display().to_string()).collect()
+        };
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+        return fail(format!(
+            "nothing to check in {}: no Rust crate or readable .rs file; pass --allow-empty if \
+             that is expected",
+            shown.join(", ")
+        ));
+    }
     if let Some(file) = &args.write_baseline {
         return match crate::baseline::write(&report, file) {
             Ok(n) => {
@@ -438,7 +572,11 @@ fn check(args: CheckArgs) -> i32 {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let output = render_report(&report, format, color);
+    let output = if args.statistics {
+        render::statistics(&report, format == Format::Json)
+    } else {
+        render_report(&report, format, color)
+    };
     if let Some(path) = &args.output_file {
         if let Err(e) = std::fs::write(path, output.as_bytes()) {
             return fail(format!("{}: {e}", path.display()));
@@ -478,12 +616,74 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("{}", render::human::summary_line(&report));
         }
     }
+    let failing = fails(&report, args.fail_on, args.max_warnings);
+    if !args.quiet
+        && let Some(why) = &failing.passed_because
+    {
+        eprintln!("note: {why}");
+    }
     if write_failed {
         2
-    } else if report.summary.findings > 0 && !args.exit_zero {
+    } else if failing.fails && !args.exit_zero {
         1
     } else {
         0
+    }
+}
+
+struct Gate {
+    fails: bool,
+    /// Why findings were reported and the run still passes (`--fail-on`, `--max-warnings`).
+    passed_because: Option<String>,
+}
+
+/// Whether the findings fail the run: any at or above `--fail-on`, except warnings when
+/// `--max-warnings N` is given, which fail only when there are more than N.
+fn fails(report: &Report, fail_on: FailOn, max_warnings: Option<usize>) -> Gate {
+    use crate::diagnostic::Severity;
+    let rank = |s: Severity| match s {
+        Severity::Error => 2,
+        Severity::Warning => 1,
+        Severity::Note => 0,
+    };
+    let threshold = match fail_on {
+        FailOn::Error => 2,
+        FailOn::Warning => 1,
+        FailOn::Note => 0,
+    };
+    let warnings = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let over_threshold = report.diagnostics.iter().any(|d| {
+        rank(d.severity) >= threshold
+            && !(max_warnings.is_some() && d.severity == Severity::Warning)
+    });
+    let too_many = max_warnings.is_some_and(|n| warnings > n);
+    let fails = over_threshold || too_many;
+    let passed_because = (!fails && !report.diagnostics.is_empty()).then(|| {
+        let mut why = vec![];
+        if threshold > 0 {
+            why.push(format!(
+                "--fail-on {}",
+                ["note", "warning", "error"][threshold]
+            ));
+        }
+        if let Some(n) = max_warnings {
+            why.push(format!(
+                "{} (at most {n} with --max-warnings)",
+                plural(warnings, "warning", "warnings")
+            ));
+        }
+        format!(
+            "findings were reported but do not fail the run: {}",
+            why.join(", ")
+        )
+    });
+    Gate {
+        fails,
+        passed_because,
     }
 }
 
@@ -495,6 +695,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Github => render::github::render(report),
         Format::Sarif => render::sarif::render(report),
         Format::RustcJson => render::rustc_json::render(report),
+        Format::Gitlab => render::gitlab::render(report),
     }
 }
 

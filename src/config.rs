@@ -52,6 +52,7 @@ pub struct FileConfig {
     pub single_instance: Vec<String>,
     pub max_file_size: Option<u64>,
     pub catalog: Option<toml::Table>,
+    pub require_reason: Option<bool>,
 }
 
 /// Settings from the command line; they win over the file.
@@ -81,6 +82,8 @@ pub struct Config {
     /// Files larger than this many bytes are not read (a `parse-error` says so).
     pub max_file_size: u64,
     pub catalog: Option<toml::Table>,
+    /// Every allow comment must give a reason (`allow-without-reason` reports those that do not).
+    pub require_reason: bool,
 }
 
 /// A configuration error: where it is and what is wrong, as one line.
@@ -127,7 +130,8 @@ impl Config {
         for id in file.rules.keys() {
             if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
                 return Err(ConfigError(format!(
-                    "{at}: unknown rule `{id}` in [rules] (see `scalelint rules`)"
+                    "{at}: unknown rule `{id}` in [rules]{} (see `scalelint rules`)",
+                    crate::rules::did_you_mean(id)
                 )));
             }
         }
@@ -163,6 +167,7 @@ impl Config {
             single_instance: file.single_instance,
             max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             catalog: file.catalog,
+            require_reason: file.require_reason.unwrap_or(false),
         };
         if config.instances == 0 {
             return Err(ConfigError(format!("{at}: instances must be at least 1")));
@@ -297,6 +302,9 @@ max-file-size = 67108864
 
 # Treat the crate as a service (prints are findings) even without a known framework.
 # service = true
+
+# Every `// scalelint: allow(rule) reason` comment must give its reason (allow-without-reason).
+require-reason = false
 
 [database]
 # The database's max_connections (PostgreSQL's default is 100, MySQL's 151).

@@ -32,6 +32,8 @@ pub struct Options {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
+    /// Cargo workspaces or packages, and Rust files outside any, that the paths led to.
+    pub crates: usize,
     pub findings: usize,
     pub parse_errors: usize,
 }
@@ -299,7 +301,8 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     for id in opts.select.iter().chain(&opts.ignore) {
         if !known.contains(&id.as_str()) {
             return Err(RunError(format!(
-                "unknown rule `{id}` (see `scalelint rules`)"
+                "unknown rule `{id}`{} (see `scalelint rules`)",
+                rules::did_you_mean(id)
             )));
         }
     }
@@ -438,6 +441,11 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
             }
         }
     });
+    summary.crates = discovery
+        .pending
+        .iter()
+        .filter(|p| !matches!(p, workspace::Pending::LooseExtra(..)))
+        .count();
     let mut notes = discovery.notes;
     if loose > 0 {
         notes.push(format!(
@@ -804,9 +812,18 @@ fn analyse_workspace(
 
     // Suppressions, per reported Rust file.
     let is_known = |id: &str| cx.known.contains(&id);
-    let check_unused = opts.select.is_empty()
-        && opts.ignore.is_empty()
-        && project.config.level(rules::UNUSED_ALLOW.id) != Some(Level::Allow);
+    let level_of = |id: &str| project.config.level(id);
+    // Selected on the command line and not turned off by the configuration.
+    let is_on = |id: &str| {
+        (opts.select.is_empty() || opts.select.iter().any(|s| s == id))
+            && !opts.ignore.iter().any(|s| s == id)
+            && level_of(id) != Some(Level::Allow)
+    };
+    let judge = crate::suppress::Judge {
+        known: &is_known,
+        ran: &is_on,
+        require_reason: project.config.require_reason,
+    };
     let mut unused = vec![];
     for (id, file_allows) in &allows {
         if file_allows.is_empty() {
@@ -821,10 +838,14 @@ fn analyse_workspace(
                 &text_less
             }
         };
-        let found = crate::suppress::apply(*id, source, file_allows, &is_known, &mut diagnostics);
-        if check_unused {
-            unused.extend(found);
-        }
+        let found = crate::suppress::apply(*id, source, file_allows, &judge, &mut diagnostics);
+        unused.extend(found.into_iter().filter(|d| is_on(&d.rule)).map(|mut d| {
+            d.severity = match level_of(&d.rule) {
+                Some(Level::Deny) => Severity::Error,
+                _ => Severity::Warning,
+            };
+            d
+        }));
     }
     show(&mut shown, &unused);
     diagnostics.extend(unused);

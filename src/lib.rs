@@ -3,6 +3,7 @@
 //! The pipeline: `workspace` (discovery) → `engine` (parse in parallel, `facts`, `analysis`, `rules`,
 //! suppressions) → `render` (human, short, json).
 
+pub mod add_allow;
 pub mod analysis;
 pub mod baseline;
 pub mod catalog;

@@ -1,5 +1,7 @@
-//! `// scalelint: allow(rule-id, other-id) reason` comments: they silence findings on their
-//! own line or the line below; one that silences nothing is itself reported.
+//! `// scalelint: allow(rule-id, other-id) reason` comments. One after code silences findings on
+//! its own line; one on a line of its own silences findings on every line of the statement or
+//! expression starting on the next line (of an item such as `fn`, its header only). One that
+//! silences nothing is itself reported.
 
 use crate::diagnostic::{Diagnostic, Edit, FileId, Fix};
 use crate::facts::AllowComment;
@@ -45,6 +47,7 @@ pub fn allow_comments(text: &str) -> Vec<AllowComment> {
             }
         };
         let mut rules = vec![];
+        let mut reason = String::new();
         if problem.is_none() {
             let open = at + MARKER.len();
             let close = open + text[open..c.end].find(')').unwrap_or(0);
@@ -60,6 +63,7 @@ pub fn allow_comments(text: &str) -> Vec<AllowComment> {
                 }
                 pos += part.len() + 1;
             }
+            reason = text[close + 1..c.end].trim().to_string();
         }
         // What removing the comment takes: the whole line when it holds only the comment,
         // otherwise the comment and the blanks before it.
@@ -71,15 +75,193 @@ pub fn allow_comments(text: &str) -> Vec<AllowComment> {
             let code_end = line_start + text[line_start..c.start].trim_end().len();
             Span::new(code_end, c.end)
         };
+        let last_line = if alone {
+            match statement_below(text, line_end) {
+                Some(end) => text[..end].matches('\n').count() + 1,
+                None => line,
+            }
+        } else {
+            line
+        };
         out.push(AllowComment {
             rules,
             line,
+            last_line: last_line.max(line),
+            alone,
+            reason,
             span,
             marker: Span::new(at, c.end),
             problem,
         });
     }
     out
+}
+
+/// Where the statement or expression starting on the line after `newline` (the end of an allow
+/// comment's line) ends: just past its `;`, its `,` (a field, an argument, a match arm), the `}`
+/// closing its last block, or, for an item (`fn`, `impl`, `struct`, ..), the `{` opening its
+/// body. Comment lines between are skipped (allows may be stacked); a blank line or a closing
+/// bracket first means nothing starts there (`None`). Read with the lexical scanner, so it
+/// works on files that do not parse.
+fn statement_below(text: &str, newline: usize) -> Option<usize> {
+    use crate::lex;
+    let b = text.as_bytes();
+    let mut i = newline + 1;
+    // The first code: past whitespace and comments, but not past a blank line.
+    loop {
+        let line_end = lex::line_comment_end(b, i.min(b.len()));
+        let line = &text[i.min(b.len())..line_end];
+        let trimmed = line.trim_start();
+        if trimmed.trim().is_empty() {
+            return None;
+        }
+        if trimmed.starts_with("//") {
+            i = line_end + 1;
+            continue;
+        }
+        i += line.len() - trimmed.len();
+        break;
+    }
+    if i >= b.len() {
+        return None;
+    }
+    let start = i;
+    let item = starts_item(text, start);
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => i = lex::line_comment_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = lex::block_comment_end(b, i),
+            b'"' => i = lex::string_end(b, i + 1),
+            b'\'' => i = lex::quote_end(b, i),
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let end = lex::ident_end(b, i);
+                i = lex::prefixed_literal_end(b, &b[i..end], end).unwrap_or(end);
+            }
+            b'{' if depth == 0 && item => return Some(i + 1),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    // It closes the enclosing block: the statement ended before it.
+                    return (i > start).then_some(i);
+                }
+                depth -= 1;
+                i += 1;
+                if depth == 0 && b[i - 1] == b'}' && !continues(text, i) {
+                    return Some(i);
+                }
+            }
+            b';' | b',' if depth == 0 => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    Some(b.len())
+}
+
+/// Whether the code after a block that closed at depth 0 (at `i`) carries the same expression
+/// on (`.await`, `?`, `else`, an operator, `;`), rather than starting the next statement.
+fn continues(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    let mut j = i;
+    loop {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if b.get(j) == Some(&b'/') && b.get(j + 1) == Some(&b'/') {
+            j = crate::lex::line_comment_end(b, j);
+        } else if b.get(j) == Some(&b'/') && b.get(j + 1) == Some(&b'*') {
+            j = crate::lex::block_comment_end(b, j);
+        } else {
+            break;
+        }
+    }
+    let Some(&c) = b.get(j) else {
+        return false;
+    };
+    if b".?;,+-*/%&|^<>=!)]".contains(&c) {
+        return true;
+    }
+    let word = &b[j..crate::lex::ident_end(b, j)];
+    matches!(word, b"else" | b"as")
+}
+
+/// Whether the code at `start` is an item with a body (`pub async fn`, `impl`, `mod`, `struct`,
+/// `macro_rules!`, ..), after its attributes and modifiers.
+fn starts_item(text: &str, start: usize) -> bool {
+    use crate::lex;
+    let b = text.as_bytes();
+    let mut i = start;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return false;
+        }
+        if b[i] == b'#' {
+            // An attribute: `#[..]` or `#![..]`.
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'!') {
+                j += 1;
+            }
+            if b.get(j) != Some(&b'[') {
+                return false;
+            }
+            let mut depth = 0usize;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = lex::string_end(b, j + 1);
+                        continue;
+                    }
+                    b'[' | b'(' | b'{' => depth += 1,
+                    b']' | b')' | b'}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            j += 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            i = lex::line_comment_end(b, i);
+            continue;
+        }
+        if b[i] == b'"' {
+            // The ABI of `extern "C" fn`.
+            i = lex::string_end(b, i + 1);
+            continue;
+        }
+        if b[i] == b'(' {
+            // `pub(crate)`.
+            while i < b.len() && b[i] != b')' {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
+            return false;
+        }
+        let end = lex::ident_end(b, i);
+        match &b[i..end] {
+            b"pub" | b"async" | b"unsafe" | b"const" | b"extern" | b"default" | b"safe" => {
+                i = end;
+            }
+            b"fn" | b"impl" | b"mod" | b"trait" | b"struct" | b"enum" | b"union"
+            | b"macro_rules" => return true,
+            _ => return false,
+        }
+    }
 }
 
 /// Where a comment's text mentions `scalelint` `:` `allow`, however spaced.
@@ -103,6 +285,42 @@ struct Comment {
     /// Exclusive; a line comment ends before its newline (and a `\r` before it).
     end: usize,
     block: bool,
+}
+
+/// The byte ranges of the string and character literals and block comments of Rust source
+/// text: a line break inside one is part of it, so nothing may be inserted there.
+pub fn literal_and_block_comment_ranges(text: &str) -> Vec<(usize, usize)> {
+    use crate::lex;
+    let b = text.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => i = lex::line_comment_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = lex::block_comment_end(b, i);
+                out.push((start, i));
+            }
+            b'"' => {
+                i = lex::string_end(b, i + 1);
+                out.push((start, i));
+            }
+            b'\'' => i = lex::quote_end(b, i),
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let end = lex::ident_end(b, i);
+                match lex::prefixed_literal_end(b, &b[i..end], end) {
+                    Some(e) => {
+                        out.push((start, e));
+                        i = e;
+                    }
+                    None => i = end,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 /// The comments of Rust source text, found by skipping string, byte-string, raw-string and
@@ -147,12 +365,28 @@ fn comments(text: &str) -> Vec<Comment> {
     out
 }
 
-/// Drops findings an allow comment covers and reports the allows that covered nothing.
+/// What the engine knows when it weighs allow comments.
+pub struct Judge<'a> {
+    /// The id names a rule (any rule, selected or not).
+    pub known: &'a dyn Fn(&str) -> bool,
+    /// The rule ran in this invocation (selected, not ignored, not turned off): an allow naming
+    /// one that did not is never counted as unused.
+    pub ran: &'a dyn Fn(&str) -> bool,
+    /// `require-reason = true`: an allow without a reason is reported.
+    pub require_reason: bool,
+}
+
+/// The reason `--add-allow` writes; with `require-reason = true` it counts as no reason.
+pub const REASON_PLACEHOLDER: &str = "TODO: say why this is safe";
+
+/// Drops findings an allow comment covers and reports the allows that covered nothing
+/// (`unused-allow`) and, when reasons are required, those that give none
+/// (`allow-without-reason`).
 pub fn apply(
     file: FileId,
     source: &SourceFile,
     allows: &[AllowComment],
-    known: &dyn Fn(&str) -> bool,
+    judge: &Judge,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     let mut used = vec![vec![false; 0]; allows.len()];
@@ -166,7 +400,7 @@ pub fn apply(
         let line = source.line_col(d.span.start).line;
         let mut silenced = false;
         for (i, a) in allows.iter().enumerate() {
-            if a.line != line && a.line + 1 != line {
+            if line < a.line || line > a.last_line {
                 continue;
             }
             for (j, (rule, _)) in a.rules.iter().enumerate() {
@@ -190,22 +424,61 @@ pub fn apply(
                 )
                 .note(problem.clone())
                 .fix(Fix::manual(
-                    "write it as `// scalelint: allow(rule-id) reason` on the line of the \
-                     finding or the line above",
+                    "write it as `// scalelint: allow(rule-id) reason` at the end of the \
+                     finding's line or on a line of its own above its statement",
+                )),
+            );
+        } else if judge.require_reason && (a.reason.is_empty() || a.reason == REASON_PLACEHOLDER) {
+            let what = if a.reason.is_empty() {
+                "gives no reason"
+            } else {
+                "still has the placeholder reason `--add-allow` wrote"
+            };
+            unused.push(
+                Diagnostic::new(
+                    crate::rules::ALLOW_WITHOUT_REASON.id,
+                    file,
+                    a.marker,
+                    format!("allow comment {what}"),
+                )
+                .note(
+                    "`require-reason = true` in scalelint.toml: every suppression says why the \
+                     finding does not apply"
+                        .to_string(),
+                )
+                .fix(Fix::manual(
+                    "write the reason after `)`: what makes this safe with several instances",
                 )),
             );
         }
     }
     for (i, a) in allows.iter().enumerate() {
         for (j, (rule, span)) in a.rules.iter().enumerate() {
-            if used[i][j] {
+            if used[i][j] || ((judge.known)(rule) && !(judge.ran)(rule)) {
                 continue;
             }
             let whole_comment = a.rules.len() == 1;
-            let (message, note) = if known(rule) {
+            let (message, note) = if (judge.known)(rule) {
+                let place = if a.last_line == a.line + 1 {
+                    format!(
+                        "on this line or in the statement below it (line {}; of an item, only \
+                         its header counts)",
+                        a.last_line
+                    )
+                } else if a.last_line > a.line {
+                    format!(
+                        "on this line or in the statement below it (lines {}–{})",
+                        a.line + 1,
+                        a.last_line
+                    )
+                } else if a.alone {
+                    "on this line, and no statement starts on the next line".to_string()
+                } else {
+                    "on this line".to_string()
+                };
                 (
                     format!("`allow({rule})` silences nothing"),
-                    "no `".to_string() + rule + "` finding is on this line or the next",
+                    format!("no `{rule}` finding is {place}"),
                 )
             } else {
                 (

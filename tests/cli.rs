@@ -528,3 +528,360 @@ fn idempotent_jobs_are_notes_unless_a_level_is_set() {
     .unwrap();
     assert_eq!(severities(&dir), ["warning"]);
 }
+
+/// An allow on a line of its own covers the whole statement below it (a builder chain over
+/// several lines, a match arm, a struct field); of an item only its header; after code, only its
+/// line; across a blank line, nothing.
+#[test]
+fn an_allow_covers_the_statement_below_it() {
+    let text = r#"pub async fn a(url: &str) {
+    // scalelint: allow(oversized-pool) the reports database allows 500
+    // (stacked comments are skipped)
+    let _ = sqlx::postgres::PgPoolOptions::new()
+        .min_connections(1)
+        .max_connections(50)
+        .connect(url)
+        .await;
+    match url {
+        // scalelint: allow(oversized-pool) one arm
+        "x" => {
+            let _ = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(51)
+                .connect(url)
+                .await;
+        }
+        _ => {}
+    }
+}
+
+pub async fn b(url: &str) {
+    let _ = sqlx::postgres::PgPoolOptions::new() // scalelint: allow(oversized-pool)
+        .max_connections(52)
+        .connect(url)
+        .await;
+}
+
+// scalelint: allow(oversized-pool) only the header of an item
+pub async fn c(url: &str) {
+    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(53).connect(url).await;
+}
+
+pub async fn d(url: &str) {
+    // scalelint: allow(oversized-pool) separated by a blank line
+
+    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(54).connect(url).await;
+}
+"#;
+    let dir = project(&[("src/lib.rs", text)]);
+    let (code, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("src/")).collect();
+    assert_eq!(
+        lines,
+        [
+            "src/lib.rs:22:70: unused-allow: `allow(oversized-pool)` silences nothing",
+            "src/lib.rs:23:26: oversized-pool: sqlx pool of 52 connections per instance exceeds its share of the database (22)",
+            "src/lib.rs:28:21: unused-allow: `allow(oversized-pool)` silences nothing",
+            "src/lib.rs:30:66: oversized-pool: sqlx pool of 53 connections per instance exceeds its share of the database (22)",
+            "src/lib.rs:34:25: unused-allow: `allow(oversized-pool)` silences nothing",
+            "src/lib.rs:36:66: oversized-pool: sqlx pool of 54 connections per instance exceeds its share of the database (22)",
+        ],
+        "{out}"
+    );
+}
+
+/// `unused-allow` is reported whenever it is selected; an allow naming a rule that did not run
+/// (not selected, ignored, or turned off in the configuration) is not counted as unused.
+#[test]
+fn unused_allow_follows_what_ran() {
+    let text = "pub fn f() {} // scalelint: allow(oversized-pool) nothing here\npub fn g() {} // scalelint: allow(log-payload) nothing here\n";
+    let dir = project(&[("src/lib.rs", text)]);
+    let unused = |args: &[&str]| -> Vec<String> {
+        let (_, out, err) = stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--format", "short"])
+                .args(args),
+        );
+        assert!(!err.contains("error"), "{err}");
+        out.lines()
+            .filter(|l| l.contains(": unused-allow: "))
+            .map(|l| l.split(": ").last().unwrap().to_string())
+            .collect()
+    };
+    let both = [
+        "`allow(oversized-pool)` silences nothing",
+        "`allow(log-payload)` silences nothing",
+    ];
+    assert_eq!(unused(&[]), both);
+    assert_eq!(
+        unused(&["--ignore", "oversized-pool"]),
+        both[1..],
+        "an ignored rule did not run"
+    );
+    assert_eq!(
+        unused(&["--select", "oversized-pool"]),
+        Vec::<String>::new(),
+        "unused-allow not selected"
+    );
+    assert_eq!(
+        unused(&["--select", "oversized-pool,unused-allow"]),
+        both[..1],
+        "selected with the one rule that ran"
+    );
+    assert_eq!(unused(&["--ignore", "unused-allow"]), Vec::<String>::new());
+    std::fs::write(
+        dir.path().join("scalelint.toml"),
+        "[rules.log-payload]\nlevel = \"allow\"\n",
+    )
+    .unwrap();
+    assert_eq!(unused(&[]), both[..1], "turned off in the configuration");
+}
+
+#[test]
+fn require_reason_reports_allows_without_one() {
+    let text = "pub async fn connect(url: &str) {\n    // scalelint: allow(oversized-pool)\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n    // scalelint: allow(oversized-pool) TODO: say why this is safe\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n    // scalelint: allow(oversized-pool) the reports database allows 500\n    let _ = sqlx::postgres::PgPoolOptions::new().max_connections(50).connect(url).await;\n}\n";
+    let dir = project(&[("src/lib.rs", text)]);
+    let run = || {
+        stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--format", "short"]),
+        )
+    };
+    assert_eq!(run().0, 0, "no reason needed by default");
+    std::fs::write(dir.path().join("scalelint.toml"), "require-reason = true\n").unwrap();
+    let (code, out, _) = run();
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("src/")).collect();
+    assert_eq!(
+        lines,
+        [
+            "src/lib.rs:2:8: allow-without-reason: allow comment gives no reason",
+            "src/lib.rs:4:8: allow-without-reason: allow comment still has the placeholder reason `--add-allow` wrote",
+        ],
+        "{out}"
+    );
+}
+
+/// `--add-allow` silences every finding with a comment and a placeholder reason, keeps the file
+/// parsing (never inside a multi-line string), and a second run finds nothing to add.
+#[test]
+fn add_allow_silences_every_finding_and_keeps_files_parsing() {
+    let text = r#"pub async fn a(url: &str) {
+    let _ = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(50)
+        .connect(url)
+        .await;
+    let s = "a string
+over two lines"; let _ = sqlx::postgres::PgPoolOptions::new().max_connections(51).connect(url).await;
+    let t = r"a raw string
+over two lines
+"; let _ = sqlx::postgres::PgPoolOptions::new().max_connections(52).connect(url).await;
+    if s.is_empty() && t.is_empty() {
+        let _ = sqlx::postgres::PgPoolOptions::new().max_connections(53).connect(url).await;
+    }
+}
+"#;
+    let dir = project(&[("src/lib.rs", text), ("src/main.rs", POOL_50)]);
+    let lib = dir.path().join("src/lib.rs");
+    let (code, _, _) = stdout_of(scalelint().current_dir(dir.path()));
+    assert_eq!(code, 1);
+    let (code, out, err) = stdout_of(scalelint().current_dir(dir.path()).arg("--add-allow"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("added 5 allow comments for 5 findings in 2 files"),
+        "{err}"
+    );
+    let fixed = std::fs::read_to_string(&lib).unwrap();
+    assert!(syn::parse_file(&fixed).is_ok(), "{fixed}");
+    assert!(
+        fixed.contains("a string\nover two lines\"; let _ ="),
+        "strings untouched: {fixed}"
+    );
+    assert!(
+        fixed.contains(
+            "    // scalelint: allow(oversized-pool) TODO: say why this is safe\n    let _ = sqlx::postgres::PgPoolOptions::new()\n        .max_connections(50)"
+        ),
+        "{fixed}"
+    );
+    let (code, out, _) = stdout_of(scalelint().current_dir(dir.path()));
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = stdout_of(scalelint().current_dir(dir.path()).arg("--add-allow"));
+    assert_eq!(code, 0);
+    assert!(err.contains("added 0 allow comments"), "{err}");
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), fixed);
+    // With reasons required, each placeholder is a finding until it is filled in.
+    std::fs::write(dir.path().join("scalelint.toml"), "require-reason = true\n").unwrap();
+    let (code, out, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "short"]),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("allow-without-reason").count(), 5, "{out}");
+}
+
+/// `--fail-on` and `--max-warnings` decide which findings fail the run; the findings are
+/// reported either way.
+#[test]
+fn fail_on_and_max_warnings_gate_the_exit_code() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let code = |args: &[&str]| {
+        let (code, out, err) = stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--format", "short"])
+                .args(args),
+        );
+        assert!(
+            out.contains("oversized-pool"),
+            "reported either way: {out}{err}"
+        );
+        (code, err)
+    };
+    assert_eq!(
+        code(&[]).0,
+        1,
+        "a warning fails by default (--fail-on note)"
+    );
+    assert_eq!(code(&["--fail-on", "warning"]).0, 1);
+    let (c, err) = code(&["--fail-on", "error"]);
+    assert_eq!(c, 0);
+    assert!(
+        err.contains("findings were reported but do not fail the run: --fail-on error"),
+        "{err}"
+    );
+    assert_eq!(code(&["--max-warnings", "1"]).0, 0, "1 warning, at most 1");
+    assert_eq!(code(&["--max-warnings", "0"]).0, 1, "1 warning, at most 0");
+    std::fs::write(
+        dir.path().join("scalelint.toml"),
+        "[rules.oversized-pool]\nlevel = \"deny\"\n",
+    )
+    .unwrap();
+    assert_eq!(code(&["--fail-on", "error"]).0, 1, "an error fails");
+    assert_eq!(
+        code(&["--max-warnings", "5"]).0,
+        1,
+        "errors are not warnings"
+    );
+    let (c, _, err) = stdout_of(scalelint().args(["--fail-on", "fatal"]));
+    assert_eq!(c, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// A folder with no Rust crate checks nothing: a misconfigured CI step must not stay green.
+#[test]
+fn a_path_with_no_rust_crate_is_an_error_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# not rust\n").unwrap();
+    let (code, out, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no Rust crate or readable .rs file"), "{err}");
+    assert!(err.contains("--allow-empty"), "{err}");
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()).arg("--allow-empty"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 files checked"), "{err}");
+    // A crate whose files hold nothing to report is fine.
+    let clean = project(&[("src/lib.rs", "pub fn f() {}\n")]);
+    assert_eq!(stdout_of(scalelint().arg(clean.path())).0, 0);
+}
+
+/// Usage errors are one line with the hint, not clap's paragraph.
+#[test]
+fn usage_errors_are_one_line() {
+    for (args, want) in [
+        (
+            &["--instances", "0"][..],
+            "error: --instances must be at least 1\n",
+        ),
+        (&["--jobs", "0"], "error: --jobs must be at least 1\n"),
+        (
+            &["--formt", "json"],
+            "error: unexpected argument '--formt' found; tip: a similar argument exists: '--format' (see --help)\n",
+        ),
+    ] {
+        let (code, out, err) = stdout_of(scalelint().args(args));
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert_eq!(err, want, "{args:?}");
+    }
+    let (code, out, _) = stdout_of(scalelint().arg("--help"));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--fail-on"),
+        "help is still the full text: {out}"
+    );
+}
+
+#[test]
+fn unknown_rule_ids_suggest_the_nearest() {
+    let (code, _, err) = stdout_of(scalelint().args(["explain", "oversize-pool"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `oversized-pool`?"), "{err}");
+    let (_, _, err) = stdout_of(scalelint().args(["explain", "log_in_loop"]));
+    assert!(err.contains("did you mean `log-in-loop`?"), "{err}");
+    let (_, _, err) = stdout_of(scalelint().args(["explain", "nope"]));
+    assert!(!err.contains("did you mean"), "nothing close: {err}");
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (code, _, err) = stdout_of(
+        scalelint()
+            .arg(dir.path())
+            .args(["--select", "unlocked-schedular"]),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `unlocked-scheduler`?"), "{err}");
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let lib = format!("mod other;\npub fn hi() {{ println!(\"hi\"); }}\n{POOL_50}");
+    let dir = project(&[("src/lib.rs", lib.as_str()), ("src/other.rs", POOL_40)]);
+    let (code, out, _) = stdout_of(scalelint().current_dir(dir.path()).arg("--statistics"));
+    assert_eq!(code, 1, "the exit code is a plain run's");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("2  oversized-pool    [*]  a connection pool larger"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("1  print-in-service       println!"),
+        "{out}"
+    );
+    let (_, out, _) =
+        stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--statistics", "--format", "json"]),
+        );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["rule"], "oversized-pool");
+    assert_eq!(v[0]["count"], 2);
+    assert_eq!(v[0]["fixable"], 2);
+    let (code, _, err) =
+        stdout_of(
+            scalelint()
+                .current_dir(dir.path())
+                .args(["--statistics", "--format", "sarif"]),
+        );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn stdin_filename_without_dash_is_an_error() {
+    let dir = project(&[("src/lib.rs", POOL_50)]);
+    let (code, out, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--stdin-filename", "src/lib.rs"]),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("add `-`"), "{err}");
+}

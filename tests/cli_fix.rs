@@ -159,8 +159,8 @@ fn fixes_reach_toml_config_files_and_a_second_run_is_a_no_op() {
     assert_eq!(
         after,
         before.replace(
-            "max_connections = 50 #~ oversized-pool",
-            "max_connections = 22 #~ oversized-pool"
+            "max_connections = 50 # per instance",
+            "max_connections = 22 # per instance"
         ),
         "only the value changes; comments and the other keys are kept"
     );

@@ -108,6 +108,7 @@ fn synthetic_report(message: &str, span: Span, severity: Severity) -> Report {
         diagnostics: vec![d],
         summary: Summary {
             files: 1,
+            crates: 1,
             findings: 1,
             parse_errors: 0,
         },
@@ -160,6 +161,18 @@ fn github_prints_errors_first_and_notes_when_annotations_are_hidden() {
         "{out}"
     );
     assert_eq!(lines.len(), 14);
+    assert!(
+        out.ends_with("so 2 are only in the job summary and the log\n"),
+        "{out}"
+    );
+    // One hidden annotation: singular.
+    report.diagnostics.pop();
+    report.diagnostics.pop();
+    let out = scalelint::render::github::render(&report);
+    assert!(
+        out.ends_with("11 findings in all; GitHub shows 10 annotations of each level, so 1 is only in the job summary and the log\n"),
+        "{out}"
+    );
 }
 
 /// The SARIF 2.1.0 schema vendored under `tests/schemas/` (where it comes from, its licence and
@@ -237,8 +250,34 @@ fn sarif_is_valid_against_the_official_schema() {
             uri.starts_with("fixtures/projects/sample-service/"),
             "repository-relative: {uri}"
         );
-        assert!(r["partialFingerprints"]["scalelint/v1"].is_string());
+        let v1 = r["partialFingerprints"]["scalelint/v1"].as_str().unwrap();
+        let v2 = r["partialFingerprints"]["scalelint/v2"].as_str().unwrap();
+        assert!(v2.starts_with(&format!("{v1}:")), "{v1} {v2}");
     }
+    // Every rule links to its page, and the page is in this repository where the link says.
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    assert!(
+        repository.starts_with("https://github.com/"),
+        "{repository}"
+    );
+    assert_eq!(run["tool"]["driver"]["informationUri"], repository);
+    for rule in rules {
+        let uri = rule["helpUri"].as_str().unwrap();
+        let page = uri
+            .strip_prefix(&format!("{repository}/blob/main/"))
+            .unwrap_or_else(|| panic!("{uri}"));
+        assert!(manifest_dir().join(page).is_file(), "{uri}: no {page}");
+        assert_eq!(
+            page,
+            format!("rules/docs/{}.md", rule["id"].as_str().unwrap())
+        );
+    }
+    // The README's install snippets name the same repository.
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    assert!(
+        readme.contains(repository),
+        "README does not name {repository}"
+    );
     let fix = results
         .iter()
         .find_map(|r| r["fixes"].as_array())
@@ -585,4 +624,122 @@ fn fingerprints_keep_their_value() {
         sarif["runs"][0]["results"][0]["partialFingerprints"]["scalelint/v1"],
         PINNED
     );
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["partialFingerprints"]["scalelint/v2"],
+        format!("{PINNED}:1")
+    );
+}
+
+/// Identical lines in one file share `scalelint/v1`; `scalelint/v2` tells them apart by their
+/// occurrence, so code scanning keeps one alert each.
+#[test]
+fn identical_findings_get_distinct_occurrence_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         sqlx = { version = \"0.8\", features = [\"postgres\"] }\ntokio = \"1\"\n",
+    )
+    .unwrap();
+    let pool = "    let _p = sqlx::postgres::PgPoolOptions::new().max_connections(40).connect(\"postgres://\").await;\n";
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        format!("#[tokio::main]\nasync fn main() {{\n{pool}{pool}{pool}}}\n"),
+    )
+    .unwrap();
+    let sarif: Value = serde_json::from_str(&stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--format", "sarif"]),
+    ))
+    .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let v1: Vec<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["scalelint/v1"].as_str().unwrap())
+        .collect();
+    let v2: Vec<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["scalelint/v2"].as_str().unwrap())
+        .collect();
+    assert!(v1.iter().all(|f| *f == v1[0]), "{v1:?}");
+    assert_eq!(
+        v2,
+        [1, 2, 3].map(|n| format!("{}:{n}", v1[0])),
+        "one occurrence each"
+    );
+}
+
+/// GitLab Code Quality: GitLab publishes the report's fields as a table, not as a schema file, so
+/// this schema is written from that table ("Code Quality report format",
+/// <https://docs.gitlab.com/ci/testing/code_quality/>): a JSON array of objects with
+/// `description`, `check_name`, `fingerprint`, `severity` (one of info, minor, major, critical,
+/// blocker) and `location.path` (relative, no `./`) with `location.lines.begin`. GitLab keys
+/// findings by fingerprint, so each must be unique in a report.
+#[test]
+fn gitlab_code_quality_has_the_fields_gitlab_reads() {
+    let schema = serde_json::json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["description", "check_name", "fingerprint", "severity", "location"],
+            "properties": {
+                "description": {"type": "string", "minLength": 1},
+                "check_name": {"type": "string", "minLength": 1},
+                "fingerprint": {"type": "string", "minLength": 1},
+                "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+                "location": {
+                    "type": "object",
+                    "required": ["path", "lines"],
+                    "properties": {
+                        "path": {"type": "string", "pattern": "^[^./][^\\\\]*$"},
+                        "lines": {
+                            "type": "object",
+                            "required": ["begin"],
+                            "properties": {"begin": {"type": "integer", "minimum": 1}}
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (dir, name) = awkward_repo();
+    for (cwd, args) in [
+        (
+            manifest_dir(),
+            vec!["fixtures/projects/sample-service", "--format", "gitlab"],
+        ),
+        (
+            dir.path().to_path_buf(),
+            vec![name.as_str(), "--format", "gitlab"],
+        ),
+    ] {
+        let out = stdout_of(scalelint().current_dir(&cwd).args(&args));
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "invalid report:\n{}", errors.join("\n"));
+        let issues = report.as_array().unwrap();
+        assert!(!issues.is_empty());
+        let mut prints: Vec<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        prints.sort();
+        prints.dedup();
+        assert_eq!(prints.len(), issues.len(), "unique fingerprints");
+        for issue in issues {
+            let path = issue["location"]["path"].as_str().unwrap();
+            assert!(
+                cwd.join(path).is_file(),
+                "repository-relative and existing: {path}"
+            );
+        }
+    }
 }

@@ -219,11 +219,20 @@ fn special_files_are_not_read() {
     let fifo = std::ffi::CString::new(src.join("fifo.rs").to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
     std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs")).unwrap();
-    for args in [&["."][..], &["src/fifo.rs", "src/zero.rs"], &["src"]] {
+    for args in [
+        &["."][..],
+        &["src/fifo.rs", "src/zero.rs", "--allow-empty"],
+        &["src"],
+    ] {
         let r = run(dir.path(), args);
         assert_eq!(r.code, 0, "{args:?}: {}", r.stdout);
         assert!(parse_errors(&r).is_empty(), "{args:?}: {}", r.stdout);
     }
+    // Naming only files that cannot be read checks nothing: a usage error, not a green run.
+    let r = run_any(dir.path(), &["src/fifo.rs", "src/zero.rs"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("skipped"), "{}", r.stderr);
+    assert!(r.stderr.contains("--allow-empty"), "{}", r.stderr);
 }
 
 /// A file over `max-file-size` is a `parse-error` saying so, and is not read.

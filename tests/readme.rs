@@ -1,5 +1,5 @@
-//! Keeps the README true: its rule table equals `scalelint rules`, and it documents every
-//! option `--help` lists.
+//! Keeps the README true: its rule table equals `scalelint rules`, its opening sample is real
+//! output, and it documents every option `--help` lists.
 
 use std::process::Command;
 
@@ -70,5 +70,37 @@ fn every_option_is_documented() {
             let option = option.split('=').next().unwrap().split('<').next().unwrap();
             assert!(readme.contains(option), "README does not document {option}");
         }
+    }
+}
+
+/// The README's opening sample is what the quick start's command prints for the sample
+/// service, and that service's source carries no test markers (its expectations are in
+/// `fixtures/projects/sample-service.expect`).
+#[test]
+fn the_opening_sample_is_real_output_without_test_markers() {
+    let readme = readme();
+    let start = readme.find("```text\n").unwrap() + "```text\n".len();
+    let sample = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = Command::new(env!("CARGO_BIN_EXE_scalelint"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["fixtures/projects/sample-service", "--color", "never"])
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let trimmed: String = out
+        .lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect();
+    let sample: String = sample
+        .lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect();
+    assert!(
+        trimmed.contains(&sample),
+        "the README's sample is not in the output:\n{sample}\n---\n{out}"
+    );
+    for marker in ["//~", "#~"] {
+        assert!(!out.contains(marker), "a test marker in the output:\n{out}");
     }
 }

@@ -4,6 +4,10 @@
 //! `//~^^` two lines above. A missing finding and an extra finding both fail. A severity in
 //! parentheses after the rule id (`//~ unlocked-scheduler (note)`) expects the finding at that
 //! severity; without one, any severity matches.
+//!
+//! A project may keep its expectations in a side file instead, `<project>.expect` beside it,
+//! one `path:line: rule-id` a line (paths relative to the project, `(note)` allowed after the
+//! id): the sample service the README runs does, so its source shows no markers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,9 +63,63 @@ fn annotations(path: &Path, text: &str, display: &str, out: &mut Expectations) {
 }
 
 /// The files that hold what scalelint is expected to produce, not input: `.fixed.rs` results,
-/// `.fixed.diff` project results and `.out` rendered reports.
+/// `.fixed.diff` project results, `.out` rendered reports and `.expect` side files.
 fn is_expected_output(name: &str) -> bool {
-    name.ends_with(".fixed.rs") || name.ends_with(".fixed.diff") || name.ends_with(".out")
+    name.ends_with(".fixed.rs")
+        || name.ends_with(".fixed.diff")
+        || name.ends_with(".out")
+        || name.ends_with(".expect")
+}
+
+/// The expectations of a `<project>.expect` side file (see the module comment).
+fn side_file_annotations(root: &Path, out: &mut Expectations) -> usize {
+    let mut n = 0;
+    let projects = root.join("fixtures/projects");
+    for entry in std::fs::read_dir(&projects).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "expect") {
+            continue;
+        }
+        let project = path.with_extension("");
+        assert!(project.is_dir(), "{}: no project beside it", path.display());
+        let prefix = project
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (i, line) in std::fs::read_to_string(&path).unwrap().lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = format!("{}:{}: not `path:line: rule-id`", path.display(), i + 1);
+            let (file, rest) = line.split_once(':').expect(&bad);
+            let (line_no, rule) = rest.split_once(':').expect(&bad);
+            let line_no: usize = line_no.trim().parse().expect(&bad);
+            assert!(
+                project.join(file).is_file(),
+                "{}:{}: no {file} in the project",
+                path.display(),
+                i + 1
+            );
+            let display = format!("{prefix}/{file}");
+            // The same grammar as inline annotations, on a line of their own.
+            let text = format!("//~ {}", rule.trim());
+            let mut one = Expectations::new();
+            annotations(Path::new("x.rs"), &text, &display, &mut one);
+            for ((d, _, r), count) in one {
+                *out.entry((d.clone(), line_no, r.clone())).or_default() += count;
+                SEVERITIES.with(|s| {
+                    let mut s = s.borrow_mut();
+                    if let Some(level) = s.remove(&(d.clone(), 1, r.clone())) {
+                        s.insert((d, line_no, r), level);
+                    }
+                });
+            }
+            n += 1;
+        }
+    }
+    n
 }
 
 fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -128,6 +186,10 @@ fn fixtures_report_exactly_their_annotations() {
             .replace('\\', "/");
         annotations(path, &text, &display, &mut expected);
     }
+    assert!(
+        side_file_annotations(root, &mut expected) > 0,
+        "the sample service's side file"
+    );
     assert!(expected.len() > 10, "the fixtures carry annotations");
     let actual = found(&run_json(&["fixtures"]));
     let mut problems = vec![];
@@ -178,7 +240,7 @@ fn every_rule_has_positive_and_negative_fixtures() {
     let listing = String::from_utf8(list.stdout).unwrap();
     for line in listing.lines().skip(1) {
         let id = line.split_whitespace().next().unwrap();
-        if id == "parse-error" || id == "unused-allow" {
+        if id == "parse-error" || id == "unused-allow" || id == "allow-without-reason" {
             continue;
         }
         let dir = root.join("fixtures").join(id);

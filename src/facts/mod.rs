@@ -370,6 +370,14 @@ pub struct StructFact {
 pub struct AllowComment {
     pub rules: Vec<(String, Span)>,
     pub line: usize,
+    /// The last line it covers: its own line for a comment after code; for a comment on a line
+    /// of its own, the last line of the statement or expression starting below it (an item's
+    /// header only).
+    pub last_line: usize,
+    /// On a line of its own (not after code).
+    pub alone: bool,
+    /// The text after `)`, trimmed; empty when the comment gives no reason.
+    pub reason: String,
     /// What removing the comment takes.
     pub span: Span,
     /// From `scalelint` to the comment's end.

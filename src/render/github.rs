@@ -95,8 +95,9 @@ pub fn render(report: &Report) -> String {
             "::notice title=scalelint::{}",
             escape_data(&format!(
                 "{} findings in all; GitHub shows {SHOWN_PER_LEVEL} annotations of each level, \
-                 so {hidden} are only in the job summary and the log",
-                report.diagnostics.len()
+                 so {hidden} {} only in the job summary and the log",
+                report.diagnostics.len(),
+                if hidden == 1 { "is" } else { "are" }
             ))
         );
     }

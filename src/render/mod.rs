@@ -1,6 +1,7 @@
 //! Output formats, one file each.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod rustc_json;
@@ -46,4 +47,50 @@ impl RepoPaths {
             _ => f.display.clone(),
         }
     }
+}
+
+/// `--statistics`: how many findings each rule has, most first (ruff's `--statistics`), as
+/// text (`count  rule  [*]  summary`, `[*]` when some are fixable with --fix) or as JSON.
+pub fn statistics(report: &Report, json: bool) -> String {
+    use crate::diagnostic::Applicability;
+    let mut counts: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for d in &report.diagnostics {
+        let c = counts.entry(&d.rule).or_default();
+        c.0 += 1;
+        if d.fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == Applicability::Machine && !f.edits.is_empty())
+        {
+            c.1 += 1;
+        }
+    }
+    let mut rows: Vec<(&str, usize, usize)> =
+        counts.into_iter().map(|(r, (n, f))| (r, n, f)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(rule, count, fixable)| {
+                serde_json::json!({"rule": rule, "count": count, "fixable": fixable})
+            })
+            .collect();
+        let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+        s.push('\n');
+        return s;
+    }
+    let count_width = rows
+        .iter()
+        .map(|r| r.1.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let rule_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (rule, count, fixable) in rows {
+        let summary = crate::rules::meta(rule).map_or("", |m| m.summary);
+        out.push_str(&format!(
+            "{count:>count_width$}  {rule:rule_width$}  {}  {summary}\n",
+            if fixable > 0 { "[*]" } else { "   " }
+        ));
+    }
+    out
 }

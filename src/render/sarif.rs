@@ -102,6 +102,8 @@ struct ReportingDescriptor {
     default_configuration: Configuration,
     full_description: Message,
     help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     id: &'static str,
     name: &'static str,
     properties: Properties,
@@ -151,10 +153,16 @@ struct SarifResult<'a> {
     rule_index: Option<usize>,
 }
 
+/// `scalelint/v1` (kept unchanged, so existing alerts stay matched) hashes the rule, the path
+/// and the finding's lines: identical lines of one file share it. `scalelint/v2` is the same
+/// with `:` and the finding's occurrence among those sharing it (1, 2, .. in report order),
+/// as code scanning's `primaryLocationLineHash` does, so such findings stay apart.
 #[derive(Serialize)]
 struct Fingerprints {
     #[serde(rename = "scalelint/v1")]
     v1: String,
+    #[serde(rename = "scalelint/v2")]
+    v2: String,
 }
 
 #[derive(Serialize)]
@@ -219,6 +227,14 @@ struct Replacement<'a> {
     inserted_content: MessageRef<'a>,
 }
 
+/// The repository (`repository` in Cargo.toml): the tool's home page.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// A rule's page in the repository (`rules/docs/<id>.md` on the default branch).
+pub fn help_uri(id: &str) -> Option<String> {
+    (!REPOSITORY.is_empty()).then(|| format!("{REPOSITORY}/blob/main/rules/docs/{id}.md"))
+}
+
 fn rule(meta: &'static RuleMeta) -> ReportingDescriptor {
     let has_page = meta.doc.lines().filter(|l| !l.trim().is_empty()).count() > 1;
     let markdown = if has_page {
@@ -235,6 +251,7 @@ fn rule(meta: &'static RuleMeta) -> ReportingDescriptor {
             text: markdown.clone(),
             markdown,
         },
+        help_uri: help_uri(meta.id),
         id: meta.id,
         name: meta.id,
         properties: Properties {
@@ -284,6 +301,7 @@ fn result<'a>(
     paths: &RepoPaths,
     metas: &[&'static RuleMeta],
     d: &'a Diagnostic,
+    seen: &mut std::collections::HashMap<String, usize>,
 ) -> SarifResult<'a> {
     let (start, end) = super::range(report, d.file, d.span);
     let path = paths.of(report, d.file);
@@ -329,8 +347,14 @@ fn result<'a>(
             },
         }],
         message: Message::new(text),
-        partial_fingerprints: Fingerprints {
-            v1: crate::baseline::fingerprint(&d.rule, &path, &normalised),
+        partial_fingerprints: {
+            let v1 = crate::baseline::fingerprint(&d.rule, &path, &normalised);
+            let n = seen.entry(v1.clone()).or_default();
+            *n += 1;
+            Fingerprints {
+                v2: format!("{v1}:{n}"),
+                v1,
+            }
         },
         related_locations,
         rule_id: &d.rule,
@@ -341,10 +365,8 @@ fn result<'a>(
 pub fn render(report: &Report) -> String {
     let paths = RepoPaths::discover();
     let metas = rules::all_meta();
-    let information_uri = match env!("CARGO_PKG_REPOSITORY") {
-        "" => "https://docs.rs/scalelint",
-        repo => repo,
-    };
+    let information_uri = REPOSITORY;
+    let mut seen = std::collections::HashMap::new();
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
@@ -352,7 +374,7 @@ pub fn render(report: &Report) -> String {
             results: report
                 .diagnostics
                 .iter()
-                .map(|d| result(report, &paths, &metas, d))
+                .map(|d| result(report, &paths, &metas, d, &mut seen))
                 .collect(),
             tool: Tool {
                 driver: Driver {

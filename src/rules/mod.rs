@@ -91,6 +91,15 @@ pub static UNUSED_ALLOW: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/docs/unused-allow.md"),
 };
 
+pub static ALLOW_WITHOUT_REASON: RuleMeta = RuleMeta {
+    id: "allow-without-reason",
+    family: "engine",
+    default_severity: Severity::Warning,
+    fix: Applicability::Manual,
+    summary: "a `scalelint: allow(..)` comment that gives no reason, when reasons are required",
+    doc: include_str!("../../rules/docs/allow-without-reason.md"),
+};
+
 /// Every hazard rule, in the order `scalelint rules` lists them.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
@@ -117,11 +126,28 @@ pub fn all_meta() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = all().iter().map(|r| r.meta()).collect();
     metas.push(&PARSE_ERROR);
     metas.push(&UNUSED_ALLOW);
+    metas.push(&ALLOW_WITHOUT_REASON);
     metas
 }
 
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     all_meta().into_iter().find(|m| m.id == id)
+}
+
+/// The rule id closest to a mistyped one, when it is close enough to be what was meant.
+pub fn nearest(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim().to_ascii_lowercase().replace('_', "-");
+    all_meta()
+        .into_iter()
+        .map(|m| (strsim::damerau_levenshtein(&typed, m.id), m.id))
+        .filter(|&(d, id)| d <= (id.len() / 3).max(2))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// `; did you mean `id`?` for a mistyped rule id, or nothing.
+pub fn did_you_mean(typed: &str) -> String {
+    nearest(typed).map_or(String::new(), |id| format!("; did you mean `{id}`?"))
 }
 
 /// The words that can start a `log` or `tracing` event, renamed imports included (their `use`
