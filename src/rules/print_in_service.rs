@@ -195,6 +195,30 @@ fn logger_installed_before(project: &Project, unit: &Unit, region: RegionId, spa
         && !roles.logger_installed_after(project, unit, region, span.start)
 }
 
+/// The level a message names at its start: `[ERROR]`, `ERROR:`, `Error:`, `[WARNING]`, `WARN `,
+/// `[INFO]`, `[DEBUG]` (so `println!("[ERROR] ..")` becomes an error event, not an info one).
+fn level_named_by(message: &str) -> Option<&'static str> {
+    let word: String = message
+        .trim_start()
+        .trim_start_matches(['[', '('])
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let rest = message.trim_start().trim_start_matches(['[', '(']);
+    let ended = rest[word.len()..].starts_with([']', ')', ':', ' ']);
+    if !ended {
+        return None;
+    }
+    match word.as_str() {
+        "error" | "fatal" => Some("error"),
+        "warn" | "warning" | "deprecated" => Some("warn"),
+        "info" => Some("info"),
+        "debug" => Some("debug"),
+        _ => None,
+    }
+}
+
 /// Whether the macro is used as a value (`let z = dbg!(v)`, `f(dbg!(v))`), not as a statement.
 fn used_as_value(unit: &Unit, span: Span) -> bool {
     let facts = &unit.facts;
@@ -270,8 +294,16 @@ impl Rule for PrintInService {
             let once = once_per_process(project, unit_idx, mac.region, 0);
             let is_value = entry.value_macros.contains(name);
             let stderr = entry.stderr.contains(name);
+            // The level the message names for itself (`"[ERROR] .."`, `"Warning: .."`), else
+            // what the stream says: stderr is for errors, stdout for information.
+            let named = match mac.args.first() {
+                Some(MacroArg::Expr(Val::Str { value, .. })) => level_named_by(value),
+                _ => None,
+            };
             let level = if is_value {
                 "debug"
+            } else if let Some(named) = named {
+                named
             } else if stderr {
                 "error"
             } else {
@@ -416,5 +448,27 @@ impl Rule for PrintInService {
             };
             out.push(d.fix(fix));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_named_by;
+
+    #[test]
+    fn a_message_names_its_level_at_its_start() {
+        assert_eq!(level_named_by("[ERROR] Failed parsing"), Some("error"));
+        assert_eq!(
+            level_named_by("Error validating domain: {e}"),
+            Some("error")
+        );
+        assert_eq!(level_named_by("[WARNING] Please use"), Some("warn"));
+        assert_eq!(level_named_by("WARN: slow"), Some("warn"));
+        assert_eq!(level_named_by("[DEPRECATED]: `SMTP_SSL`"), Some("warn"));
+        assert_eq!(level_named_by("[INFO] Using saved config"), Some("info"));
+        assert_eq!(level_named_by("Errors are counted"), None);
+        assert_eq!(level_named_by("information"), None);
+        assert_eq!(level_named_by("processed {} orders"), None);
+        assert_eq!(level_named_by(""), None);
     }
 }
