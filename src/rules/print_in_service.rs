@@ -174,6 +174,51 @@ fn before_logger(
     false
 }
 
+/// Whether service code anywhere in the workspace installs the process's logger or subscriber
+/// (itself or through a call). A workspace with no binary (a library, loose files) shows no
+/// process: the logger is installed elsewhere, as far as scalelint can tell.
+fn installs_a_logger(project: &Project) -> bool {
+    let roles = project.roles();
+    !project.units.iter().any(|u| u.bin.is_some())
+        || project.units.iter().any(|u| {
+            u.facts.fns.iter().any(|f| {
+                u.is_service_region(f.body) && roles.logger_installed_after(project, u, f.body, 0)
+            })
+        })
+}
+
+/// Whether the function around `region` installs the process's logger (itself or through a
+/// call) before `span`: it installs one, and none at or after `span`.
+fn logger_installed_before(project: &Project, unit: &Unit, region: RegionId, span: Span) -> bool {
+    let roles = project.roles();
+    roles.logger_installed_after(project, unit, region, 0)
+        && !roles.logger_installed_after(project, unit, region, span.start)
+}
+
+/// The level a message names at its start: `[ERROR]`, `ERROR:`, `Error:`, `[WARNING]`, `WARN `,
+/// `[INFO]`, `[DEBUG]` (so `println!("[ERROR] ..")` becomes an error event, not an info one).
+fn level_named_by(message: &str) -> Option<&'static str> {
+    let word: String = message
+        .trim_start()
+        .trim_start_matches(['[', '('])
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let rest = message.trim_start().trim_start_matches(['[', '(']);
+    let ended = rest[word.len()..].starts_with([']', ')', ':', ' ']);
+    if !ended {
+        return None;
+    }
+    match word.as_str() {
+        "error" | "fatal" => Some("error"),
+        "warn" | "warning" | "deprecated" => Some("warn"),
+        "info" => Some("info"),
+        "debug" => Some("debug"),
+        _ => None,
+    }
+}
+
 /// Whether the macro is used as a value (`let z = dbg!(v)`, `f(dbg!(v))`), not as a statement.
 fn used_as_value(unit: &Unit, span: Span) -> bool {
     let facts = &unit.facts;
@@ -219,6 +264,7 @@ impl Rule for PrintInService {
         let catalog = &project.catalog;
         let family = crate_family(project, unit);
         let unit_idx = project.unit_index(unit);
+        let mut logger_somewhere: Option<bool> = None;
         for mac in &unit.facts.macros {
             // Only code a replica runs: a one-shot command's output is its interface.
             if !project.runs_on_replicas(unit, mac.region, mac.span) {
@@ -248,8 +294,16 @@ impl Rule for PrintInService {
             let once = once_per_process(project, unit_idx, mac.region, 0);
             let is_value = entry.value_macros.contains(name);
             let stderr = entry.stderr.contains(name);
+            // The level the message names for itself (`"[ERROR] .."`, `"Warning: .."`), else
+            // what the stream says: stderr is for errors, stdout for information.
+            let named = match mac.args.first() {
+                Some(MacroArg::Expr(Val::Str { value, .. })) => level_named_by(value),
+                _ => None,
+            };
             let level = if is_value {
                 "debug"
+            } else if let Some(named) = named {
+                named
             } else if stderr {
                 "error"
             } else {
@@ -291,7 +345,42 @@ impl Rule for PrintInService {
                     "it runs once per process start, on the startup path: it does not multiply with traffic, but the line has no level and bypasses the log pipeline (hence a note, not a warning)",
                 );
             }
+            // Each template below says what it requires; where that cannot be shown from the
+            // code, no edit is offered and the snippet says what to write.
+            let partial_line = !is_value && !name.ends_with("ln");
+            let logger = *logger_somewhere.get_or_insert_with(|| installs_a_logger(project));
             let fix = match family {
+                // Requires: a logger the process installs. With none that scalelint can see, a
+                // log event is written nowhere: the rewrite would delete the output.
+                Some(fam) if !logger => {
+                    d = d.note("no logger or subscriber is installed anywhere scalelint can see: a log event would be written nowhere, so no edit is offered");
+                    Fix::manual(format!(
+                        "install a subscriber in main (tracing_subscriber::fmt().json().init()), then {}::{level}!(..) with the same arguments",
+                        fam.name
+                    ))
+                }
+                // Requires: a logger installed when the event fires. On the startup path that is
+                // shown only when the same function installed it earlier; otherwise the event may
+                // be dropped (a configuration error printed while the logger's own settings are
+                // read, a banner in a process that installs none): what the operator needed to
+                // see would be gone.
+                Some(fam)
+                    if once && !logger_installed_before(project, unit, mac.region, mac.span) =>
+                {
+                    d = d.note("on the startup path a logger may not be installed yet (none is installed earlier in this function), and an event before it is dropped, so no edit is offered");
+                    Fix::manual(format!(
+                        "{}::{level}!(..) with the same arguments, if the logger is installed by then; before it, a print is the only way to report (leave it)",
+                        fam.name
+                    ))
+                }
+                // Requires: a whole line. `print!`/`eprint!` write part of one (a prompt, a
+                // progress mark): one event per call is not the same output.
+                Some(fam) if partial_line => Fix::manual(format!(
+                    "{}::{level}!(..) for the whole line, once it is complete; `{name}!` writes part of a line (a prompt or a progress mark), which has no one-to-one rewrite",
+                    fam.name
+                )),
+                // Requires: statement position (`dbg!` returns its argument) and one argument
+                // that can be a field (`?name`, `?a.b`).
                 Some(fam) if is_value => {
                     // `dbg!(x)` → `tracing::debug!(?x)` when the argument can name a field.
                     let one_name = match mac.args.as_slice() {
@@ -338,7 +427,10 @@ impl Rule for PrintInService {
                         replacement: format!("{}::{level}", fam.name),
                     }];
                     if mac.parsed && has_message {
-                        // Requires: a format string (an empty event does not compile).
+                        // Requires: a format string (an empty event does not compile), and
+                        // code a replica runs per request or job (one-shot commands are not
+                        // reported at all: their output is their interface). Even then it
+                        // changes what the program writes, so at best `maybe`.
                         Fix::maybe(desc, edit)
                     } else {
                         Fix::manual(format!(
@@ -356,5 +448,27 @@ impl Rule for PrintInService {
             };
             out.push(d.fix(fix));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_named_by;
+
+    #[test]
+    fn a_message_names_its_level_at_its_start() {
+        assert_eq!(level_named_by("[ERROR] Failed parsing"), Some("error"));
+        assert_eq!(
+            level_named_by("Error validating domain: {e}"),
+            Some("error")
+        );
+        assert_eq!(level_named_by("[WARNING] Please use"), Some("warn"));
+        assert_eq!(level_named_by("WARN: slow"), Some("warn"));
+        assert_eq!(level_named_by("[DEPRECATED]: `SMTP_SSL`"), Some("warn"));
+        assert_eq!(level_named_by("[INFO] Using saved config"), Some("info"));
+        assert_eq!(level_named_by("Errors are counted"), None);
+        assert_eq!(level_named_by("information"), None);
+        assert_eq!(level_named_by("processed {} orders"), None);
+        assert_eq!(level_named_by(""), None);
     }
 }

@@ -291,20 +291,23 @@ impl Rule for SqlStatementLogging {
                                 entry.source
                             ))
                             .note("every query of every instance becomes a log line; at N instances the log store receives N times the query rate");
+                            // Requires: the crate depends on `log` (the inserted call names
+                            // `log::LevelFilter`), and a chain on the options to extend. Without
+                            // `log` no edit is offered: `log::` would not resolve (E0433).
                             let fix = match at {
-                                Some(at) => {
-                                    let edits = vec![Edit {
+                                Some(at) if can_name_log => Fix::machine(
+                                    format!("log statements at debug: add `{call}`"),
+                                    vec![Edit {
                                         file: unit.id,
                                         span: at,
                                         replacement: call.clone(),
-                                    }];
-                                    let desc = format!("log statements at debug: add `{call}`");
-                                    if can_name_log {
-                                        Fix::machine(desc, edits)
-                                    } else {
-                                        d = d.note("the crate does not depend on `log`: add `log = \"0.4\"` to [dependencies] for `log::LevelFilter`");
-                                        Fix::maybe(desc, edits)
-                                    }
+                                    }],
+                                ),
+                                Some(_) => {
+                                    d = d.note("the crate does not depend on `log`, which the level is named from (`log::LevelFilter`), so no edit is offered");
+                                    Fix::manual(format!(
+                                        "add `{call}` to the ConnectOptions, after adding `log = \"0.4\"` to [dependencies]"
+                                    ))
                                 }
                                 None => Fix::manual(format!(
                                     "opt{call}; // on the ConnectOptions before Database::connect(opt)"

@@ -72,6 +72,33 @@ fn installer_of<'c>(
     None
 }
 
+/// Whether the installer at `span` is one of several the code picks from at run time: another
+/// installer in the same function, with a branch (a `match` arm, an `if`'s block) holding one
+/// of the two and not the other (`match format { Json => .., Pretty => .. }`, `if .. else`).
+fn chosen_at_run_time(facts: &FileFacts, span: Span, others: impl Iterator<Item = Span>) -> bool {
+    let fn_of = |s: Span| {
+        facts
+            .fns
+            .iter()
+            .filter(|f| f.span.contains(s))
+            .min_by_key(|f| f.span.end - f.span.start)
+            .map(|f| f.span)
+    };
+    let Some(home) = fn_of(span) else {
+        return false;
+    };
+    let branches: Vec<Span> = facts
+        .arms
+        .iter()
+        .map(|a| a.body)
+        .chain(facts.gates.iter().map(|g| g.body))
+        .filter(|b| home.contains(*b))
+        .collect();
+    others
+        .filter(|o| *o != span && fn_of(*o) == Some(home))
+        .any(|o| branches.iter().any(|b| b.contains(span) != b.contains(o)))
+}
+
 /// Whether a chain's links make it structured: `.json()` on the chain, or a JSON format passed
 /// to it (`.event_format(fmt::format().json())`, `.fmt_fields(JsonFields::new())`).
 fn is_structured(
@@ -203,7 +230,11 @@ impl Rule for UnstructuredLogs {
         {
             return;
         }
-        for (span, shown, inst, kind, layer, links) in sites {
+        let chosen: Vec<bool> = sites
+            .iter()
+            .map(|site| chosen_at_run_time(&unit.facts, site.0, sites.iter().map(|s| s.0)))
+            .collect();
+        for ((span, shown, inst, kind, layer, links), chosen) in sites.into_iter().zip(chosen) {
             let what = if layer {
                 "a human-format layer"
             } else {
@@ -225,7 +256,16 @@ impl Rule for UnstructuredLogs {
                     .features_of(&inst.library)
                     .is_some_and(|fs| fs.contains(f))
             });
+            // Each template requires the library's JSON feature (without it `.json()` does not
+            // exist: E0599) and a subscriber that is the crate's only one: a format chosen at run
+            // time (`match format { .. }`) is the operator's choice, and no edit rewrites a branch.
             let fix = match (&kind, inst.json_feature.as_deref()) {
+                _ if chosen => {
+                    d = d.note("the format is chosen at run time (another subscriber is installed in another branch): a setting chooses, so no edit rewrites a branch");
+                    Fix::manual(
+                        "offer a JSON format as a choice, and make it the default where the setting's default is written",
+                    )
+                }
                 (Kind::Chain, Some(feature)) => {
                     let human = links.iter().find_map(|l| match l {
                         Val::Method {
