@@ -29,9 +29,13 @@ impl Rule for HostSizedPool {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        let config = &project.config;
-        let budget = config.per_instance_budget();
-        for site in pool_sites(project, unit) {
+        let sites = pool_sites(project, unit);
+        if sites.is_empty() {
+            return;
+        }
+        let config = &project.budget_for(Some(unit));
+        let budget = config.per_instance();
+        for site in sites {
             if !matches!(site.size, Size::Default) {
                 if let Some(d) = own_cpu_arithmetic(project, unit, &site) {
                     out.push(d);
@@ -87,6 +91,7 @@ impl Rule for HostSizedPool {
                     256 * config.instances,
                     config.available()
                 ))
+                .note(config.sources_note())
                 .help(format!("set the maximum explicitly; the per-instance budget is {budget}"))
                 .fix(fix),
             );
@@ -118,8 +123,8 @@ fn cpu_call(v: &Val) -> Option<(&'static str, bool)> {
 /// value or as the fallback when no setting is given.
 fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option<Diagnostic> {
     let facts = &unit.facts;
-    let config = &project.config;
-    let budget = config.per_instance_budget();
+    let config = &project.budget_for(Some(unit));
+    let budget = config.per_instance();
     // The size argument of the pool's builder chain.
     let (arg, region) = facts.calls.iter().find_map(|c| {
         if !c.val.span().contains(site.span) {
@@ -199,6 +204,7 @@ fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option
             config.available()
         ))
         .note(limit_note)
+        .note(config.sources_note())
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let a setting raise it"))
         .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
@@ -337,8 +343,8 @@ fn field_cpu_arithmetic(
     site: &PoolSite,
     field: &str,
 ) -> Option<Diagnostic> {
-    let config = &project.config;
-    let budget = config.per_instance_budget();
+    let config = &project.budget_for(Some(unit));
+    let budget = config.per_instance();
     let (au, scaled, func, honours) =
         field_assignments(project, field)
             .into_iter()
@@ -382,6 +388,7 @@ fn field_cpu_arithmetic(
             config.available()
         ))
         .note(limit_note)
+        .note(config.sources_note())
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let the setting raise it"))
         .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
