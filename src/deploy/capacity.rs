@@ -146,12 +146,7 @@ pub fn pools(project: &Project) -> Vec<Entry> {
             continue;
         }
         let budget = project.budget_for(Some(unit));
-        let rel = |p: &std::path::Path| {
-            p.strip_prefix(&project.root)
-                .unwrap_or(p)
-                .display()
-                .to_string()
-        };
+        let rel = |p: &std::path::Path| crate::engine::display_path(p);
         for site in sites {
             let here = format!(
                 "{}:{}",
@@ -220,7 +215,9 @@ pub fn pools(project: &Project) -> Vec<Entry> {
                 .bin
                 .clone()
                 .unwrap_or_else(|| project.crate_of(unit).name.clone());
-            let key = database_key(unit, site.span);
+            // Pools of one workspace may share a database; those of two workspaces cannot be told to.
+            let key = database_key(unit, site.span)
+                .map(|k| format!("{k} in {}", crate::engine::display_path(&project.root)));
             out.push(Entry {
                 pool: Pool {
                     service,

@@ -335,7 +335,12 @@ fn helm_values(
                 )
             });
         out.push(DeployUnit {
-            name: format!("Helm values {}", component.unwrap_or("(chart)")),
+            name: match (&chart, component) {
+                (Some(c), Some(comp)) => format!("Helm chart {c}, {comp}"),
+                (Some(c), None) => format!("Helm chart {c}"),
+                (None, Some(comp)) => format!("Helm values {comp}"),
+                (None, None) => format!("Helm values {}", rel.display()),
+            },
             instances: n,
             source,
             surge,

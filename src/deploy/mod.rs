@@ -37,8 +37,8 @@ pub struct Deployment {
 impl Deployment {
     pub fn read(project: &Project) -> Deployment {
         let files: Vec<&Extra> = project.extras.iter().filter(|e| project.ships(e)).collect();
-        let rel =
-            |p: &Path| -> PathBuf { p.strip_prefix(&project.root).unwrap_or(p).to_path_buf() };
+        // Shown as the findings' paths are: relative to where scalelint runs.
+        let rel = |p: &Path| -> PathBuf { PathBuf::from(crate::engine::display_path(p)) };
         let mut d = Deployment::default();
         for e in &files {
             instances::read(&rel(&e.path), e, &files, &mut d.units);
