@@ -207,7 +207,15 @@ mod tests {
             services.get("blue").unwrap().get("command").unwrap().str(),
             Some("serve")
         );
-        assert!(parse("a: {{ .Values.x }}\n").is_none());
+        // A Helm template: a directive line does not parse; a templated value gives no number.
+        assert!(parse("spec:\n  {{- if .Values.x }}\n  replicas: 2\n").is_none());
+        let t = parse("replicas: {{ .Values.replicaCount }}\n").unwrap_or_default();
+        assert!(
+            t.first()
+                .and_then(|d| d.get("replicas"))
+                .and_then(Node::u64)
+                .is_none()
+        );
     }
 
     #[test]
