@@ -6,6 +6,7 @@
 pub mod capacity;
 pub mod database;
 pub mod instances;
+pub mod versions;
 pub mod yaml;
 
 use crate::config::{DEFAULT_INSTANCES, DEFAULT_MAX_CONNECTIONS};

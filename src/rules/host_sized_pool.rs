@@ -84,19 +84,36 @@ impl Rule for HostSizedPool {
                     site.span,
                     format!("{library} pool size left to its default, which grows with the host's CPU count"),
                 )
-                .note(format!(
-                    "{}; a pod limited to 1 CPU on a 64-core node opens up to 256 connections, and at {} instances that is {} against the {} the database leaves for them",
-                    site.entry.default_note,
-                    config.instances,
-                    256 * config.instances,
-                    config.available()
-                ))
+                .note(default_note(project, &site, config))
                 .note(config.sources_note())
                 .help(format!("set the maximum explicitly; the per-instance budget is {budget}"))
                 .fix(fix),
             );
         }
     }
+}
+
+/// What the library's default comes to: for deadpool, by the version `Cargo.lock` resolves
+/// (the rule changed in 0.12.3); otherwise the catalogue's note.
+fn default_note(project: &Project, site: &PoolSite, config: &crate::deploy::Budget) -> String {
+    let versioned = (site.entry.library == "deadpool")
+        .then(|| crate::deploy::versions::deadpool_default(project))
+        .flatten();
+    let (note, per_instance) = versioned.unwrap_or_else(|| {
+        (
+            format!(
+                "{}; a pod limited to 1 CPU on a 64-core node opens up to 256 connections",
+                site.entry.default_note
+            ),
+            256,
+        )
+    });
+    format!(
+        "{note}, and at {} instances that is {} against the {} the database leaves for them",
+        config.instances,
+        per_instance * config.instances,
+        config.available()
+    )
 }
 
 /// A CPU count read by the service's own code: the function and whether it honours a cgroup
