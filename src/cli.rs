@@ -42,6 +42,8 @@ enum Command {
     },
     /// List the rules: id, family, default level, fix kind
     Rules,
+    /// Every connection pool with its size, instances and database, summed per database
+    Capacity(CapacityArgs),
     /// Write a commented scalelint.toml with the defaults
     Init {
         /// Where to write it
@@ -74,6 +76,36 @@ pub enum FailOn {
     Warning,
     #[default]
     Note,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    #[default]
+    Text,
+    Json,
+    /// A Markdown table (what goes in the GitHub step summary)
+    Markdown,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CapacityArgs {
+    /// Files or folders to read (default: the current folder)
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: CapacityFormat,
+    /// Instance counts to try every database at, e.g. 1,2,4,8,16: shows where each runs out
+    #[arg(long, value_delimiter = ',', value_name = "N,N,...", value_parser = clap::value_parser!(u64).range(1..))]
+    instances: Vec<u64>,
+    /// Configuration file (default: scalelint.toml or .scalelint.toml at the workspace root)
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The database's max_connections (overrides `[database] max-connections` and deploy files)
+    #[arg(long, value_name = "N")]
+    db_max_connections: Option<u64>,
+    /// Connections kept free for operators (overrides `[database] reserved-connections`)
+    #[arg(long, value_name = "N")]
+    reserved_connections: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -293,6 +325,7 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Check(args)) => check(*args),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules) => list_rules(),
+        Some(Command::Capacity(args)) => capacity(args),
         Some(Command::Init { path, force }) => init(&path, force),
         None => check(cli.check),
     }
@@ -332,6 +365,60 @@ fn list_rules() -> i32 {
             m.fix,
             m.summary
         );
+    }
+    0
+}
+
+/// `scalelint capacity`: the pools, summed per database; in GitHub Actions the Markdown table
+/// also goes to the step summary.
+fn capacity(args: CapacityArgs) -> i32 {
+    use crate::deploy::capacity;
+    let opts = Options {
+        paths: args.paths,
+        config: args.config,
+        overrides: Overrides {
+            instances: None,
+            max_connections: args.db_max_connections,
+            reserved_connections: args.reserved_connections,
+        },
+        select: vec!["oversized-pool".into(), "host-sized-pool".into()],
+        capacity: true,
+        ..Options::default()
+    };
+    let report = match engine::run(&opts) {
+        Ok(r) => r,
+        Err(e) => return fail(e.0),
+    };
+    let dbs = capacity::report(report.capacity, &args.instances);
+    // Workspaces side by side read the same deploy files.
+    let mut deploy = report.deploy;
+    let mut seen = std::collections::HashSet::new();
+    deploy.retain(|l| seen.insert(l.clone()));
+    let out = match args.format {
+        CapacityFormat::Text => capacity::text(&dbs, &deploy),
+        CapacityFormat::Markdown => capacity::markdown(&dbs),
+        CapacityFormat::Json => {
+            let mut s = serde_json::to_string_pretty(
+                &serde_json::json!({ "deploy": deploy, "databases": dbs }),
+            )
+            .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    print!("{out}");
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+        && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY")
+    {
+        let md = capacity::markdown(&dbs);
+        let written = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(md.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("warning: cannot write the step summary: {e}");
+        }
     }
     0
 }

@@ -68,7 +68,14 @@ pub struct Overrides {
 pub struct Config {
     pub source: Option<PathBuf>,
     pub instances: u64,
+    /// Where `instances` was set (`--instances`, `scalelint.toml, \`instances\``), when not
+    /// the default: deploy files do not override it then.
+    pub instances_set: Option<String>,
     pub max_connections: u64,
+    /// As `instances_set`, for `max_connections`.
+    pub max_connections_set: Option<String>,
+    /// As `instances_set`, for `reserved_connections`.
+    pub reserved_connections_set: Option<String>,
     pub reserved_connections: u64,
     pub levels: BTreeMap<String, Level>,
     pub exclude: globset::GlobSet,
@@ -127,6 +134,11 @@ impl Config {
         let at = source
             .as_ref()
             .map_or_else(|| "configuration".to_string(), |p| p.display().to_string());
+        // Said in notes: relative to where scalelint runs, as the findings' paths are.
+        let shown = source.as_ref().map_or_else(String::new, |p| {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            p.strip_prefix(&cwd).unwrap_or(p).display().to_string()
+        });
         for id in file.rules.keys() {
             if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
                 return Err(ConfigError(format!(
@@ -144,12 +156,37 @@ impl Config {
         let exclude = builder
             .build()
             .map_err(|e| ConfigError(format!("{at}: exclude: {e}")))?;
+        let origin = |cli: Option<u64>, file: Option<u64>, flag: &str, key: &str| {
+            if cli.is_some() {
+                Some(format!("--{flag}"))
+            } else {
+                file.map(|_| format!("{shown}, `{key}`"))
+            }
+        };
         let config = Config {
             source,
             instances: overrides
                 .instances
                 .or(file.instances)
                 .unwrap_or(DEFAULT_INSTANCES),
+            instances_set: origin(
+                overrides.instances,
+                file.instances,
+                "instances",
+                "instances",
+            ),
+            max_connections_set: origin(
+                overrides.max_connections,
+                file.database.max_connections,
+                "db-max-connections",
+                "[database] max-connections",
+            ),
+            reserved_connections_set: origin(
+                overrides.reserved_connections,
+                file.database.reserved_connections,
+                "reserved-connections",
+                "[database] reserved-connections",
+            ),
             max_connections: overrides
                 .max_connections
                 .or(file.database.max_connections)

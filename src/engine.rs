@@ -27,6 +27,8 @@ pub struct Options {
     pub overlay: std::collections::BTreeMap<PathBuf, String>,
     /// Parse every file, even those no rule needs (to check the prefilter changes nothing).
     pub no_prefilter: bool,
+    /// Collect every connection pool for `scalelint capacity` ([`Report::capacity`]).
+    pub capacity: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,10 @@ pub struct Report {
     pub summary: Summary,
     /// Remarks for the user that are not findings (loose files analysed with defaults).
     pub notes: Vec<String>,
+    /// The connection pools, when [`Options::capacity`] asks for them.
+    pub capacity: Vec<crate::deploy::capacity::Entry>,
+    /// What the deploy files say, a line each, when [`Options::capacity`] asks.
+    pub deploy: Vec<String>,
 }
 
 /// An error that stops the run: exit code 2 with this one line.
@@ -367,7 +373,11 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     let mut files = vec![];
     let mut diagnostics = vec![];
     let mut summary = Summary::default();
+    let mut capacity = vec![];
+    let mut deploy = vec![];
     let mut add = |r: WorkspaceResult| {
+        capacity.extend(r.capacity);
+        deploy.extend(r.deploy);
         let first = files.len();
         files.extend(r.files);
         for mut d in r.diagnostics {
@@ -487,6 +497,8 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         diagnostics,
         summary,
         notes,
+        capacity,
+        deploy,
     })
 }
 
@@ -497,6 +509,8 @@ struct RunCx<'a> {
 }
 
 struct WorkspaceResult {
+    capacity: Vec<crate::deploy::capacity::Entry>,
+    deploy: Vec<String>,
     files: Vec<SourceFile>,
     diagnostics: Vec<Diagnostic>,
     summary: Summary,
@@ -860,6 +874,16 @@ fn analyse_workspace(
         renumber_files(d, |id| renumber[&id]);
     }
     WorkspaceResult {
+        capacity: if opts.capacity {
+            crate::deploy::capacity::pools(&project)
+        } else {
+            vec![]
+        },
+        deploy: if opts.capacity {
+            crate::deploy::capacity::deploy_lines(&project)
+        } else {
+            vec![]
+        },
         files: shown.into_values().collect(),
         diagnostics,
         summary,

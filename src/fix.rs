@@ -764,6 +764,8 @@ mod tests {
             ],
             summary: Default::default(),
             notes: vec![],
+            capacity: vec![],
+            deploy: vec![],
         };
         let p = plan(&report, FixOptions::default(), &BTreeSet::new());
         assert_eq!(p.fixed, vec![0, 1]);

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod depth;
 pub mod diagnostic;
 pub mod engine;

@@ -70,6 +70,8 @@ pub struct Project {
     roles: std::sync::OnceLock<crate::analysis::roles::Roles>,
     /// The text of every string `const`/`static` of the workspace, by name.
     const_texts: std::sync::OnceLock<HashMap<String, Vec<String>>>,
+    /// See [`Project::deployment`].
+    deployment: std::sync::OnceLock<crate::deploy::Deployment>,
 }
 
 impl Project {
@@ -107,6 +109,7 @@ impl Project {
             callers: std::sync::OnceLock::new(),
             roles: std::sync::OnceLock::new(),
             const_texts: std::sync::OnceLock::new(),
+            deployment: std::sync::OnceLock::new(),
         };
         project.has_service = project.find_service();
         project
@@ -133,6 +136,10 @@ impl Project {
     /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`).
     pub fn ships(&self, extra: &Extra) -> bool {
         !dev_file(&self.root, &extra.path)
+    }
+
+    pub(crate) fn deployment_cell(&self) -> &std::sync::OnceLock<crate::deploy::Deployment> {
+        &self.deployment
     }
 
     /// The workspace's struct of this name (the first found; names are not resolved by path).

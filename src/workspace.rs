@@ -76,6 +76,8 @@ pub enum ExtraKind {
     Dockerfile,
     Yaml,
     Shell,
+    /// A database's or pooler's settings: `postgresql.conf`, `my.cnf`, `pgbouncer.ini`.
+    Conf,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +153,12 @@ pub fn extra_kind(path: &Path) -> Option<ExtraKind> {
         || lower == "cross.toml"
     {
         return None;
+    }
+    if (lower.contains("postgres") && lower.ends_with(".conf"))
+        || lower.ends_with(".cnf")
+        || (lower.starts_with("pgbouncer") && (lower.ends_with(".ini") || lower.ends_with(".conf")))
+    {
+        return Some(ExtraKind::Conf);
     }
     match path.extension()?.to_str()? {
         "toml" => Some(ExtraKind::Toml),

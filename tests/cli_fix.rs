@@ -160,7 +160,8 @@ fn fixes_reach_toml_config_files_and_a_second_run_is_a_no_op() {
         after,
         before.replace(
             "max_connections = 50 # per instance",
-            "max_connections = 22 # per instance"
+            // The sample service's deploy/orders.yaml autoscales to 6: (100 − 10) ÷ 6 = 15.
+            "max_connections = 15 # per instance"
         ),
         "only the value changes; comments and the other keys are kept"
     );
@@ -169,7 +170,7 @@ fn fixes_reach_toml_config_files_and_a_second_run_is_a_no_op() {
         "the server's key is not a pool"
     );
     let db = std::fs::read_to_string(project.join("src/db.rs")).unwrap();
-    assert!(db.contains("max_connections(22)"));
+    assert!(db.contains("max_connections(15)"));
 
     let mut files = vec![];
     rust_files(&project, &mut files);
@@ -304,6 +305,6 @@ fn fixes_reach_env_files_and_keep_their_crlf() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(&env).unwrap(),
-        "DATABASE_URL=postgres://orders@db/orders\r\nDATABASE_MAX_CONNECTIONS=22 # per pod\r\n"
+        "DATABASE_URL=postgres://orders@db/orders\r\nDATABASE_MAX_CONNECTIONS=15 # per pod\r\n"
     );
 }

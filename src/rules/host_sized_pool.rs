@@ -29,9 +29,13 @@ impl Rule for HostSizedPool {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        let config = &project.config;
-        let budget = config.per_instance_budget();
-        for site in pool_sites(project, unit) {
+        let sites = pool_sites(project, unit);
+        if sites.is_empty() {
+            return;
+        }
+        let config = &project.budget_for(Some(unit));
+        let budget = config.per_instance();
+        for site in sites {
             if !matches!(site.size, Size::Default) {
                 if let Some(d) = own_cpu_arithmetic(project, unit, &site) {
                     out.push(d);
@@ -80,18 +84,36 @@ impl Rule for HostSizedPool {
                     site.span,
                     format!("{library} pool size left to its default, which grows with the host's CPU count"),
                 )
-                .note(format!(
-                    "{}; a pod limited to 1 CPU on a 64-core node opens up to 256 connections, and at {} instances that is {} against the {} the database leaves for them",
-                    site.entry.default_note,
-                    config.instances,
-                    256 * config.instances,
-                    config.available()
-                ))
+                .note(default_note(project, &site, config))
+                .note(config.sources_note())
                 .help(format!("set the maximum explicitly; the per-instance budget is {budget}"))
                 .fix(fix),
             );
         }
     }
+}
+
+/// What the library's default comes to: for deadpool, by the version `Cargo.lock` resolves
+/// (the rule changed in 0.12.3); otherwise the catalogue's note.
+fn default_note(project: &Project, site: &PoolSite, config: &crate::deploy::Budget) -> String {
+    let versioned = (site.entry.library == "deadpool")
+        .then(|| crate::deploy::versions::deadpool_default(project))
+        .flatten();
+    let (note, per_instance) = versioned.unwrap_or_else(|| {
+        (
+            format!(
+                "{}; a pod limited to 1 CPU on a 64-core node opens up to 256 connections",
+                site.entry.default_note
+            ),
+            256,
+        )
+    });
+    format!(
+        "{note}, and at {} instances that is {} against the {} the database leaves for them",
+        config.instances,
+        per_instance * config.instances,
+        config.available()
+    )
 }
 
 /// A CPU count read by the service's own code: the function and whether it honours a cgroup
@@ -118,8 +140,8 @@ fn cpu_call(v: &Val) -> Option<(&'static str, bool)> {
 /// value or as the fallback when no setting is given.
 fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option<Diagnostic> {
     let facts = &unit.facts;
-    let config = &project.config;
-    let budget = config.per_instance_budget();
+    let config = &project.budget_for(Some(unit));
+    let budget = config.per_instance();
     // The size argument of the pool's builder chain.
     let (arg, region) = facts.calls.iter().find_map(|c| {
         if !c.val.span().contains(site.span) {
@@ -199,6 +221,7 @@ fn own_cpu_arithmetic(project: &Project, unit: &Unit, site: &PoolSite) -> Option
             config.available()
         ))
         .note(limit_note)
+        .note(config.sources_note())
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let a setting raise it"))
         .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),
@@ -337,8 +360,8 @@ fn field_cpu_arithmetic(
     site: &PoolSite,
     field: &str,
 ) -> Option<Diagnostic> {
-    let config = &project.config;
-    let budget = config.per_instance_budget();
+    let config = &project.budget_for(Some(unit));
+    let budget = config.per_instance();
     let (au, scaled, func, honours) =
         field_assignments(project, field)
             .into_iter()
@@ -382,6 +405,7 @@ fn field_cpu_arithmetic(
             config.available()
         ))
         .note(limit_note)
+        .note(config.sources_note())
         .help(format!("use a fixed default (the per-instance budget is {budget}) and let the setting raise it"))
         .fix(super::oversized_pool::budget_fix(config, |budget| Fix::maybe(
             format!("use the per-instance budget of {budget} as the default instead of the CPU arithmetic"),

@@ -3,7 +3,7 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::pool_sites::{Size, config_sizes, pool_sites};
-use crate::config::Config;
+use crate::deploy::Budget;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::project::{Project, Unit};
 use crate::workspace::ExtraKind;
@@ -20,26 +20,26 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// `4 instances × 50 connections = 200, but the database allows 100 and 10 are kept for operators`.
-pub fn arithmetic(config: &Config, size: u128) -> String {
+pub fn arithmetic(config: &Budget, size: u128) -> String {
     let total = size.saturating_mul(config.instances as u128);
     format!(
         "{} instances × {size} connections = {total}, but the database allows {} and {} are kept for operators: \
          the budget per instance is ({} − {}) ÷ {} = {}",
         config.instances,
         config.max_connections,
-        config.reserved_connections,
+        config.reserved,
         config.max_connections,
-        config.reserved_connections,
+        config.reserved,
         config.instances,
-        config.per_instance_budget()
+        config.per_instance()
     )
 }
 
 /// A fix that sizes a pool to the per-instance budget, or, when the database cannot give each
 /// instance even one connection, no edit (`max_connections(0)` would make every acquire wait
 /// forever) but what to do instead.
-pub fn budget_fix(config: &Config, sized: impl FnOnce(u64) -> Fix) -> Fix {
-    let budget = config.per_instance_budget();
+pub fn budget_fix(config: &Budget, sized: impl FnOnce(u64) -> Fix) -> Fix {
+    let budget = config.per_instance();
     if budget > 0 {
         return sized(budget);
     }
@@ -53,15 +53,10 @@ pub fn budget_fix(config: &Config, sized: impl FnOnce(u64) -> Fix) -> Fix {
     ))
 }
 
-fn settings_help(config: &Config) -> String {
-    let from = config
-        .source
-        .as_ref()
-        .map_or("the defaults".to_string(), |p| p.display().to_string());
-    format!(
-        "the numbers come from {from}; if they are not yours, set `instances` and `[database] max-connections` \
-         in scalelint.toml (or pass --instances / --db-max-connections)"
-    )
+fn settings_help(_config: &Budget) -> String {
+    "if these numbers are not yours, set `instances` and `[database] max-connections` in \
+     scalelint.toml (or pass --instances / --db-max-connections)"
+        .to_string()
 }
 
 fn set_in_config_file(project: &Project, field: &str) -> bool {
@@ -88,9 +83,13 @@ impl Rule for OversizedPool {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        let config = &project.config;
-        let budget = config.per_instance_budget();
-        for site in pool_sites(project, unit) {
+        let sites = pool_sites(project, unit);
+        if sites.is_empty() {
+            return;
+        }
+        let config = &project.budget_for(Some(unit));
+        let budget = config.per_instance();
+        for site in sites {
             let library = &site.entry.library;
             match &site.size {
                 Size::Written {
@@ -134,6 +133,7 @@ impl Rule for OversizedPool {
                         );
                     }
                     d = d
+                        .note(config.sources_note())
                         .help(settings_help(config))
                         .fix(budget_fix(config, |budget| {
                             Fix::machine(
@@ -168,7 +168,8 @@ impl Rule for OversizedPool {
                             format!("{library} pool left at its default of {default} connections, above its share of the database ({budget})"),
                         )
                         .note(arithmetic(config, default as u128))
-                        .help(settings_help(config))
+                        .note(config.sources_note())
+                    .help(settings_help(config))
                         .fix(budget_fix(config, |budget| Fix::maybe(
                             format!("set the maximum explicitly: `.{setter}({budget})`"),
                             vec![Edit { file: unit.id, span: crate::source::Span::new(site.span.end, site.span.end), replacement: format!(".{setter}({budget})") }],
@@ -191,8 +192,8 @@ impl Rule for OversizedPool {
         if !uses_pool && !project.loose {
             return;
         }
-        let config = &project.config;
-        let budget = config.per_instance_budget();
+        let config = &project.budget_for(None);
+        let budget = config.per_instance();
         for extra in project
             .extras
             .iter()
@@ -214,6 +215,7 @@ impl Rule for OversizedPool {
                         format!("`{}` sets a pool of {} connections per instance, above its share of the database ({budget})", size.key, size.value),
                     )
                     .note(arithmetic(config, size.value))
+                    .note(config.sources_note())
                     .help(settings_help(config))
                     .fix(budget_fix(config, |budget| Fix::machine(
                         format!("set `{}` to the per-instance budget of {budget}", size.key),
