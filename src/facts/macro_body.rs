@@ -55,9 +55,7 @@ pub fn detemplate(tokens: TokenStream) -> TokenStream {
                     out.extend(detemplate(g.stream()));
                     i += 2;
                     // The repetition operator, after an optional separator.
-                    let op = |t: Option<&TokenTree>| {
-                        matches!(t, Some(TokenTree::Punct(p)) if matches!(p.as_char(), '*' | '+' | '?'))
-                    };
+                    let op = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if matches!(p.as_char(), '*' | '+' | '?'));
                     if op(toks.get(i)) {
                         i += 1;
                     } else if op(toks.get(i + 1)) {

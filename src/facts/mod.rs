@@ -1,8 +1,8 @@
 //! Facts: small plain data extracted from one file in one syntax-tree pass.
 //! Rules read facts; they never see a syntax tree.
 
-mod spans;
 mod macro_body;
+mod spans;
 
 pub mod visit;
 

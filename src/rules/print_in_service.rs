@@ -144,9 +144,10 @@ impl LoggerPaths {
 /// `name` of the function around `region`, for notes.
 fn fn_name(project: &Project, unit_idx: usize, region: RegionId) -> String {
     let unit = &project.units[unit_idx];
-    unit.facts
-        .enclosing_fn(region)
-        .map_or_else(|| "module-level code".to_string(), |f| format!("`{}`", f.path.join("::")))
+    unit.facts.enclosing_fn(region).map_or_else(
+        || "module-level code".to_string(),
+        |f| format!("`{}`", f.path.join("::")),
+    )
 }
 
 /// Where `span` of `unit_idx` is, as `path:line`.

@@ -34,7 +34,12 @@ fn flag_of(cond: &str) -> Option<&str> {
 /// its flag's name says so, or it is a level check for debug or trace, or it tests a field of a
 /// tuple struct (`self.0`) that is built from a variable whose name says so
 /// (`BetterLogging(extra_debug)`).
-pub fn debug_switch(project: &Project, unit: &Unit, region: RegionId, span: Span) -> Option<String> {
+pub fn debug_switch(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    span: Span,
+) -> Option<String> {
     let facts = &unit.facts;
     let mut text: Option<String> = None;
     for g in &facts.gate_words {
@@ -50,7 +55,9 @@ pub fn debug_switch(project: &Project, unit: &Unit, region: RegionId, span: Span
         });
         let named = g.words.iter().any(|w| switch_name(project, w));
         let tuple_field = g.words.iter().any(|w| w == "self")
-            && g.words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()));
+            && g.words
+                .iter()
+                .any(|w| w.chars().all(|c| c.is_ascii_digit()));
         if !level_check && !named && !tuple_field {
             continue;
         }
@@ -84,7 +91,12 @@ pub fn debug_switch(project: &Project, unit: &Unit, region: RegionId, span: Span
 /// The variable a tuple struct's field `index` is built from, when every construction of the
 /// enclosing impl's type in its crate passes one whose name says debug
 /// (`BetterLogging(extra_debug)`).
-fn tuple_built_from(project: &Project, unit: &Unit, region: RegionId, index: &str) -> Option<String> {
+fn tuple_built_from(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    index: &str,
+) -> Option<String> {
     let f = unit.facts.enclosing_fn(region)?;
     if !f.is_method || f.path.len() < 2 {
         return None;
@@ -101,7 +113,9 @@ fn tuple_built_from(project: &Project, unit: &Unit, region: RegionId, index: &st
                     && path.last() == Some(ty)
                 {
                     match args.get(i) {
-                        Some(Val::Path { path: a, .. }) if a.len() == 1 && switch_name(project, &a[0]) => {
+                        Some(Val::Path { path: a, .. })
+                            if a.len() == 1 && switch_name(project, &a[0]) =>
+                        {
                             found.get_or_insert_with(|| a[0].clone());
                         }
                         _ => other = true,
