@@ -1,17 +1,19 @@
 //! The bodies of a `macro_rules!` definition as code: each rule's expansion with its
 //! metavariables read as plain names (`$name` → `__mv_name`, `$crate` → `crate`) and each
-//! repetition `$( .. )*` read once. The functions, `impl` blocks and statements a macro generates
-//! are then facts like any others, at the place of the definition, with the spans of the
-//! definition's own tokens: a `println!` inside a generated `fn from_env()` belongs to
-//! `ConfigBuilder::from_env`, which the crate calls by that name.
+//! repetition `$( .. )*` read once. The functions and `impl` blocks a macro generates are then
+//! facts like any others, at the place of the definition, with the spans of the definition's own
+//! tokens: a `println!` inside a generated `fn from_env()` belongs to `ConfigBuilder::from_env`,
+//! which the crate calls by that name. An expansion that is statements runs where the macro is
+//! invoked, and rules judge it there (the invocation stands for it).
 
 use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
 
 /// The prefix a metavariable's name gets, so no generated name meets a real one.
 pub const METAVAR_PREFIX: &str = "__mv_";
 
-/// The expansions (right-hand sides) of a `macro_rules!` body, metavariables read as names.
-pub fn expansions(tokens: TokenStream) -> Vec<TokenStream> {
+/// The expansions (right-hand sides) of a `macro_rules!` body: as written, and with the
+/// metavariables read as names.
+pub fn expansions(tokens: TokenStream) -> Vec<(TokenStream, TokenStream)> {
     let toks: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = vec![];
     let mut i = 0;
@@ -23,7 +25,8 @@ pub fn expansions(tokens: TokenStream) -> Vec<TokenStream> {
             && eq.spacing() == Spacing::Joint
             && gt.as_char() == '>'
         {
-            out.push(detemplate(g.stream()));
+            let written: TokenStream = TokenTree::Group(g.clone()).into();
+            out.push((written, detemplate(g.stream())));
             i += 3;
             continue;
         }
@@ -90,7 +93,7 @@ mod tests {
         let ts: TokenStream = s.parse().unwrap();
         expansions(ts)
             .into_iter()
-            .map(|t| t.to_string())
+            .map(|(_, t)| t.to_string())
             .collect::<Vec<_>>()
             .join(" | ")
     }

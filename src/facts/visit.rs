@@ -683,19 +683,23 @@ impl<'a> Visitor<'a> {
                 .map_or(mac.path.span(), |s| s.ident.span()),
         );
         let span = self.span(mac.span());
-        for exp in super::macro_body::expansions(mac.tokens.clone()) {
-            if let Ok(file) = syn::parse2::<syn::File>(exp.clone()) {
-                for item in &file.items {
-                    self.visit_item(item);
+        for (written, exp) in super::macro_body::expansions(mac.tokens.clone()) {
+            // Items (functions, `impl` blocks) are code of the crate; statements run where the
+            // macro is invoked, so only the blocks that parse as written are read, as before.
+            let items = syn::parse2::<syn::File>(exp)
+                .ok()
+                .filter(|f| !f.items.is_empty());
+            match items {
+                Some(file) => {
+                    for item in &file.items {
+                        self.visit_item(item);
+                    }
                 }
-            } else if let Ok(stmts) = syn::Block::parse_within.parse2(exp.clone()) {
-                for stmt in &stmts {
-                    self.visit_stmt(stmt);
-                }
-            } else {
-                for block in brace_blocks(exp) {
-                    for stmt in &block {
-                        self.visit_stmt(stmt);
+                None => {
+                    for block in brace_blocks(written) {
+                        for stmt in &block {
+                            self.visit_stmt(stmt);
+                        }
                     }
                 }
             }

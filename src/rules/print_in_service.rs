@@ -411,7 +411,7 @@ impl Rule for PrintInService {
                     None => {
                         d.severity = Severity::Note;
                         d = d.note(format!(
-                            "it runs before the process installs its logger (through {before}), where only a print can report, and otherwise from {after} once the logger exists, not with each request: a note, not a warning (a log event in its place would be lost at startup)"
+                            "it runs before the process installs its logger (through {before}), where only a print can report; it also runs from {after}, which the model does not place before the logger, but no request handler reaches it: a note, not a warning (a log event in its place would be lost at startup)"
                         ));
                     }
                     Some(req) => {

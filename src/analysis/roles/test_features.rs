@@ -15,7 +15,7 @@ fn test_feature(catalog: &Catalog, krate: &CrateInfo, feature: &str) -> bool {
     let named = catalog
         .test_feature
         .iter()
-        .any(|e| e.names.iter().any(|n| *n == lower));
+        .any(|e| e.names.contains(&lower));
     let lib = krate.name.replace('-', "_");
     let by_dev_dep = krate
         .deps
