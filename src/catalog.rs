@@ -459,6 +459,34 @@ pub struct JobSwitchEntry {
     pub(crate) source: String,
 }
 
+/// A debugging switch: an `if` on a flag whose name holds one of `words`, or a level check.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DebugSwitch {
+    pub(crate) words: Vec<String>,
+    #[serde(default)]
+    pub(crate) level_checks: Vec<String>,
+    #[serde(default)]
+    pub(crate) levels: Vec<String>,
+    pub(crate) source: String,
+}
+
+/// A cargo feature that turns on test support, by its name.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TestFeature {
+    pub(crate) names: Vec<String>,
+    pub(crate) source: String,
+}
+
+/// Types of a request guard only an administrator passes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperatorGuard {
+    pub(crate) types: Vec<String>,
+    pub(crate) source: String,
+}
+
 /// How a catalog entry recognises calls: path suffixes of calls and values, method names.
 #[derive(Clone, Copy, Debug)]
 pub struct CallPatterns<'a> {
@@ -644,6 +672,12 @@ pub struct Catalog {
     pub(crate) side_effect: Vec<SideEffectEntry>,
     #[serde(default)]
     pub(crate) state: Vec<StateEntry>,
+    #[serde(default)]
+    pub(crate) debug_switch: Vec<DebugSwitch>,
+    #[serde(default)]
+    pub(crate) test_feature: Vec<TestFeature>,
+    #[serde(default)]
+    pub(crate) operator_guard: Vec<OperatorGuard>,
 }
 
 impl Catalog {
@@ -735,7 +769,22 @@ impl Catalog {
                     .iter()
                     .map(|e| ("serve", &e.framework, &e.source)),
             )
-            .chain(self.state.iter().map(|e| ("state", &e.library, &e.source)));
+            .chain(self.state.iter().map(|e| ("state", &e.library, &e.source)))
+            .chain(
+                self.debug_switch
+                    .iter()
+                    .map(|e| ("debug-switch", &unnamed, &e.source)),
+            )
+            .chain(
+                self.test_feature
+                    .iter()
+                    .map(|e| ("test-feature", &unnamed, &e.source)),
+            )
+            .chain(
+                self.operator_guard
+                    .iter()
+                    .map(|e| ("operator-guard", &unnamed, &e.source)),
+            );
         for (section, name, source) in entries {
             if source.trim().is_empty() {
                 let which = if name.is_empty() {

@@ -775,6 +775,7 @@ fn analyse_workspace(
         }
     }
 
+    crate::analysis::roles::mark_test_features(&mut units, &ws.crates, &catalog);
     let project = Project::new(ws.root, ws.loose, ws.crates, units, extras, config, catalog);
     let active: Vec<&dyn Rule> = cx
         .selected

@@ -1,6 +1,7 @@
 //! Facts: small plain data extracted from one file in one syntax-tree pass.
 //! Rules read facts; they never see a syntax tree.
 
+mod macro_body;
 mod spans;
 
 pub mod visit;
@@ -423,6 +424,14 @@ pub struct GateWords {
     pub words: Vec<String>,
 }
 
+/// A module compiled only with cargo features (`#[cfg(feature = "testing")] pub mod tests_cfg;`):
+/// its path in the crate and the features it requires.
+#[derive(Clone, Debug)]
+pub struct FeatureMod {
+    pub path: Path,
+    pub features: Vec<String>,
+}
+
 /// A `macro_rules!` definition: its name and its body's tokens as text, whitespace removed.
 #[derive(Clone, Debug)]
 pub struct MacroDefFact {
@@ -478,6 +487,8 @@ pub struct FileFacts {
     pub macro_defs: Vec<MacroDefFact>,
     pub matches: Vec<MatchFact>,
     pub gates: Vec<Gate>,
+    /// Modules compiled only with cargo features.
+    pub feature_mods: Vec<FeatureMod>,
     pub gate_words: Vec<GateWords>,
     /// Types deriving a command-line parser (`#[derive(clap::Parser)]`, `Subcommand`, `StructOpt`).
     pub cli_types: Vec<String>,

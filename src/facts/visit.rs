@@ -163,6 +163,42 @@ pub fn cfg_requires(meta: &syn::Meta, flag: &str) -> bool {
     }
 }
 
+/// The cargo features a `#[cfg(..)]` attribute requires: `feature = "x"`, or each of
+/// `all(feature = "x", ..)`; none under `any` or `not`.
+fn cfg_features(attr: &syn::Attribute) -> Vec<String> {
+    fn of(meta: &syn::Meta, out: &mut Vec<String>) {
+        match meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("feature") => {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
+                    out.push(s.value());
+                }
+            }
+            syn::Meta::List(l) if l.path.is_ident("all") => {
+                if let Ok(args) =
+                    l.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                {
+                    for m in &args {
+                        of(m, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    if attr.path().is_ident("cfg")
+        && let syn::Meta::List(l) = &attr.meta
+        && let Ok(m) = syn::parse2::<syn::Meta>(l.tokens.clone())
+    {
+        of(&m, &mut out);
+    }
+    out
+}
+
 /// Whether the attribute is `#[cfg(..)]` with a predicate that requires `flag`.
 fn attr_cfg_requires(attr: &syn::Attribute, flag: &str) -> bool {
     if !attr.path().is_ident("cfg") {
@@ -640,6 +676,48 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// A `macro_rules!` definition: each expansion read as code (items, else statements, else
+    /// the blocks in it), its metavariables as plain names, at the definition's place.
+    fn visit_macro_rules(&mut self, mac: &syn::Macro) {
+        let path = self.resolve_path(&mac.path);
+        let name_span = self.span(
+            mac.path
+                .segments
+                .last()
+                .map_or(mac.path.span(), |s| s.ident.span()),
+        );
+        let span = self.span(mac.span());
+        for (written, exp) in super::macro_body::expansions(mac.tokens.clone()) {
+            // Items (functions, `impl` blocks) are code of the crate; statements run where the
+            // macro is invoked, so only the blocks that parse as written are read, as before.
+            let items = syn::parse2::<syn::File>(exp)
+                .ok()
+                .filter(|f| !f.items.is_empty());
+            match items {
+                Some(file) => {
+                    for item in &file.items {
+                        self.visit_item(item);
+                    }
+                }
+                None => {
+                    for block in brace_blocks(written) {
+                        for stmt in &block {
+                            self.visit_stmt(stmt);
+                        }
+                    }
+                }
+            }
+        }
+        self.facts.macros.push(MacroFact {
+            path,
+            name_span,
+            span,
+            args: vec![MacroArg::Unparsed { span }],
+            parsed: false,
+            region: self.region,
+        });
+    }
+
     /// A `const`/`static` item: its value, and the text of the string literals it holds
     /// (`"SELECT pg_advisory_lock(1)"`, or the pieces of a `concat!`), recorded from `first` on.
     fn record_const(&mut self, ident: &syn::Ident, expr: &syn::Expr, first: usize) {
@@ -1053,6 +1131,12 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             self.facts.debug_spans.push(self.span(spans::item_mod(m)));
         }
         let name = m.ident.to_string();
+        let features: Vec<String> = m.attrs.iter().flat_map(cfg_features).collect();
+        if !features.is_empty() {
+            let mut path = self.module.clone();
+            path.push(name.clone());
+            self.facts.feature_mods.push(FeatureMod { path, features });
+        }
         let region = self.push_region(
             RegionKind::Mod(name.clone()),
             self.span(spans::item_mod(m)),
@@ -1455,6 +1539,8 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
                 body,
                 span: self.span(name.span()),
             });
+            self.visit_macro_rules(&m.mac);
+            return;
         }
         self.visit_macro_call(&m.mac);
     }

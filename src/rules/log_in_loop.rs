@@ -47,7 +47,17 @@ impl Rule for LogInLoop {
             let Some(why) = verdict(project, unit, &ev, &lp) else {
                 continue;
             };
-            out.push(diagnostic(project, unit, &ev, &lp, why));
+            let mut d = diagnostic(project, unit, &ev, &lp, why);
+            // Under a debugging switch (`if cfg.verbose`), only when an operator turns it on.
+            if let Some(switch) =
+                crate::analysis::roles::debug_switch(project, unit, ev.mac.region, ev.mac.span)
+            {
+                d.severity = crate::diagnostic::Severity::Note;
+                d = d.note(format!(
+                    "it runs only when {switch} holds, a debugging switch an operator turns on: a note, not a warning"
+                ));
+            }
+            out.push(d);
         }
     }
 }

@@ -65,6 +65,7 @@ fn callers_of(project: &Project, unit_idx: usize, idx: usize) -> Vec<Caller> {
                 region: c.region,
                 span: c.span,
                 value: false,
+                by_type: false,
             })
             .collect(),
     };
@@ -122,30 +123,75 @@ fn once_per_process(project: &Project, unit_idx: usize, region: RegionId, depth:
     false
 }
 
-/// Whether code in `region` (at `span`) runs before the process installs its logger: the
-/// function around it installs the logger after it, or every caller calls it before the caller
-/// installs the logger (followed up to six calls), or it initialises a lazy static that the code
+/// The paths that run a print, as far as the process's logger is concerned.
+#[derive(Default, Debug)]
+struct LoggerPaths {
+    /// A path runs it before the process installs its logger: through what.
+    before: Option<String>,
+    /// A path runs it once the logger exists, or one the model cannot follow up: where.
+    after: Option<String>,
+    /// A path from a request handler (a function named as a value): where.
+    per_request: Option<String>,
+}
+
+impl LoggerPaths {
+    /// Every path runs before the logger exists: a print is the only way to report.
+    fn all_before(&self) -> bool {
+        self.before.is_some() && self.after.is_none() && self.per_request.is_none()
+    }
+}
+
+/// `name` of the function around `region`, for notes.
+fn fn_name(project: &Project, unit_idx: usize, region: RegionId) -> String {
+    let unit = &project.units[unit_idx];
+    unit.facts.enclosing_fn(region).map_or_else(
+        || "module-level code".to_string(),
+        |f| format!("`{}`", f.path.join("::")),
+    )
+}
+
+/// Where `span` of `unit_idx` is, as `path:line`.
+fn place(project: &Project, unit_idx: usize, span: Span) -> String {
+    let unit = &project.units[unit_idx];
+    let path = unit.path.strip_prefix(&project.root).unwrap_or(&unit.path);
+    let line = std::fs::read_to_string(&unit.path)
+        .ok()
+        .and_then(|t| t.get(..span.start).map(|b| b.matches('\n').count() + 1));
+    match line {
+        Some(l) => format!("{}:{l}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// Which paths run code in `region` (at `span`) before the process installs its logger: the
+/// function around it installs the logger after it, or its callers call it before they install
+/// the logger (followed up to six calls), or it initialises a lazy static that the code
 /// installing the logger reads (`CONFIG.log_level()`). Such a print is how a service must report
-/// a configuration error: no log line can exist yet.
-fn before_logger(
+/// a configuration error: no log line can exist yet. The other paths are recorded as they are
+/// met: once the logger exists, or from a request handler.
+fn logger_paths(
     project: &Project,
     unit_idx: usize,
     region: RegionId,
     span: Span,
     depth: usize,
-) -> bool {
+    out: &mut LoggerPaths,
+) {
+    let here = || fn_name(project, unit_idx, region);
     if depth > MAX_CALLER_DEPTH {
-        return false;
+        out.after.get_or_insert_with(here);
+        return;
     }
     let roles = project.roles();
     let unit = &project.units[unit_idx];
     let facts = &unit.facts;
     if roles.logger_installed_after(project, unit, region, span.end) {
-        return true;
+        out.before.get_or_insert_with(here);
+        return;
     }
     for (_, r) in facts.ancestors(region) {
         match &r.kind {
-            RegionKind::Loop(_) => return false,
+            RegionKind::Loop(_) => break,
             RegionKind::Closure | RegionKind::AsyncBlock => {
                 // A lazy static's initializer: it runs when the static is first read.
                 let lazy = r.arg_of.as_ref().is_some_and(|a| {
@@ -153,25 +199,94 @@ fn before_logger(
                         && a.callee.last().is_some_and(|l| l == "new")
                 });
                 if lazy {
-                    return facts
+                    // The static whose initializer holds it (its name's span, or its value's).
+                    let name = facts
                         .consts
                         .iter()
-                        .find(|c| c.span.contains(span))
-                        .is_some_and(|c| roles.logger_reads(&c.name));
+                        .find(|c| c.span.contains(span) || c.value.span().contains(span));
+                    match name {
+                        Some(c) if roles.logger_reads(&c.name) => {
+                            out.before.get_or_insert_with(|| {
+                                format!(
+                                    "the initializer of `{}`, which the code installing the logger reads",
+                                    c.name
+                                )
+                            });
+                        }
+                        _ => {
+                            out.after.get_or_insert_with(here);
+                        }
+                    }
+                    return;
                 }
             }
             RegionKind::Fn(idx) => {
                 let callers = callers_of(project, unit_idx, *idx);
-                return !callers.is_empty()
-                    && callers.len() <= 8
-                    && callers.iter().all(|c| {
-                        !c.value && before_logger(project, c.unit, c.region, c.span, depth + 1)
-                    });
+                if callers.is_empty() || callers.len() > 8 {
+                    out.after.get_or_insert_with(here);
+                    return;
+                }
+                let f = &facts.fns[*idx];
+                for c in callers {
+                    if c.value && crate::analysis::roles::operator_guarded(project, f) {
+                        // A handler only an administrator's credential passes: an operator's
+                        // action (saving the settings), not the service's traffic.
+                        out.after.get_or_insert_with(|| {
+                            format!(
+                                "`{}`, a handler only an administrator can call",
+                                f.path.join("::")
+                            )
+                        });
+                        continue;
+                    }
+                    if c.by_type {
+                        // A function that names its type: a framework may call the method.
+                        out.after.get_or_insert_with(|| {
+                            format!(
+                                "{}, which names its type ({})",
+                                fn_name(project, c.unit, c.region),
+                                place(project, c.unit, c.span)
+                            )
+                        });
+                        continue;
+                    }
+                    if c.value {
+                        out.per_request.get_or_insert_with(|| {
+                            format!(
+                                "`{}`, a handler named at {},",
+                                f.path.join("::"),
+                                place(project, c.unit, c.span)
+                            )
+                        });
+                        continue;
+                    }
+                    let mut sub = LoggerPaths::default();
+                    logger_paths(project, c.unit, c.region, c.span, depth + 1, &mut sub);
+                    if let Some(b) = sub.before {
+                        out.before.get_or_insert(b);
+                    }
+                    // Name the path by the caller at the first level, where it leaves the print.
+                    let via = || {
+                        format!(
+                            "{} ({})",
+                            fn_name(project, c.unit, c.region),
+                            place(project, c.unit, c.span)
+                        )
+                    };
+                    if sub.after.is_some() {
+                        out.after
+                            .get_or_insert_with(|| if depth == 0 { via() } else { here() });
+                    }
+                    if let Some(p) = sub.per_request {
+                        out.per_request.get_or_insert(p);
+                    }
+                }
+                return;
             }
-            RegionKind::Mod(_) | RegionKind::File => return false,
+            RegionKind::Mod(_) | RegionKind::File => break,
         }
     }
-    false
+    out.after.get_or_insert_with(here);
 }
 
 /// Whether service code anywhere in the workspace installs the process's logger or subscriber
@@ -284,7 +399,9 @@ impl Rule for PrintInService {
                 // `--help`, `--version`, a subcommand, a fatal startup error.
                 continue;
             }
-            if before_logger(project, unit_idx, mac.region, mac.span, 0) {
+            let mut paths = LoggerPaths::default();
+            logger_paths(project, unit_idx, mac.region, mac.span, 0, &mut paths);
+            if paths.all_before() {
                 // Before the process installs its logger a print is the only way to report
                 // (a configuration error, a deprecated setting).
                 continue;
@@ -339,7 +456,38 @@ impl Rule for PrintInService {
             if let Some(reach) = project.roles().describe(project, unit, mac.region) {
                 d = d.note(reach);
             }
-            if once {
+            if let Some(before) = &paths.before {
+                let after = paths
+                    .after
+                    .as_deref()
+                    .unwrap_or("a path the model cannot follow");
+                match &paths.per_request {
+                    None => {
+                        d.severity = Severity::Note;
+                        d = d.note(format!(
+                            "it runs before the process installs its logger (through {before}), where only a print can report; it also runs from {after}, which the model does not place before the logger, but no request handler reaches it: a note, not a warning (a log event in its place would be lost at startup)"
+                        ));
+                    }
+                    Some(req) => {
+                        d = d.note(format!(
+                            "it runs before the process installs its logger (through {before}), where only a print can report, but {req} also runs it per request: that path makes it a warning"
+                        ));
+                    }
+                }
+                let fam = family.map_or("tracing", |f| f.name.as_str());
+                out.push(d.fix(Fix::manual(format!(
+                    "{fam}::warn!(\"..\"); // on the path that runs once the logger exists; keep the print where no logger is installed yet, or pass the message back to the caller"
+                ))));
+                continue;
+            }
+            if let Some(switch) =
+                crate::analysis::roles::debug_switch(project, unit, mac.region, mac.span)
+            {
+                d.severity = Severity::Note;
+                d = d.note(format!(
+                    "it runs only when {switch} holds, a debugging switch an operator turns on: a note, not a warning"
+                ));
+            } else if once {
                 d.severity = Severity::Note;
                 d = d.note(
                     "it runs once per process start, on the startup path: it does not multiply with traffic, but the line has no level and bypasses the log pipeline (hence a note, not a warning)",

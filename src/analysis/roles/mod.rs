@@ -18,6 +18,11 @@ mod cli;
 mod local;
 mod receiver;
 mod startup;
+mod switches;
+mod test_features;
+
+pub use switches::{debug_switch, operator_guarded};
+pub use test_features::mark_test_features;
 
 use crate::analysis::call_graph::FnRef;
 use crate::analysis::matchers::{file_names_any, path_of_crate};
@@ -108,6 +113,8 @@ pub struct Caller {
     pub region: RegionId,
     pub span: Span,
     pub value: bool,
+    /// It names the function's type, not the function (a framework may call its methods).
+    pub by_type: bool,
 }
 
 impl Roles {
@@ -535,6 +542,8 @@ impl<'a> Builder<'a> {
         let mut sites: Vec<Vec<Site>> = (0..n).map(|_| vec![]).collect();
         // Functions named from code outside any function (a `static`'s value): may be reached.
         let mut named_outside: Vec<bool> = vec![false; n];
+        // Calls from code outside any function (a lazy `static`'s initializer): callers too.
+        let mut outside_callers: Vec<Vec<Caller>> = vec![vec![]; n];
         for (file, facts) in self.facts.iter().enumerate() {
             let mut add = |region: RegionId, v: &Val, span: Span| {
                 let owner = fn_of_region[file].get(region).copied().flatten();
@@ -606,6 +615,15 @@ impl<'a> Builder<'a> {
                         }
                     }
                     None => {
+                        for &t in precise.iter().chain(&strong) {
+                            outside_callers[t].push(Caller {
+                                unit: file,
+                                region,
+                                span,
+                                value: false,
+                                by_type: false,
+                            });
+                        }
                         for t in precise.into_iter().chain(values).chain(strong).chain(weak) {
                             named_outside[t] = true;
                         }
@@ -1025,7 +1043,7 @@ impl<'a> Builder<'a> {
 
         // A function that names a type and calls one of its methods (`Builder::default()
         // ..build()`) calls that method: naming the type does not also hand it to a framework.
-        let mut callers: Vec<Vec<Caller>> = vec![vec![]; n];
+        let mut callers: Vec<Vec<Caller>> = outside_callers;
         for (p, ss) in sites.iter().enumerate() {
             let called: HashSet<usize> = ss
                 .iter()
@@ -1034,7 +1052,10 @@ impl<'a> Builder<'a> {
                 .collect();
             for s in ss.iter().filter(|s| !s.weak) {
                 for &t in &s.targets {
-                    if s.by_type && called.contains(&t) {
+                    // A method naming its own type (`Ok(Config { .. })` in `Config::load`)
+                    // does not call the type's methods.
+                    let same_type = self.impl_ty[p].is_some() && self.impl_ty[p] == self.impl_ty[t];
+                    if s.by_type && (called.contains(&t) || same_type || t == p) {
                         continue;
                     }
                     callers[t].push(Caller {
@@ -1042,6 +1063,7 @@ impl<'a> Builder<'a> {
                         region: s.region,
                         span: s.span,
                         value: s.value,
+                        by_type: s.by_type,
                     });
                 }
             }
