@@ -10,7 +10,7 @@
 # the per-round ratios, and the median peak RSS of each.
 #
 # Usage: bench/run.sh [--scale K[,K...]] [--runs N] [--scale-runs N] [--jobs N] [--no-build]
-#                     [--scalelint BIN] [--corpus DIR]
+#                     [--scalelint BIN] [--corpus DIR | --services [--src DIR] [--only NAME]]
 #   --scale 1,2,4   corpus copies (default 1)
 #   --runs N        timed rounds at scale 1 (default 5)
 #   --scale-runs N  timed rounds at each scale K > 1 (default 2)
@@ -18,6 +18,11 @@
 #   --no-build      use the existing release binaries
 #   --scalelint BIN time this scalelint binary (e.g. another branch's build) instead of building
 #   --corpus DIR    another folder to measure (default bench/corpus/vendor)
+#   --services      measure each service of the ecosystem check (bench/ecosystem/services.toml)
+#                   from its analysed root, and end with one table of all of them; the checkouts
+#                   are read from --src DIR (default: as bench/ecosystem/run.sh, which clones
+#                   them); --only NAME measures one. For the growth check, give --corpus the
+#                   service's root and --scale 1,2,4 instead.
 # Results (hyperfine JSON, /usr/bin/time reports, scalelint output) go to bench/out/.
 set -euo pipefail
 script=$(realpath "$0")
@@ -31,6 +36,9 @@ scalelint=""
 jobs=2
 build=true
 corpus=$root/bench/corpus/vendor
+services=false
+src=""
+only=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --scale) scales=$2; shift 2 ;;
@@ -40,6 +48,9 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --no-build) build=false; shift ;;
     --corpus) corpus=$(realpath "$2"); shift 2 ;;
+    --services) services=true; shift ;;
+    --src) src=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *)
         sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//' >&2
         exit 2
@@ -47,9 +58,53 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ ! -d "$corpus" ]; then
-    echo "no corpus at $corpus: run bench/vendor.sh first" >&2
-    exit 2
+
+# What to measure: NAME<TAB>DIR<TAB>ROUNDS per line.
+targets=$(mktemp)
+trap 'rm -f "$targets"' EXIT
+if $services; then
+    if [ -z "$src" ]; then
+        if [ -d /work/eco/src ]; then src=/work/eco/src; else src=${XDG_CACHE_HOME:-$HOME/.cache}/scalelint-ecosystem; fi
+    fi
+    python3 - "$root/bench/ecosystem/services.toml" "$src" "$only" "$runs" >"$targets" <<'PY'
+import os, sys, tomllib
+services, src, only, runs = tomllib.load(open(sys.argv[1], "rb"))["service"], *sys.argv[2:]
+missing = []
+for s in services:
+    if only not in ("", s["name"]):
+        continue
+    d = os.path.join(src, s["name"], s.get("root", "."))
+    if os.path.isdir(d):
+        print(f"{s['name']}\t{os.path.realpath(d)}\t{runs}")
+    else:
+        missing.append(s["name"])
+if missing:
+    print(f"no checkout of {', '.join(missing)} under {src}: run bench/ecosystem/run.sh first "
+          "(it clones them)", file=sys.stderr)
+    sys.exit(2)
+PY
+else
+    if [ ! -d "$corpus" ]; then
+        echo "no corpus at $corpus: run bench/vendor.sh first" >&2
+        exit 2
+    fi
+    for k in ${scales//,/ }; do
+        if [ "$k" -eq 1 ]; then
+            printf 'x1\t%s\t%s\n' "$corpus" "$runs" >>"$targets"
+            continue
+        fi
+        # Hard links: K real copies (scalelint does not follow symlinks) without K times the disk.
+        dir=$root/bench/corpus/scaled/$(basename "$corpus")-x$k
+        if [ ! -d "$dir" ]; then
+            rm -rf "$dir.tmp"
+            mkdir -p "$dir.tmp"
+            for i in $(seq 1 "$k"); do
+                cp -al "$corpus" "$dir.tmp/copy$i" 2>/dev/null || cp -r "$corpus" "$dir.tmp/copy$i"
+            done
+            mv "$dir.tmp" "$dir"
+        fi
+        printf 'x%s\t%s\t%s\n' "$k" "$dir" "$scale_runs" >>"$targets"
+    done
 fi
 
 # Tools: hyperfine and GNU time (Debian packages).
@@ -79,82 +134,50 @@ floor=$root/bench/parse-floor/target/release/parse-floor
 
 out=$root/bench/out
 mkdir -p "$out"
-rm -f "$out"/x*-round*
+rm -f "$out"/*-round*
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$version; jobs $jobs"
 
-# Warm-up (untimed): fills the page cache, and keeps the outputs to look at.
-echo "warm-up on $corpus"
-$floor --jobs "$jobs" "$corpus" >"$out/parse-floor.txt" 2>"$out/parse-floor.stderr"
-echo "parse-floor: $(cat "$out/parse-floor.txt")"
-status=0
-"$scalelint" --format json --exit-zero --jobs "$jobs" "$corpus" \
-    >"$out/scalelint.json" 2>"$out/scalelint.stderr" || status=$?
-if [ $status -ne 0 ]; then
-    echo "scalelint exited with $status; stderr:" >&2
-    head -20 "$out/scalelint.stderr" >&2
-    exit 1
-fi
-python3 - "$out/scalelint.json" <<'PY'
+# One target: an untimed warm-up (fills the page cache; keeps the outputs to look at), then
+# ROUNDS timed rounds, each timing the parse floor and then scalelint (one run each, so both runs
+# of a round see the same machine load) under /usr/bin/time -v (peak RSS).
+measure() {
+    local name=$1 dir=$2 rounds=$3 status=0
+    echo
+    echo "== $name: $dir"
+    $floor --jobs "$jobs" "$dir" >"$out/$name-parse-floor.txt" 2>"$out/$name-parse-floor.stderr"
+    echo "parse-floor: $(cat "$out/$name-parse-floor.txt")"
+    "$scalelint" --format json --exit-zero --jobs "$jobs" "$dir" \
+        >"$out/$name-scalelint.json" 2>"$out/$name-scalelint.stderr" || status=$?
+    if [ $status -ne 0 ]; then
+        echo "scalelint exited with $status; stderr:" >&2
+        head -20 "$out/$name-scalelint.stderr" >&2
+        exit 1
+    fi
+    python3 - "$out/$name-scalelint.json" <<'PY'
 import collections, json, sys
 d = json.load(open(sys.argv[1]))
 rules = collections.Counter(x["rule"] for x in d["diagnostics"])
 print("scalelint:", ", ".join(f"{k}: {v}" for k, v in d["summary"].items()),
       "|", ", ".join(f"{k} {v}" for k, v in rules.most_common()) or "no findings")
 PY
-if [ -s "$out/scalelint.stderr" ]; then
-    echo "scalelint stderr ($(wc -l <"$out/scalelint.stderr") lines): $(head -c 300 "$out/scalelint.stderr")"
-fi
-
-for k in ${scales//,/ }; do
-    if [ "$k" -eq 1 ]; then
-        dir=$corpus
-    else
-        # Hard links: K real copies (scalelint does not follow symlinks) without K times the disk.
-        dir=$root/bench/corpus/scaled/$(basename "$corpus")-x$k
-        if [ ! -d "$dir" ]; then
-            rm -rf "$dir.tmp"
-            mkdir -p "$dir.tmp"
-            for i in $(seq 1 "$k"); do
-                cp -al "$corpus" "$dir.tmp/copy$i" 2>/dev/null || cp -r "$corpus" "$dir.tmp/copy$i"
-            done
-            mv "$dir.tmp" "$dir"
-        fi
+    if [ -s "$out/$name-scalelint.stderr" ]; then
+        echo "scalelint stderr ($(wc -l <"$out/$name-scalelint.stderr") lines): $(head -c 300 "$out/$name-scalelint.stderr")"
     fi
-    pf_cmd="$floor --jobs $jobs $dir"
-    sl_cmd="$scalelint --format json --exit-zero --jobs $jobs $dir"
-
-    echo
-    echo "== scale ${k}x: $dir"
-    rounds=$runs
-    [ "$k" -eq 1 ] || rounds=$scale_runs
     for i in $(seq 1 "$rounds"); do
         hyperfine -N --runs 1 --style none \
-            --export-json "$out/x$k-round$i.json" \
-            -n parse-floor "/usr/bin/time -v -o $out/x$k-round$i-parse-floor.time $pf_cmd" \
-            -n scalelint "/usr/bin/time -v -o $out/x$k-round$i-scalelint.time $sl_cmd"
+            --export-json "$out/$name-round$i.json" \
+            -n parse-floor "/usr/bin/time -v -o $out/$name-round$i-parse-floor.time $floor --jobs $jobs $dir" \
+            -n scalelint "/usr/bin/time -v -o $out/$name-round$i-scalelint.time $scalelint --format json --exit-zero --jobs $jobs $dir"
         printf '.'
     done
     echo
-    python3 - "$out" "$k" "$rounds" <<'PY'
-import json, re, statistics, sys
-out, k, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-times = {"parse-floor": [], "scalelint": []}
-rss = {"parse-floor": [], "scalelint": []}
-for i in range(1, runs + 1):
-    for r in json.load(open(f"{out}/x{k}-round{i}.json"))["results"]:
-        times[r["command"]].append(r["times"][0])
-    for name in rss:
-        text = open(f"{out}/x{k}-round{i}-{name}.time").read()
-        rss[name].append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)))
-med = {n: statistics.median(t) for n, t in times.items()}
-for n in times:
-    ts = ", ".join(f"{t:.2f}" for t in times[n])
-    print(f"{n:12} median {med[n]:7.2f} s  (runs: {ts})  peak RSS median {statistics.median(rss[n]) / 1024:.1f} MiB (max {max(rss[n]) / 1024:.1f})")
-pairs = [s / p for p, s in zip(times["parse-floor"], times["scalelint"])]
-print(f"ratio scalelint / parse-floor: {med['scalelint'] / med['parse-floor']:.2f} (medians), "
-      f"{statistics.median(pairs):.2f} (median of per-round ratios: {', '.join(f'{r:.2f}' for r in pairs)})")
-PY
-done
+    python3 "$root/bench/summary.py" "$out" "$name" "$rounds"
+}
+
+while IFS=$'\t' read -r name dir rounds; do
+    measure "$name" "$dir" "$rounds"
+done <"$targets"
 echo
+python3 "$root/bench/summary.py" --table "$out" $(cut -f1,3 --output-delimiter=: "$targets")
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

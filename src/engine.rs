@@ -538,13 +538,86 @@ fn map_each<T: Sync, R: Send>(
     }
 }
 
-/// The rules that apply to a crate, and the words a file must contain for each to need it.
-struct CratePlan {
-    /// For each applicable rule: its words (empty: every file) and whether it is workspace-wide.
-    wants: Vec<(Vec<String>, bool)>,
+/// The words a file must contain for each rule to need it, matched by one automaton per
+/// workspace (a service has dozens of crates; most apply the same rules).
+struct Prefilter {
+    /// For each selected rule that is not allowed: its words (empty: every file) and whether it
+    /// is workspace-wide.
+    rules: Vec<(Vec<String>, bool)>,
     matcher: Option<aho_corasick::AhoCorasick>,
-    /// Pattern index → rule index in `wants`.
+    /// Pattern index → rule index in `rules`.
     pattern_rule: Vec<usize>,
+}
+
+/// Which of the prefilter's rules apply to a crate.
+struct CratePlan {
+    applies: Vec<bool>,
+}
+
+impl Prefilter {
+    fn new(rules: &[&dyn Rule], config: &Config, catalog: &Catalog) -> Prefilter {
+        let rules: Vec<(Vec<String>, bool)> = rules
+            .iter()
+            .filter(|r| config.level(r.meta().id) != Some(Level::Allow))
+            .map(|r| {
+                let interest = r.interest(catalog);
+                (interest.words, interest.workspace_wide)
+            })
+            .collect();
+        let mut patterns = vec![];
+        let mut pattern_rule = vec![];
+        for (i, (words, _)) in rules.iter().enumerate() {
+            for w in words {
+                patterns.push(w.as_str());
+                pattern_rule.push(i);
+            }
+        }
+        let matcher = (!patterns.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&patterns).ok())
+            .flatten();
+        Prefilter {
+            rules,
+            matcher,
+            pattern_rule,
+        }
+    }
+
+    /// Which of the crate's rules want this text: (any wants it, a workspace-wide one does).
+    fn wanted(&self, plan: &CratePlan, text: &str) -> (bool, bool) {
+        // Rules that do not apply count as already decided (not wanted).
+        let mut hit: Vec<bool> = self
+            .rules
+            .iter()
+            .zip(&plan.applies)
+            .map(|((words, _), applies)| *applies && words.is_empty())
+            .collect();
+        let mut open = plan
+            .applies
+            .iter()
+            .zip(&hit)
+            .filter(|(a, h)| **a && !**h)
+            .count();
+        if open > 0
+            && let Some(m) = &self.matcher
+        {
+            for found in m.find_overlapping_iter(text) {
+                let r = self.pattern_rule[found.pattern().as_usize()];
+                if plan.applies[r] && !hit[r] {
+                    hit[r] = true;
+                    open -= 1;
+                    if open == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        let any = hit.iter().any(|h| *h);
+        let wide = hit
+            .iter()
+            .zip(&self.rules)
+            .any(|(h, (_, wide))| *h && *wide);
+        (any, wide)
+    }
 }
 
 impl CratePlan {
@@ -562,7 +635,7 @@ impl CratePlan {
         };
         let is_service = is_service_crate(krate);
         let workspace_has_service = ws.crates.iter().any(is_service_crate);
-        let mut wants = vec![];
+        let mut applies = vec![];
         for rule in cx.selected {
             if config.level(rule.meta().id) == Some(Level::Allow) {
                 continue;
@@ -578,55 +651,15 @@ impl CratePlan {
                     krate.depends_on(lib)
                 }
             };
-            let applies = ws.loose
-                || krate.manifest_error.is_some()
-                || ((interest.crates.is_empty() || interest.crates.iter().any(depends))
-                    && (!interest.services_only || is_service)
-                    && (!interest.service_workspaces_only || workspace_has_service));
-            if applies {
-                wants.push((interest.words, interest.workspace_wide));
-            }
+            applies.push(
+                ws.loose
+                    || krate.manifest_error.is_some()
+                    || ((interest.crates.is_empty() || interest.crates.iter().any(depends))
+                        && (!interest.services_only || is_service)
+                        && (!interest.service_workspaces_only || workspace_has_service)),
+            );
         }
-        let mut patterns = vec![];
-        let mut pattern_rule = vec![];
-        for (i, (words, _)) in wants.iter().enumerate() {
-            for w in words {
-                patterns.push(w.clone());
-                pattern_rule.push(i);
-            }
-        }
-        let matcher = (!patterns.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(&patterns).ok())
-            .flatten();
-        CratePlan {
-            wants,
-            matcher,
-            pattern_rule,
-        }
-    }
-
-    /// Which of the crate's rules want this text: (any wants it, a workspace-wide one does).
-    fn wanted(&self, text: &str) -> (bool, bool) {
-        let mut hit = vec![false; self.wants.len()];
-        for (i, (words, _)) in self.wants.iter().enumerate() {
-            hit[i] = words.is_empty();
-        }
-        if hit.iter().any(|h| !h)
-            && let Some(m) = &self.matcher
-        {
-            for found in m.find_overlapping_iter(text) {
-                hit[self.pattern_rule[found.pattern().as_usize()]] = true;
-                if hit.iter().all(|h| *h) {
-                    break;
-                }
-            }
-        }
-        let any = hit.iter().any(|h| *h);
-        let wide = hit
-            .iter()
-            .zip(&self.wants)
-            .any(|(h, (_, wide))| *h && *wide);
-        (any, wide)
+        CratePlan { applies }
     }
 }
 
@@ -644,6 +677,7 @@ fn analyse_workspace(
     let max_size = config.max_file_size;
     let mut summary = Summary::default();
     let mut diagnostics = vec![];
+    let prefilter = Prefilter::new(cx.selected, &config, &catalog);
     let plans: Vec<CratePlan> = ws
         .crates
         .iter()
@@ -663,7 +697,7 @@ fn analyse_workspace(
                 let (want, wide) = if opts.no_prefilter || ws.loose {
                     (true, true)
                 } else {
-                    plans[s.krate].wanted(&text)
+                    prefilter.wanted(&plans[s.krate], &text)
                 };
                 Loaded {
                     allows: if s.reported {

@@ -55,6 +55,8 @@ pub fn extract(file: &syn::File, offsets: &OffsetMap, module: Path) -> FileFacts
     let mut facts = v.facts;
     facts.crate_refs = v.crate_refs.into_iter().collect();
     facts.macro_idents = v.macro_idents.into_iter().collect();
+    facts.index_regions();
+    facts.shrink_to_fit();
     facts
 }
 
