@@ -16,6 +16,7 @@
 
 mod cli;
 mod local;
+mod process;
 mod receiver;
 mod startup;
 
@@ -230,6 +231,8 @@ struct Builder<'a> {
     impl_ty: Vec<Option<String>>,
     /// Methods by impl type name.
     methods_of: HashMap<String, Vec<usize>>,
+    /// Which code can run in the same executable.
+    procs: process::Processes,
 }
 
 impl<'a> Builder<'a> {
@@ -243,7 +246,7 @@ impl<'a> Builder<'a> {
         }
         let position: HashMap<FnRef, usize> =
             fns.iter().enumerate().map(|(i, r)| (*r, i)).collect();
-        let libs = project
+        let libs: Vec<String> = project
             .crates
             .iter()
             .map(|c| c.name.replace('-', "_"))
@@ -258,6 +261,7 @@ impl<'a> Builder<'a> {
             }
             impl_ty.push(ty);
         }
+        let procs = process::Processes::new(project, &libs);
         Builder {
             project,
             facts,
@@ -266,7 +270,24 @@ impl<'a> Builder<'a> {
             libs,
             impl_ty,
             methods_of,
+            procs,
         }
+    }
+
+    /// Whether the method `r` is defined in an `impl` block with no trait.
+    fn inherent(&self, r: FnRef) -> bool {
+        let f = &self.facts[r.file].fns[r.idx];
+        f.is_method
+            && self.facts[r.file].impls.iter().any(|im| {
+                im.trait_path.is_none()
+                    && im.span.start <= f.span.start
+                    && f.span.end <= im.span.end
+            })
+            && !self.facts[r.file].impls.iter().any(|im| {
+                im.trait_path.is_some()
+                    && im.span.start <= f.span.start
+                    && f.span.end <= im.span.end
+            })
     }
 
     fn krate(&self, file: usize) -> usize {
@@ -304,6 +325,7 @@ impl<'a> Builder<'a> {
                 };
                 via == to || (self.can_name(from, via) && self.can_name(via, to))
             })
+            .filter(|r| !self.procs.apart(self.project, file, r.file))
             .filter_map(|r| self.position.get(&r).copied())
             .collect()
     }
@@ -348,6 +370,10 @@ impl<'a> Builder<'a> {
             .named(name)
             .iter()
             .filter(|r| self.facts[r.file].fns[r.idx].has_self)
+            // Another executable's method, whatever its name.
+            .filter(|r| !self.procs.apart(self.project, file, r.file))
+            // An inherent method of a type this crate cannot name.
+            .filter(|r| !self.inherent(**r) || self.procs.can_name_type(from, self.krate(r.file)))
             .filter_map(|r| self.position.get(r).copied())
             .collect();
         if let Some(ty) = receiver::type_of(self.facts[file], region, recv) {
@@ -702,6 +728,7 @@ impl<'a> Builder<'a> {
                         .iter()
                         .copied()
                         .filter(|&m| self.can_name(from, self.krate(self.fns[m].file)))
+                        .filter(|&m| !self.procs.apart(project, file, self.fns[m].file))
                         .collect();
                     if !targets.is_empty() {
                         sites[p].push(Site {
