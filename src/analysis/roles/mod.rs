@@ -99,6 +99,8 @@ pub struct Roles {
     /// For each function, the places that call it or name it, through edges the syntax shows
     /// (no method linked by its name alone).
     callers: Vec<Vec<Caller>>,
+    /// Methods of a framework's command trait (`impl Task for UserCreate`).
+    command_impl: Vec<bool>,
 }
 
 /// A place that reaches a function: where, and whether it names the function as a value.
@@ -132,10 +134,16 @@ impl Roles {
         if unit.facts.in_debug_only(span) {
             return false;
         }
+        let pos = self.fn_at(project, unit, region);
+        if pos.is_some_and(|p| self.command_impl[p]) {
+            // A method of a framework's command trait: an operator runs it, even where no
+            // entry point of the workspace is seen (a generated app's template).
+            return false;
+        }
         if !self.active {
             return true;
         }
-        let Some(pos) = self.fn_at(project, unit, region) else {
+        let Some(pos) = pos else {
             // Module-level code (a `static`'s initializer): not placed, kept.
             return true;
         };
@@ -272,6 +280,28 @@ impl<'a> Builder<'a> {
             methods_of,
             procs,
         }
+    }
+
+    /// Whether `r` is a method of a framework's command trait (`impl Task for UserCreate` with
+    /// loco): an operator runs it by hand.
+    fn command_impl(&self, r: FnRef) -> bool {
+        let f = &self.facts[r.file].fns[r.idx];
+        let facts = self.facts[r.file];
+        f.is_method
+            && self.project.catalog.command_trait.iter().any(|e| {
+                // The file names the framework: a template or example the manifest does not
+                // list still implements its trait.
+                file_names_any(facts, &e.crates)
+                    && facts.impls.iter().any(|im| {
+                        im.span.start <= f.span.start
+                            && f.span.end <= im.span.end
+                            && im
+                                .trait_path
+                                .as_ref()
+                                .and_then(|p| p.last())
+                                .is_some_and(|t| e.traits.contains(t))
+                    })
+            })
     }
 
     /// Whether the method `r` is defined in an `impl` block with no trait.
@@ -955,6 +985,8 @@ impl<'a> Builder<'a> {
                 queue.push_back(i);
             }
         }
+        // Methods of a framework's command trait (`impl Task for UserCreate`): run by hand.
+        let command_impl: Vec<bool> = self.fns.iter().map(|r| self.command_impl(*r)).collect();
         let propagate = |bits: &mut Vec<u8>,
                          via: &mut Vec<Option<usize>>,
                          queue: &mut VecDeque<usize>,
@@ -986,6 +1018,11 @@ impl<'a> Builder<'a> {
                         if only_unreached && bits[t] & !MAYBE_SERVER != 0 {
                             continue;
                         }
+                        let sb = if command_impl[t] && sb & (SERVER | MAYBE_SERVER) != 0 {
+                            (sb & !(SERVER | MAYBE_SERVER)) | ONE_SHOT
+                        } else {
+                            sb
+                        };
                         if bits[t] | sb != bits[t] {
                             bits[t] |= sb;
                             if via[t].is_none() && sb & SERVER != 0 {
@@ -1020,7 +1057,11 @@ impl<'a> Builder<'a> {
                         && f.span.end <= im.span.end
                 });
             if (*named || registered || trait_method) && bits[i] == 0 {
-                bits[i] = MAYBE_SERVER;
+                bits[i] = if command_impl[i] {
+                    ONE_SHOT
+                } else {
+                    MAYBE_SERVER
+                };
                 queue.push_back(i);
             }
         }
@@ -1085,6 +1126,7 @@ impl<'a> Builder<'a> {
             logger_spans,
             logger_reads,
             callers,
+            command_impl,
         }
     }
 }
