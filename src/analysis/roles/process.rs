@@ -49,12 +49,11 @@ impl Processes {
             .collect();
         // Transitive closure (workspaces have tens of crates).
         for k in 0..n {
-            for a in 0..n {
-                if depends[a][k] {
-                    for b in 0..n {
-                        if depends[k][b] {
-                            depends[a][b] = true;
-                        }
+            let through = depends[k].clone();
+            for row in depends.iter_mut() {
+                if row[k] {
+                    for (cell, &t) in row.iter_mut().zip(&through) {
+                        *cell |= t;
                     }
                 }
             }
