@@ -156,6 +156,18 @@ pub struct ServeEntry {
     pub(crate) source: String,
 }
 
+/// A framework trait whose implementations are commands an operator runs by hand
+/// (`rules/catalog/entry-points.toml`): loco's `Task`, run with `cargo loco task NAME`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CommandTrait {
+    pub(crate) framework: String,
+    pub(crate) crates: Vec<String>,
+    /// Trait names (the last segment of the `impl` path).
+    pub(crate) traits: Vec<String>,
+    pub(crate) source: String,
+}
+
 /// A logging macro family (`tracing`, `log`): which macros are events and at what level.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -641,6 +653,8 @@ pub struct Catalog {
     #[serde(default)]
     pub(crate) serve: Vec<ServeEntry>,
     #[serde(default)]
+    pub(crate) command_trait: Vec<CommandTrait>,
+    #[serde(default)]
     pub(crate) log_family: Vec<LogFamily>,
     #[serde(default)]
     pub(crate) print_macros: Vec<PrintMacros>,
@@ -742,6 +756,11 @@ impl Catalog {
                     .map(|e| ("scheduler", &e.library, &e.source)),
             )
             .chain(self.lock.iter().map(|e| ("lock", &e.name, &e.source)))
+            .chain(
+                self.command_trait
+                    .iter()
+                    .map(|e| ("command-trait", &e.framework, &e.source)),
+            )
             .chain(
                 self.side_effect
                     .iter()

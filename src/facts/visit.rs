@@ -1505,6 +1505,24 @@ impl<'ast, 'a> Visit<'ast> for Visitor<'a> {
             syn::Expr::Paren(_) | syn::Expr::Reference(_) | syn::Expr::Group(_) => {
                 visit::visit_expr(self, e)
             }
+            // `tokio::spawn({ let m = m.clone(); async move { .. } })`: the block's value is the
+            // argument, so its tail keeps the `arg_of`; its statements do not.
+            syn::Expr::Block(b)
+                if b.label.is_none()
+                    && self.pending_arg_of.is_some()
+                    && matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(_, None))) =>
+            {
+                let pending = self.pending_arg_of.take();
+                self.note_exits(&b.block);
+                let n = b.block.stmts.len();
+                for (i, st) in b.block.stmts.iter().enumerate() {
+                    if i + 1 == n {
+                        self.pending_arg_of = pending.clone();
+                    }
+                    self.visit_stmt(st);
+                    self.pending_arg_of = None;
+                }
+            }
             _ => {
                 self.pending_arg_of = None;
                 visit::visit_expr(self, e)
@@ -1720,7 +1738,9 @@ fn leaves(body: &syn::Block) -> bool {
             }
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.found |= macro_leaves(&m.tokens, true);
+        }
     }
     struct Inner {
         found: bool,
@@ -1735,11 +1755,38 @@ fn leaves(body: &syn::Block) -> bool {
             }
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.found |= macro_leaves(&m.tokens, false);
+        }
     }
     let mut f = Finder { found: false };
     visit::visit_block(&mut f, body);
     f.found
+}
+
+/// Whether a macro's tokens leave the loop around it: a `return` (the arms of `tokio::select!`
+/// are the loop's own code), or, with `bare_break`, a `break` when the tokens hold no loop of
+/// their own that it could belong to. Tokens are walked without recursion.
+fn macro_leaves(tokens: &proc_macro2::TokenStream, bare_break: bool) -> bool {
+    let mut stack: Vec<proc_macro2::token_stream::IntoIter> = vec![tokens.clone().into_iter()];
+    let (mut ret, mut brk, mut inner_loop) = (false, false, false);
+    while let Some(top) = stack.last_mut() {
+        let Some(t) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        match t {
+            proc_macro2::TokenTree::Ident(i) => match i.to_string().as_str() {
+                "return" => ret = true,
+                "break" => brk = true,
+                "loop" | "while" | "for" => inner_loop = true,
+                _ => {}
+            },
+            proc_macro2::TokenTree::Group(g) => stack.push(g.stream().into_iter()),
+            _ => {}
+        }
+    }
+    ret || (bare_break && brk && !inner_loop)
 }
 
 /// Type names in a type (`Postgres` and `Arc` in `Arc<Postgres>`).

@@ -16,6 +16,7 @@
 
 mod cli;
 mod local;
+mod process;
 mod receiver;
 mod startup;
 mod switches;
@@ -103,6 +104,8 @@ pub struct Roles {
     /// For each function, the places that call it or name it, through edges the syntax shows
     /// (no method linked by its name alone).
     callers: Vec<Vec<Caller>>,
+    /// Methods of a framework's command trait (`impl Task for UserCreate`).
+    command_impl: Vec<bool>,
 }
 
 /// A place that reaches a function: where, and whether it names the function as a value.
@@ -138,10 +141,16 @@ impl Roles {
         if unit.facts.in_debug_only(span) {
             return false;
         }
+        let pos = self.fn_at(project, unit, region);
+        if pos.is_some_and(|p| self.command_impl[p]) {
+            // A method of a framework's command trait: an operator runs it, even where no
+            // entry point of the workspace is seen (a generated app's template).
+            return false;
+        }
         if !self.active {
             return true;
         }
-        let Some(pos) = self.fn_at(project, unit, region) else {
+        let Some(pos) = pos else {
             // Module-level code (a `static`'s initializer): not placed, kept.
             return true;
         };
@@ -237,6 +246,8 @@ struct Builder<'a> {
     impl_ty: Vec<Option<String>>,
     /// Methods by impl type name.
     methods_of: HashMap<String, Vec<usize>>,
+    /// Which code can run in the same executable.
+    procs: process::Processes,
 }
 
 impl<'a> Builder<'a> {
@@ -250,7 +261,7 @@ impl<'a> Builder<'a> {
         }
         let position: HashMap<FnRef, usize> =
             fns.iter().enumerate().map(|(i, r)| (*r, i)).collect();
-        let libs = project
+        let libs: Vec<String> = project
             .crates
             .iter()
             .map(|c| c.name.replace('-', "_"))
@@ -265,6 +276,7 @@ impl<'a> Builder<'a> {
             }
             impl_ty.push(ty);
         }
+        let procs = process::Processes::new(project, &libs);
         Builder {
             project,
             facts,
@@ -273,7 +285,46 @@ impl<'a> Builder<'a> {
             libs,
             impl_ty,
             methods_of,
+            procs,
         }
+    }
+
+    /// Whether `r` is a method of a framework's command trait (`impl Task for UserCreate` with
+    /// loco): an operator runs it by hand.
+    fn command_impl(&self, r: FnRef) -> bool {
+        let f = &self.facts[r.file].fns[r.idx];
+        let facts = self.facts[r.file];
+        f.is_method
+            && self.project.catalog.command_trait.iter().any(|e| {
+                // The file names the framework: a template or example the manifest does not
+                // list still implements its trait.
+                file_names_any(facts, &e.crates)
+                    && facts.impls.iter().any(|im| {
+                        im.span.start <= f.span.start
+                            && f.span.end <= im.span.end
+                            && im
+                                .trait_path
+                                .as_ref()
+                                .and_then(|p| p.last())
+                                .is_some_and(|t| e.traits.contains(t))
+                    })
+            })
+    }
+
+    /// Whether the method `r` is defined in an `impl` block with no trait.
+    fn inherent(&self, r: FnRef) -> bool {
+        let f = &self.facts[r.file].fns[r.idx];
+        f.is_method
+            && self.facts[r.file].impls.iter().any(|im| {
+                im.trait_path.is_none()
+                    && im.span.start <= f.span.start
+                    && f.span.end <= im.span.end
+            })
+            && !self.facts[r.file].impls.iter().any(|im| {
+                im.trait_path.is_some()
+                    && im.span.start <= f.span.start
+                    && f.span.end <= im.span.end
+            })
     }
 
     fn krate(&self, file: usize) -> usize {
@@ -311,6 +362,7 @@ impl<'a> Builder<'a> {
                 };
                 via == to || (self.can_name(from, via) && self.can_name(via, to))
             })
+            .filter(|r| !self.procs.apart(self.project, file, r.file))
             .filter_map(|r| self.position.get(&r).copied())
             .collect()
     }
@@ -355,6 +407,10 @@ impl<'a> Builder<'a> {
             .named(name)
             .iter()
             .filter(|r| self.facts[r.file].fns[r.idx].has_self)
+            // Another executable's method, whatever its name.
+            .filter(|r| !self.procs.apart(self.project, file, r.file))
+            // An inherent method of a type this crate cannot name.
+            .filter(|r| !self.inherent(**r) || self.procs.can_name_type(from, self.krate(r.file)))
             .filter_map(|r| self.position.get(r).copied())
             .collect();
         if let Some(ty) = receiver::type_of(self.facts[file], region, recv) {
@@ -720,6 +776,7 @@ impl<'a> Builder<'a> {
                         .iter()
                         .copied()
                         .filter(|&m| self.can_name(from, self.krate(self.fns[m].file)))
+                        .filter(|&m| !self.procs.apart(project, file, self.fns[m].file))
                         .collect();
                     if !targets.is_empty() {
                         sites[p].push(Site {
@@ -946,6 +1003,8 @@ impl<'a> Builder<'a> {
                 queue.push_back(i);
             }
         }
+        // Methods of a framework's command trait (`impl Task for UserCreate`): run by hand.
+        let command_impl: Vec<bool> = self.fns.iter().map(|r| self.command_impl(*r)).collect();
         let propagate = |bits: &mut Vec<u8>,
                          via: &mut Vec<Option<usize>>,
                          queue: &mut VecDeque<usize>,
@@ -977,6 +1036,11 @@ impl<'a> Builder<'a> {
                         if only_unreached && bits[t] & !MAYBE_SERVER != 0 {
                             continue;
                         }
+                        let sb = if command_impl[t] && sb & (SERVER | MAYBE_SERVER) != 0 {
+                            (sb & !(SERVER | MAYBE_SERVER)) | ONE_SHOT
+                        } else {
+                            sb
+                        };
                         if bits[t] | sb != bits[t] {
                             bits[t] |= sb;
                             if via[t].is_none() && sb & SERVER != 0 {
@@ -1011,7 +1075,11 @@ impl<'a> Builder<'a> {
                         && f.span.end <= im.span.end
                 });
             if (*named || registered || trait_method) && bits[i] == 0 {
-                bits[i] = MAYBE_SERVER;
+                bits[i] = if command_impl[i] {
+                    ONE_SHOT
+                } else {
+                    MAYBE_SERVER
+                };
                 queue.push_back(i);
             }
         }
@@ -1080,6 +1148,7 @@ impl<'a> Builder<'a> {
             logger_spans,
             logger_reads,
             callers,
+            command_impl,
         }
     }
 }
