@@ -80,6 +80,12 @@ pub fn sites<'a>(
     out
 }
 
+/// Whether the `state` rules check this file: service code of a service crate, in a workspace
+/// not declared single-instance.
+pub fn checked(project: &Project, unit: &Unit) -> bool {
+    unit.is_service_source() && project.is_service_crate(unit) && !single_instance(project, unit)
+}
+
 /// Whether `name` (a crate or binary) is declared `single-instance`.
 pub fn single_instance(project: &Project, unit: &Unit) -> bool {
     let norm = |s: &str| s.replace('-', "_");

@@ -5,8 +5,8 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::state_sites::{
-    StateSite, entries, in_actix_factory, in_dev_branch, instances_text, is_fallback,
-    single_instance, sites,
+    StateSite, checked, entries, in_actix_factory, in_dev_branch, instances_text, is_fallback,
+    sites,
 };
 use crate::catalog::StateEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
@@ -140,10 +140,7 @@ impl Rule for EphemeralSigningKey {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        if !unit.is_service_source()
-            || !project.is_service_crate(unit)
-            || single_instance(project, unit)
-        {
+        if !checked(project, unit) {
             return;
         }
         let facts = &unit.facts;

@@ -4,7 +4,7 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::state_sites::{
-    configurable_arm, entries, in_dev_branch, instances_text, single_instance, sites,
+    checked, configurable_arm, entries, in_dev_branch, instances_text, sites,
 };
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::project::{Project, Unit};
@@ -79,10 +79,7 @@ impl Rule for InMemorySessionStore {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        if !unit.is_service_source()
-            || !project.is_service_crate(unit)
-            || single_instance(project, unit)
-        {
+        if !checked(project, unit) {
             return;
         }
         let facts = &unit.facts;

@@ -4,7 +4,7 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::state_sites::{
-    StateSite, first_int, in_dev_branch, instances_text, once_per_process, single_instance, sites,
+    StateSite, checked, first_int, in_dev_branch, instances_text, once_per_process, sites,
 };
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::Val;
@@ -118,10 +118,7 @@ impl Rule for InProcessRateLimit {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        if !unit.is_service_source()
-            || !project.is_service_crate(unit)
-            || single_instance(project, unit)
-        {
+        if !checked(project, unit) {
             return;
         }
         let facts = &unit.facts;

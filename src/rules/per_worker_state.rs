@@ -3,7 +3,7 @@
 //! instance its own again.
 
 use super::{Rule, RuleMeta};
-use crate::analysis::state_sites::{instances_text, single_instance, sites};
+use crate::analysis::state_sites::{checked, instances_text, sites};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::RegionKind;
 use crate::project::{Project, Unit};
@@ -54,10 +54,7 @@ impl Rule for PerWorkerState {
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
-        if !unit.is_service_source()
-            || !project.is_service_crate(unit)
-            || single_instance(project, unit)
-        {
+        if !checked(project, unit) {
             return;
         }
         let found: Vec<_> = sites(project, unit, META.id, &["worker-state"])

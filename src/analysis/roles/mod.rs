@@ -185,6 +185,12 @@ impl Roles {
             None => format!("library `{}`", project.crates[eu.krate].name),
         };
         let f = project.fn_fact(self.fns[pos]);
+        if entry == pos {
+            return Some(format!(
+                "`{}` of {owner} runs on every replica: it starts the path that serves",
+                f.path.join("::")
+            ));
+        }
         Some(format!(
             "`{}` runs on every replica: the `{}` of {owner} reaches it on the path that serves",
             f.path.join("::"),
