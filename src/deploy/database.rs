@@ -1,6 +1,7 @@
 //! The database's connection limit as the repository ships it: `max_connections` in a
 //! `postgresql.conf` or `my.cnf`, in a compose service's `command` (`postgres -c
-//! max_connections=400`), in a CloudNativePG `Cluster` or Zalando `postgresql` manifest; and a
+//! max_connections=400`), in a CloudNativePG `Cluster` or Zalando `postgresql` manifest, in a
+//! Terraform or CloudFormation RDS parameter group; and a
 //! PgBouncer in front (`pgbouncer.ini`), which changes what the service's pools count against.
 
 use super::yaml::{self, Node};
