@@ -78,6 +78,8 @@ pub enum ExtraKind {
     Shell,
     /// A database's or pooler's settings: `postgresql.conf`, `my.cnf`, `pgbouncer.ini`.
     Conf,
+    /// HCL: Nomad job files (`*.nomad`, `*.nomad.hcl`, `*.hcl`) and Terraform (`*.tf`).
+    Hcl,
 }
 
 #[derive(Clone, Debug)]
@@ -164,6 +166,7 @@ pub fn extra_kind(path: &Path) -> Option<ExtraKind> {
         "toml" => Some(ExtraKind::Toml),
         "yaml" | "yml" => Some(ExtraKind::Yaml),
         "sh" => Some(ExtraKind::Shell),
+        "nomad" | "hcl" | "tf" => Some(ExtraKind::Hcl),
         _ => None,
     }
 }

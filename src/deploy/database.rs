@@ -1,6 +1,7 @@
 //! The database's connection limit as the repository ships it: `max_connections` in a
 //! `postgresql.conf` or `my.cnf`, in a compose service's `command` (`postgres -c
-//! max_connections=400`), in a CloudNativePG `Cluster` or Zalando `postgresql` manifest; and a
+//! max_connections=400`), in a CloudNativePG `Cluster` or Zalando `postgresql` manifest, in a
+//! Terraform or CloudFormation RDS parameter group; and a
 //! PgBouncer in front (`pgbouncer.ini`), which changes what the service's pools count against.
 
 use super::yaml::{self, Node};
@@ -91,6 +92,10 @@ pub fn read(
         }
         return;
     }
+    if extra.kind == ExtraKind::Hcl {
+        terraform_parameter_groups(&super::hcl::parse(&extra.text), &src, limits);
+        return;
+    }
     if extra.kind != ExtraKind::Yaml {
         return;
     }
@@ -113,6 +118,21 @@ pub fn read(
                 max_connections: n,
                 source: src(m.line, what),
             });
+        }
+        // CloudFormation `AWS::RDS::DBParameterGroup` / `DBClusterParameterGroup`.
+        for (id, r) in d.get("Resources").map(Node::entries).unwrap_or_default() {
+            let ty = r.get("Type").and_then(Node::str).unwrap_or("");
+            if matches!(
+                ty,
+                "AWS::RDS::DBParameterGroup" | "AWS::RDS::DBClusterParameterGroup"
+            ) && let Some(m) = r.at(&["Properties", "Parameters", "max_connections"])
+                && let Some(n) = m.u64()
+            {
+                limits.push(Limit {
+                    max_connections: n,
+                    source: src(m.line, &format!("{ty} {id} max_connections")),
+                });
+            }
         }
         // Compose services: a database's command, a PgBouncer's environment.
         if let Some(services) = d.get("services") {
@@ -242,6 +262,39 @@ pub fn limit_of(d: &super::Deployment) -> (u64, String, Option<String>) {
                 ),
                 note,
             )
+        }
+    }
+}
+
+/// Terraform `aws_db_parameter_group` / `aws_rds_cluster_parameter_group` with a
+/// `parameter { name = "max_connections" value = N }` whose value is a literal (RDS's default,
+/// `{DBInstanceClassMemory/…}`, depends on the instance class and reads as nothing).
+fn terraform_parameter_groups(
+    root: &super::hcl::Block,
+    src: &dyn Fn(usize, &str) -> Source,
+    limits: &mut Vec<Limit>,
+) {
+    for r in root.children("resource") {
+        let ty = r.labels.first().map(String::as_str).unwrap_or("");
+        if !matches!(
+            ty,
+            "aws_db_parameter_group" | "aws_rds_cluster_parameter_group"
+        ) {
+            continue;
+        }
+        let label = r.labels.get(1).map(String::as_str).unwrap_or("");
+        for p in r.children("parameter") {
+            if p.attr("name").and_then(|n| n.str()) != Some("max_connections") {
+                continue;
+            }
+            if let Some(v) = p.attr("value")
+                && let Some(n) = v.u64()
+            {
+                limits.push(Limit {
+                    max_connections: n,
+                    source: src(v.line, &format!("Terraform {ty} {label} max_connections")),
+                });
+            }
         }
     }
 }

@@ -1,9 +1,14 @@
 //! Deploy units and how many instances each runs: Kubernetes `Deployment`/`StatefulSet` (with a
 //! `HorizontalPodAutoscaler` or KEDA `ScaledObject` targeting it), Helm `values.yaml`, docker
-//! compose (`deploy.replicas`, `scale`, several services running one image). Only counts the
+//! compose (`deploy.replicas`, `scale`, several services running one image), Nomad job files
+//! (a group's `count`, its `scaling` block's `max`), fly.toml (`min_machines_running`, a floor), ECS services in Terraform
+//! (`desired_count`, an autoscaling target's `max_capacity`) and CloudFormation (`DesiredCount`,
+//! a `ScalableTarget`'s `MaxCapacity`).
+//! Only counts the
 //! files state count: compose's and Kubernetes' implicit one replica says nothing about
 //! production.
 
+use super::hcl::{self, Block};
 use super::yaml::{self, Node};
 use super::{Source, norm};
 use crate::project::Extra;
@@ -65,6 +70,25 @@ fn push_names(names: &mut Vec<String>, c: &Node) {
 }
 
 pub fn read(rel: &Path, extra: &Extra, files: &[&Extra], out: &mut Vec<DeployUnit>) {
+    if extra.kind == ExtraKind::Hcl {
+        let root = hcl::parse(&extra.text);
+        let src = |line: usize, what: &str| Source {
+            file: rel.to_path_buf(),
+            line,
+            what: what.to_string(),
+        };
+        nomad(&root, &src, out);
+        terraform_ecs(&root, &src, out);
+        return;
+    }
+    let file_name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if extra.kind == ExtraKind::Toml && file_name.starts_with("fly") {
+        fly(rel, &extra.text, out);
+        return;
+    }
     if extra.kind != ExtraKind::Yaml {
         return;
     }
@@ -95,6 +119,9 @@ pub fn read(rel: &Path, extra: &Extra, files: &[&Extra], out: &mut Vec<DeployUni
         return;
     }
     kubernetes(&docs, &src, out);
+    for d in &docs {
+        cloudformation_ecs(d, &src, out);
+    }
 }
 
 fn kubernetes(docs: &[Node], src: &dyn Fn(usize, &str) -> Source, out: &mut Vec<DeployUnit>) {
@@ -352,5 +379,399 @@ fn helm_values(
         if v.get("replicaCount").is_some() || v.at(&["autoscaling", "maxReplicas"]).is_some() {
             one(Some(k), v);
         }
+    }
+}
+
+/// Nomad job files: each `job { group "x" { count = N } }`, a `scaling` block's `max` being the
+/// worst case. Only literal counts are read (a `count` of `var.n` reads as nothing), and a group
+/// that states no count is skipped like a Deployment without `replicas`. The group runs under
+/// its job's, its own and its tasks' names, and the programs its tasks' `config` names
+/// (`command`, `args`, the image's last path segment).
+fn nomad(root: &Block, src: &dyn Fn(usize, &str) -> Source, out: &mut Vec<DeployUnit>) {
+    for job in root.children("job") {
+        let job_name = job.labels.first().map(String::as_str).unwrap_or("");
+        for group in job.children("group") {
+            let gname = group.labels.first().map(String::as_str).unwrap_or("");
+            let count = group.attr("count").and_then(|c| Some((c.u64()?, c.line)));
+            // `enabled = false` turns the policy off for a while: the count stands.
+            let max = group
+                .child("scaling")
+                .filter(|s| s.attr("enabled").is_none_or(|e| e.raw.trim() != "false"))
+                .and_then(|s| s.attr("max"))
+                .and_then(|m| Some((m.u64()?, m.line)));
+            let (instances, source) = match (max, count) {
+                (Some((m, line)), count) => {
+                    let what = match count {
+                        Some((c, _)) => format!(
+                            "Nomad job {job_name} group {gname} scaling max, the worst case; its count is {c}"
+                        ),
+                        None => format!(
+                            "Nomad job {job_name} group {gname} scaling max, the worst case"
+                        ),
+                    };
+                    (m, src(line, &what))
+                }
+                (None, Some((c, line))) => (
+                    c,
+                    src(line, &format!("Nomad job {job_name} group {gname} count")),
+                ),
+                (None, None) => continue,
+            };
+            let mut names = vec![norm(job_name), norm(gname)];
+            for task in group.children("task") {
+                if let Some(t) = task.labels.first() {
+                    names.push(norm(t));
+                }
+                if let Some(config) = task.child("config") {
+                    if let Some(i) = config
+                        .attr("image")
+                        .and_then(|i| i.str())
+                        .and_then(image_name)
+                    {
+                        names.push(i);
+                    }
+                    let mut words = vec![];
+                    for key in ["command", "entrypoint", "args"] {
+                        if let Some(a) = config.attr(key) {
+                            words.extend(a.strings().iter().flat_map(|w| {
+                                w.split_whitespace().map(str::to_string).collect::<Vec<_>>()
+                            }));
+                        }
+                    }
+                    names.extend(program_names(&words));
+                }
+            }
+            names.retain(|n| !n.is_empty());
+            names.sort();
+            names.dedup();
+            // A deployment's canaries run beside the old allocations until promoted.
+            let canary = group
+                .child("update")
+                .or_else(|| job.child("update"))
+                .and_then(|u| u.attr("canary"))
+                .and_then(|c| c.u64())
+                .filter(|c| *c > 0);
+            out.push(DeployUnit {
+                name: format!("Nomad job {job_name} group {gname}"),
+                instances,
+                source,
+                surge: canary.map(|c| {
+                    format!("a deployment of Nomad group {gname} runs {c} {} beside the old allocations until they are promoted", if c == 1 { "canary" } else { "canaries" })
+                }),
+                names,
+            });
+        }
+    }
+}
+
+/// The 1-based line of `key` inside the `[header]` (or `[[header]]`) table of a TOML text.
+fn toml_line(text: &str, header: &str, key: &str) -> usize {
+    let mut inside = false;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            let h = t.trim_matches(['[', ']']).trim();
+            inside = h == header;
+        } else if inside
+            && t.split(['=', ' '])
+                .next()
+                .is_some_and(|k| k.trim_matches('"') == key)
+        {
+            return i + 1;
+        }
+    }
+    1
+}
+
+/// fly.toml: how many Machines run is set by `fly scale count`, which the file does not hold, so
+/// the only count it can state is a floor: `[http_service]` (or `[[services]]`)
+/// `min_machines_running`. A floor of 2 or more is read as the instances, and the note says it
+/// is a floor; a floor of 0 or 1 says nothing (fly starts two Machines per process group by
+/// default, and scaling to more is not in the file). `[processes]` names the programs the
+/// Machines run; `[[vm]]` sizes them and counts nothing.
+fn fly(rel: &Path, text: &str, out: &mut Vec<DeployUnit>) {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let app = doc.get("app").and_then(|a| a.as_str()).unwrap_or("");
+    let processes = doc.get("processes").and_then(|p| p.as_table());
+    let mut services: Vec<(&toml::Table, &str)> = vec![];
+    if let Some(h) = doc.get("http_service").and_then(|h| h.as_table()) {
+        services.push((h, "http_service"));
+    }
+    for s in doc
+        .get("services")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_table())
+    {
+        services.push((s, "services"));
+    }
+    for (svc, header) in services {
+        let Some(min) = svc
+            .get("min_machines_running")
+            .and_then(|m| m.as_integer())
+            .and_then(|m| u64::try_from(m).ok())
+            .filter(|m| *m >= 2)
+        else {
+            continue;
+        };
+        // The process groups this service runs on: `processes = ["web"]`, `app` by default.
+        let groups: Vec<String> = svc
+            .get("processes")
+            .and_then(|p| p.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|g| g.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["app".to_string()]);
+        let mut names = vec![norm(app)];
+        if let Some(i) = doc
+            .get("build")
+            .and_then(|b| b.get("image"))
+            .and_then(|i| i.as_str())
+            .and_then(image_name)
+        {
+            names.push(i);
+        }
+        for g in &groups {
+            if let Some(cmd) = processes.and_then(|p| p.get(g)).and_then(|c| c.as_str()) {
+                let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+                names.extend(program_names(&words));
+            }
+        }
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        names.dedup();
+        let line = toml_line(text, header, "min_machines_running");
+        out.push(DeployUnit {
+            name: format!("fly app {app} ({})", groups.join(", ")),
+            instances: min,
+            source: Source {
+                file: rel.to_path_buf(),
+                line,
+                what: format!(
+                    "fly.toml [{header}] min_machines_running, a floor: the Machine count is set by `fly scale count` and the file does not state it"
+                ),
+            },
+            surge: None,
+            names,
+        });
+    }
+}
+
+/// Terraform `resource "aws_ecs_service"` with a literal `desired_count`; an
+/// `aws_appautoscaling_target` whose `resource_id` names the service gives the worst case
+/// (`max_capacity`). Matched by the resource's label, its `name`, and the container names,
+/// images and commands of the `aws_ecs_task_definition` it references.
+fn terraform_ecs(root: &Block, src: &dyn Fn(usize, &str) -> Source, out: &mut Vec<DeployUnit>) {
+    let resources: Vec<&Block> = root.children("resource").collect();
+    let of_type = |ty: &'static str| {
+        resources
+            .iter()
+            .copied()
+            .filter(move |r| r.labels.first().is_some_and(|l| l == ty))
+    };
+    for svc in of_type("aws_ecs_service") {
+        let label = svc.labels.get(1).map(String::as_str).unwrap_or("");
+        let name = svc.attr("name").and_then(|n| n.str()).unwrap_or(label);
+        let desired = svc
+            .attr("desired_count")
+            .and_then(|c| Some((c.u64()?, c.line)));
+        let scaler = of_type("aws_appautoscaling_target").find_map(|t| {
+            let id = t.attr("resource_id")?;
+            let names_it = id.raw.contains(&format!("aws_ecs_service.{label}."))
+                || id.str().is_some_and(|s| s.ends_with(&format!("/{name}")));
+            if !names_it {
+                return None;
+            }
+            let m = t.attr("max_capacity")?;
+            Some((m.u64()?, m.line))
+        });
+        let (instances, source) = match (scaler, desired) {
+            (Some((m, line)), d) => {
+                let what = match d {
+                    Some((d, _)) => format!(
+                        "aws_appautoscaling_target max_capacity for ECS service {name}, the worst case; its desired_count is {d}"
+                    ),
+                    None => format!(
+                        "aws_appautoscaling_target max_capacity for ECS service {name}, the worst case"
+                    ),
+                };
+                (m, src(line, &what))
+            }
+            (None, Some((d, line))) => (d, src(line, &format!("ECS service {name} desired_count"))),
+            (None, None) => continue,
+        };
+        let mut names = vec![norm(label), norm(name)];
+        // The task definition it runs: `aws_ecs_task_definition.api.arn`.
+        if let Some(td) = svc.attr("task_definition").and_then(|t| {
+            let rest = t.raw.split("aws_ecs_task_definition.").nth(1)?;
+            rest.split('.').next().map(str::to_string)
+        }) && let Some(def) =
+            of_type("aws_ecs_task_definition").find(|r| r.labels.get(1).is_some_and(|l| *l == td))
+            && let Some(c) = def.attr("container_definitions")
+        {
+            names.extend(container_names(&c.raw));
+        }
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        names.dedup();
+        out.push(DeployUnit {
+            name: format!("ECS service {name}"),
+            instances,
+            source,
+            surge: None,
+            names,
+        });
+    }
+}
+
+/// The names in an ECS container definition written as HCL (`jsonencode([{ name = "api", … }])`)
+/// or JSON: `name`, `image`'s last segment, the programs `command`/`entryPoint` name.
+fn container_names(raw: &str) -> Vec<String> {
+    let mut names = vec![];
+    for (key, value_start) in ["name", "image", "command", "entryPoint"]
+        .iter()
+        .flat_map(|k| {
+            let quoted = format!("\"{k}\"");
+            raw.match_indices(quoted.as_str())
+                .map(|(i, m)| (*k, i + m.len()))
+                .chain(
+                    raw.match_indices(&format!("{k} "))
+                        .map(|(i, m)| (*k, i + m.len())),
+                )
+                .chain(
+                    raw.match_indices(&format!("{k}="))
+                        .map(|(i, m)| (*k, i + m.len())),
+                )
+                .collect::<Vec<_>>()
+        })
+    {
+        let rest = raw[value_start..]
+            .trim_start()
+            .trim_start_matches([':', '='])
+            .trim_start();
+        let value = if rest.starts_with('[') {
+            rest.split(']').next().unwrap_or("")
+        } else {
+            rest.split([',', '\n', '}']).next().unwrap_or("")
+        };
+        let strings = hcl::strings_in(value);
+        match key {
+            "name" => names.extend(strings.first().map(|s| norm(s))),
+            "image" => names.extend(strings.first().and_then(|s| image_name(s))),
+            _ => {
+                let words: Vec<String> = strings
+                    .iter()
+                    .flat_map(|w| w.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                    .collect();
+                names.extend(program_names(&words));
+            }
+        }
+    }
+    names
+}
+
+/// CloudFormation `AWS::ECS::Service` with a literal `DesiredCount`; an
+/// `AWS::ApplicationAutoScaling::ScalableTarget` whose `ResourceId` names the service's logical
+/// id gives the worst case (`MaxCapacity`). Matched by the logical id, `ServiceName`, and the
+/// containers of the task definition it references.
+fn cloudformation_ecs(doc: &Node, src: &dyn Fn(usize, &str) -> Source, out: &mut Vec<DeployUnit>) {
+    let Some(resources) = doc.get("Resources") else {
+        return;
+    };
+    let type_of = |r: &Node| r.get("Type").and_then(Node::str).unwrap_or("").to_string();
+    for (id, svc) in resources.entries() {
+        if type_of(svc) != "AWS::ECS::Service" {
+            continue;
+        }
+        let props = svc.get("Properties");
+        let name = props
+            .and_then(|p| p.get("ServiceName"))
+            .and_then(Node::str)
+            .unwrap_or(id);
+        let desired = props
+            .and_then(|p| p.get("DesiredCount"))
+            .and_then(|d| Some((d.u64()?, d.line)));
+        let scaler = resources.entries().iter().find_map(|(_, t)| {
+            if type_of(t) != "AWS::ApplicationAutoScaling::ScalableTarget" {
+                return None;
+            }
+            let p = t.get("Properties")?;
+            let rid = p.get("ResourceId")?;
+            let text = node_text(rid);
+            if !text
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == id)
+            {
+                return None;
+            }
+            let m = p.get("MaxCapacity")?;
+            Some((m.u64()?, m.line))
+        });
+        let (instances, source) = match (scaler, desired) {
+            (Some((m, line)), d) => {
+                let what = match d {
+                    Some((d, _)) => format!(
+                        "ScalableTarget MaxCapacity for ECS service {id}, the worst case; its DesiredCount is {d}"
+                    ),
+                    None => {
+                        format!("ScalableTarget MaxCapacity for ECS service {id}, the worst case")
+                    }
+                };
+                (m, src(line, &what))
+            }
+            (None, Some((d, line))) => (d, src(line, &format!("ECS service {id} DesiredCount"))),
+            (None, None) => continue,
+        };
+        let mut names = vec![norm(id), norm(name)];
+        let td = props.and_then(|p| p.get("TaskDefinition")).map(node_text);
+        if let Some(td) = td
+            && let Some(def) = resources.get(td.trim().trim_start_matches("Ref "))
+        {
+            for c in def
+                .at(&["Properties", "ContainerDefinitions"])
+                .map(Node::items)
+                .unwrap_or_default()
+            {
+                if let Some(n) = c.get("Name").and_then(Node::str) {
+                    names.push(norm(n));
+                }
+                if let Some(i) = c.get("Image").and_then(Node::str).and_then(image_name) {
+                    names.push(i);
+                }
+                for key in ["Command", "EntryPoint"] {
+                    if let Some(v) = c.get(key) {
+                        names.extend(program_names(&v.words()));
+                    }
+                }
+            }
+        }
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        names.dedup();
+        out.push(DeployUnit {
+            name: format!("ECS service {id}"),
+            instances,
+            source,
+            surge: None,
+            names,
+        });
+    }
+}
+
+/// A node's scalars joined (`!Ref Api`, `{Ref: Api}`, `!Join ['', [service/, !Ref Api]]`).
+fn node_text(n: &Node) -> String {
+    match &n.kind {
+        yaml::Kind::Scalar(s) => s.clone(),
+        yaml::Kind::Seq(items) => items.iter().map(node_text).collect::<Vec<_>>().join(" "),
+        yaml::Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| format!("{k} {}", node_text(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }

@@ -1,10 +1,11 @@
 //! What the repository's deploy files say about scale: how many instances each deploy unit runs
-//! (Kubernetes, Helm values, docker compose) and how many connections the database allows
+//! (Kubernetes, Helm values, docker compose, Nomad) and how many connections the database allows
 //! (a shipped `postgresql.conf`/`my.cnf`, a compose `command`, a CloudNativePG or Zalando
 //! manifest, a PgBouncer in front). Every number keeps the file and line it was read from.
 
 pub mod capacity;
 pub mod database;
+pub mod hcl;
 pub mod instances;
 pub mod versions;
 pub mod yaml;
