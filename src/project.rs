@@ -385,9 +385,44 @@ fn dev_file(root: &std::path::Path, path: &std::path::Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    [
-        "dev", "test", "local", "debug", "example", "sample", "template", "e2e",
-    ]
-    .iter()
-    .any(|w| name.contains(w))
+    // Words of the name that start like a development word (`docker-compose.test.yml`,
+    // `values_local.yaml`, `compose.development.yml`), so `latest.yaml` or `attestation.yaml`
+    // are not test files. `template.yaml` alone is CloudFormation's and
+    // SAM's default name for the stack that deploys the service, not a template of one.
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let stem_is_template = words.first() == Some(&"template") && words.len() <= 2;
+    words.iter().any(|w| {
+        ["dev", "test", "local", "debug", "example", "sample", "e2e"]
+            .iter()
+            .any(|d| w.starts_with(d))
+            || (w.starts_with("template") && !stem_is_template)
+    })
+}
+
+#[cfg(test)]
+mod dev_file_tests {
+    use super::dev_file;
+    use std::path::Path;
+
+    fn dev(path: &str) -> bool {
+        dev_file(Path::new("/repo"), &Path::new("/repo").join(path))
+    }
+
+    #[test]
+    fn names_are_judged_by_whole_words() {
+        assert!(dev("docker-compose.test.yml"));
+        assert!(dev("deploy/values_local.yaml"));
+        assert!(dev("deploy/values-template.yaml"));
+        assert!(dev("compose.dev.yaml"));
+        assert!(dev("docker-compose.development.yml"));
+        assert!(dev("values.testing.yaml"));
+        assert!(!dev("deploy/latest.yaml"));
+        assert!(!dev("k8s/attestation.yaml"));
+        assert!(!dev("infra/template.yaml"));
+        assert!(!dev("template.json"));
+        assert!(dev("tests/deploy.yaml"));
+    }
 }
