@@ -80,6 +80,27 @@ pub fn sites<'a>(
     out
 }
 
+/// What files a `state` rule needs: service crates that depend on a library of the catalogue
+/// entries `keep` selects, files naming one of `words`, followed across the workspace.
+pub fn interest(
+    catalog: &crate::catalog::Catalog,
+    keep: impl Fn(&StateEntry) -> bool,
+    words: &[&str],
+) -> crate::rules::Interest {
+    crate::rules::Interest {
+        services_only: true,
+        crates: catalog
+            .state
+            .iter()
+            .filter(|e| keep(e))
+            .flat_map(|e| e.crates.iter().cloned())
+            .collect(),
+        words: words.iter().map(|w| w.to_string()).collect(),
+        workspace_wide: true,
+        ..crate::rules::Interest::default()
+    }
+}
+
 /// Whether the `state` rules check this file: service code of a service crate, in a workspace
 /// not declared single-instance.
 pub fn checked(project: &Project, unit: &Unit) -> bool {

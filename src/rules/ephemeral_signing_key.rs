@@ -125,18 +125,11 @@ impl Rule for EphemeralSigningKey {
     }
 
     fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
-        super::Interest {
-            services_only: true,
-            crates: catalog
-                .state
-                .iter()
-                .filter(|e| e.kind == "key" || e.kind == "key-sink")
-                .flat_map(|e| e.crates.iter().cloned())
-                .collect(),
-            words: vec!["Key".into()],
-            workspace_wide: true,
-            ..super::Interest::default()
-        }
+        crate::analysis::state_sites::interest(
+            catalog,
+            |e| e.kind == "key" || e.kind == "key-sink",
+            &["Key"],
+        )
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {

@@ -64,18 +64,11 @@ impl Rule for InMemorySessionStore {
     }
 
     fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
-        super::Interest {
-            services_only: true,
-            crates: catalog
-                .state
-                .iter()
-                .filter(|e| e.rule == META.id || e.kind == "trait")
-                .flat_map(|e| e.crates.iter().cloned())
-                .collect(),
-            words: vec!["MemoryStore".into(), "SessionStore".into()],
-            workspace_wide: true,
-            ..super::Interest::default()
-        }
+        crate::analysis::state_sites::interest(
+            catalog,
+            |e| e.rule == META.id || e.kind == "trait",
+            &["MemoryStore", "SessionStore"],
+        )
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {

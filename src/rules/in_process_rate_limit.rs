@@ -99,22 +99,11 @@ impl Rule for InProcessRateLimit {
     }
 
     fn interest(&self, catalog: &crate::catalog::Catalog) -> super::Interest {
-        super::Interest {
-            services_only: true,
-            crates: catalog
-                .state
-                .iter()
-                .filter(|e| e.rule == META.id)
-                .flat_map(|e| e.crates.iter().cloned())
-                .collect(),
-            words: vec![
-                "RateLimit".into(),
-                "Governor".into(),
-                "InMemoryBackend".into(),
-            ],
-            workspace_wide: true,
-            ..super::Interest::default()
-        }
+        crate::analysis::state_sites::interest(
+            catalog,
+            |e| e.rule == META.id,
+            &["RateLimit", "Governor", "InMemoryBackend"],
+        )
     }
 
     fn check_unit(&self, project: &Project, unit: &Unit, out: &mut Vec<Diagnostic>) {
