@@ -18,16 +18,19 @@ fn switch_name(project: &Project, name: &str) -> bool {
         .any(|e| lower.split('_').any(|p| e.words.iter().any(|w| w == p)))
 }
 
-/// The flag a condition tests: the last name before any call (`cfg.common.print_key_sql`,
-/// `self.config.verbose()`), `None` for a comparison.
-fn flag_of(cond: &str) -> Option<&str> {
+/// The flag a condition tests: the last name before any call with arguments, getters without
+/// arguments passed through (`cfg.common.print_key_sql`, `self.config.verbose()`,
+/// `config::get_config().common.print_key_event`), `None` for a comparison.
+fn flag_of(cond: &str) -> Option<String> {
     let c = cond.trim().trim_start_matches(['*', '&']).trim();
     if c.contains("==") || c.contains("!=") || c.contains('<') || c.contains('>') {
         return None;
     }
+    let c = c.replace("()", "");
     let head = c.split('(').next()?.trim_end_matches(['.', ':']);
     let last = head.rsplit(['.', ':']).next()?.trim();
-    (!last.is_empty() && last.chars().all(|ch| ch.is_alphanumeric() || ch == '_')).then_some(last)
+    (!last.is_empty() && last.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+        .then(|| last.to_string())
 }
 
 /// The condition (as written, in backquotes) of an `if` around `span` in `region` that is a debugging switch:
@@ -74,12 +77,12 @@ pub fn debug_switch(
         }
         for part in cond.split("&&") {
             let Some(flag) = flag_of(part) else { continue };
-            if switch_name(project, flag) {
+            if switch_name(project, &flag) {
                 return Some(format!("`{cond}`"));
             }
             if flag.chars().all(|c| c.is_ascii_digit())
                 && part.trim().starts_with("self.")
-                && let Some(name) = tuple_built_from(project, unit, region, flag)
+                && let Some(name) = tuple_built_from(project, unit, region, &flag)
             {
                 return Some(format!("`{cond}` (built from `{name}`)"));
             }
