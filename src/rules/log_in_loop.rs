@@ -76,6 +76,11 @@ enum Why {
 fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<Why> {
     let facts = &unit.facts;
     let waits = lp.pacing.waits();
+    if says_impossible(ev) || in_unreachable_err_arm(unit, ev) {
+        // `warn!("Bug: read empty buf")`, or the `Err` arm of a call whose body turns every
+        // error into `Ok(..)`: a branch that does not run, whatever the loop's pace.
+        return None;
+    }
     if waits_for_signal(project, unit, lp) {
         // `loop { sigusr1.recv().await; .. }`: one round per operator signal.
         return None;
@@ -140,12 +145,25 @@ fn verdict(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx) -> Option<W
         // passes written into the code, not a count that grows with the data.
         return None;
     }
-    if ev.level > Level::Info {
+    if ev.level > Level::Info || in_err_arm(unit, ev, lp) {
         // A warning or error per item fires per failed item: its volume follows failures, not
-        // traffic, and each line is a distinct failure someone has to see. Not reported.
+        // traffic, and each line is a distinct failure someone has to see. Not reported. An
+        // info line in an `Err(..)` arm is the same failure path written at a lower level.
         return None;
     }
     if runs_once_at_startup(project, unit, lp) || builds_router(unit, lp) {
+        return None;
+    }
+    if records_change(unit, ev, lp) || lists_what_changed(unit, ev, lp) {
+        // `if !queued { info!(..); queue.add(..).await? }`, `let (_, created) =
+        // delete_stream(..).await?; if created { info!(..) }`, a directory removed per round, a
+        // loop that only lists what a bulk delete just removed: one line per thing changed,
+        // not per item scanned, however the loops nest.
+        return None;
+    }
+    if !in_outer_loop(unit, lp) && parts_of_one_value(unit, lp) {
+        // `for control in msg.ctrl.iter()`, `captures_iter(&event.issue.body)`: the parts of
+        // the one request or message the function was handed, a few per call.
         return None;
     }
     if dispatches_jobs(project, unit, lp) {
@@ -428,7 +446,9 @@ fn over_constant_table(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
     })
 }
 
-/// Whether the loop sits in another loop of the same function.
+/// Whether the loop sits in another loop of the same function that goes over data. An outer
+/// loop bounded in its header (`for attempt in 0..3`) or over a configured list (`for updater
+/// in &self.updaters`) multiplies the inner one by that small count only.
 fn in_outer_loop(unit: &Unit, lp: &LoopCtx) -> bool {
     let facts = &unit.facts;
     let Some(region) = lp.region else {
@@ -439,12 +459,283 @@ fn in_outer_loop(unit: &Unit, lp: &LoopCtx) -> bool {
             continue;
         }
         match r.kind {
-            RegionKind::Loop(_) => return true,
+            RegionKind::Loop(_) => {
+                if matches!(facts.loop_bound(id), LoopBound::Open) && !configured_list_at(unit, id)
+                {
+                    return true;
+                }
+            }
             RegionKind::Fn(_) | RegionKind::Mod(_) | RegionKind::File => return false,
             _ => {}
         }
     }
     false
+}
+
+/// Whether the message says its branch cannot run (`"Bug: read empty buf"`, `"unreachable"`,
+/// `"should never happen"`): an assertion written as a log line, not a line per round.
+fn says_impossible(ev: &Event) -> bool {
+    let Some((msg, _, _)) = crate::analysis::log_macros::format_parts(ev.mac) else {
+        return false;
+    };
+    let m = msg.trim().to_ascii_lowercase();
+    m.starts_with("bug:")
+        || m.starts_with("bug!")
+        || m.starts_with("[bug]")
+        || m.contains("unreachable")
+        || m.contains("should never happen")
+        || m.contains("should not happen")
+        || m.contains("impossible")
+}
+
+/// The `match` arms around the event, innermost last, with their patterns.
+fn arms_around<'a>(
+    unit: &'a Unit,
+    ev: &'a Event,
+) -> impl Iterator<Item = (&'a crate::facts::MatchFact, &'a crate::facts::ArmFact)> + 'a {
+    unit.facts.matches.iter().flat_map(move |m| {
+        m.arms
+            .iter()
+            .filter(move |a| a.body.contains(ev.mac.span))
+            .map(move |a| (m, a))
+    })
+}
+
+fn is_err_pattern(pat: &str) -> bool {
+    let p = pat.trim();
+    p.starts_with("Err") && p[3..].trim_start().starts_with('(')
+}
+
+/// Whether the event sits in an `Err(..)` arm of a `match` inside the loop: the path runs per
+/// failed item, whatever level the line is written at.
+fn in_err_arm(unit: &Unit, ev: &Event, lp: &LoopCtx) -> bool {
+    arms_around(unit, ev).any(|(m, a)| lp.span.contains(m.span) && is_err_pattern(&a.pat))
+}
+
+/// Whether the event sits in the `Err(..)` arm of a match on a call to a function of this file
+/// that never returns an error: its body is one `match` whose every arm ends in `Ok(..)`
+/// (`Err(e) => { log::error!(..); Ok(vec![]) }`). That arm cannot run.
+fn in_unreachable_err_arm(unit: &Unit, ev: &Event) -> bool {
+    let facts = &unit.facts;
+    arms_around(unit, ev).any(|(m, a)| {
+        if !is_err_pattern(&a.pat) {
+            return false;
+        }
+        let name = match &m.scrutinee {
+            Val::Method { name, .. } => Some(name.as_str()),
+            v => v.call_path().and_then(|p| p.last()).map(String::as_str),
+        };
+        let Some(name) = name else { return false };
+        let mut text: Option<String> = None;
+        facts.fns.iter().any(|f| {
+            if f.name != name {
+                return false;
+            }
+            let Some(tail) = &f.tail else { return false };
+            let Some(inner) = facts.matches.iter().find(|x| x.span == tail.span()) else {
+                return false;
+            };
+            let t =
+                text.get_or_insert_with(|| std::fs::read_to_string(&unit.path).unwrap_or_default());
+            !inner.arms.is_empty()
+                && inner.arms.iter().all(|arm| {
+                    t.get(arm.body.start..arm.body.end)
+                        .is_some_and(|b| last_expr(b).starts_with("Ok("))
+                })
+        })
+    })
+}
+
+/// The last expression of an arm's body as written: the text after the last `;` or `{` of a
+/// block, or the whole expression.
+fn last_expr(body: &str) -> &str {
+    let b = body.trim();
+    let b = b.strip_suffix('}').map_or(b, |x| x.trim_end());
+    let at = b.rfind([';', '{']).map_or(0, |i| i + 1);
+    b[at..].trim()
+}
+
+/// First words of calls that change something outside the process: a row written, a job
+/// enqueued, a file or a table dropped.
+const CHANGE_VERBS: &[&str] = &[
+    "insert", "update", "upsert", "delete", "drop", "remove", "create", "add", "put", "write",
+    "execute", "enqueue", "save", "store", "purge", "backfill", "publish", "notify",
+];
+
+fn changes(callee: &str) -> bool {
+    let first = callee.split('_').next().unwrap_or(callee);
+    CHANGE_VERBS.contains(&first)
+}
+
+/// Calls that delete a file or a directory.
+const FS_DELETES: &[&str] = &["remove_dir_all", "remove_file", "remove_dir"];
+
+/// Whether the event records a change this round makes: it sits in an `if` inside the loop
+/// whose branch awaits a change (`if !queued { info!(..); queue.add_crate(..).await? }`), or whose
+/// condition is a flag tested right after an awaited change (`let (_, created) =
+/// delete_stream(..).await?; if created { info!(..) }`); or the round deletes a file or a
+/// directory. One line per thing changed, not per item scanned.
+fn records_change(unit: &Unit, ev: &Event, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let awaits: Vec<&crate::facts::AwaitFact> = facts
+        .awaits
+        .iter()
+        .filter(|a| {
+            facts.is_within(a.region, region)
+                && !in_nested_loop(facts, a.region, region)
+                && a.callee.as_deref().is_some_and(changes)
+        })
+        .collect();
+    let mut text: Option<String> = None;
+    let gated = facts.gate_words.iter().any(|gw| {
+        let Some(g) = facts.gates.get(gw.gate) else {
+            return false;
+        };
+        if !lp.span.contains(g.cond)
+            || !g.body.contains(ev.mac.span)
+            || g.cond.contains(ev.mac.span)
+        {
+            return false;
+        }
+        if awaits.iter().any(|a| g.body.contains(a.span)) {
+            return true;
+        }
+        let t = text.get_or_insert_with(|| std::fs::read_to_string(&unit.path).unwrap_or_default());
+        let cond = t.get(g.cond.start..g.cond.end).unwrap_or("").trim();
+        let flag = !cond.is_empty() && cond.chars().all(|c| c.is_alphanumeric() || c == '_');
+        flag && awaits.iter().any(|a| a.span.end <= g.cond.start)
+    });
+    gated
+        || facts.calls_within(region).any(|c| {
+            let mut hit = false;
+            c.val.walk(&mut |v| {
+                if v.call_path()
+                    .and_then(|p| p.last())
+                    .is_some_and(|n| FS_DELETES.contains(&n.as_str()))
+                {
+                    hit = true;
+                }
+            });
+            hit
+        })
+}
+
+/// Whether the loop only logs (its body calls nothing) and follows an awaited change in the same
+/// function (`delete_many(db, &ids).await?; for (_, name) in cascade { info!("deleted {name}") }`):
+/// the listing of what that change did, one line per thing changed.
+fn lists_what_changed(unit: &Unit, ev: &Event, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    if !lp.what.starts_with("`for`") || facts.calls_within(region).next().is_some() {
+        return false;
+    }
+    if facts
+        .macros_within(region)
+        .any(|m| m.span != ev.mac.span && !ev.mac.span.contains(m.span))
+    {
+        return false;
+    }
+    let Some(f) = facts.enclosing_fn(region) else {
+        return false;
+    };
+    facts.awaits.iter().any(|a| {
+        facts.is_within(a.region, f.body)
+            && a.span.end <= lp.span.start
+            && !facts
+                .ancestors(a.region)
+                .take_while(|(id, _)| *id != f.body)
+                .any(|(_, r)| matches!(r.kind, RegionKind::Loop(_)))
+            && a.callee.as_deref().is_some_and(changes)
+    })
+}
+
+/// Words that name a collection of data rather than the parts of one value: a parameter or a
+/// field so named (`batch.rows`, `page.items`) holds what the function processes in bulk.
+const DATA_WORDS: &[&str] = &[
+    "batch", "batches", "chunk", "chunks", "page", "pages", "rows", "records", "items", "entries",
+    "messages", "events", "lines", "files", "objects", "keys", "tasks", "jobs", "values", "data",
+    "list", "all",
+];
+
+/// Types that hold long-lived shared state (a service's handles, caches), not one request.
+const STATE_TYPES: &[&str] = &[
+    "State",
+    "Arc",
+    "Data",
+    "Extension",
+    "Mutex",
+    "RwLock",
+    "Pool",
+];
+
+/// Whether a `for` loop goes over a field of a parameter of its function (`msg.ctrl.iter()`,
+/// `captures_iter(&event.issue.body)`, through a rebinding such as `let msg =
+/// msg.context(..)?`): the parts of the one request, message or entity handed in, a few per
+/// call. Not: the parameter itself (a collection handed in), `self`, a parameter of a shared
+/// state type, or a name that says bulk data (`batch.rows`).
+fn parts_of_one_value(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    let Some(iter) = facts.loop_iter(region) else {
+        return false;
+    };
+    let Some(f) = facts.enclosing_fn(region) else {
+        return false;
+    };
+    let bulky = |name: &str| {
+        name.to_ascii_lowercase()
+            .split('_')
+            .any(|w| DATA_WORDS.contains(&w))
+    };
+    let param = |name: &str| {
+        f.params.iter().find(|p| p.name == name).filter(|p| {
+            !bulky(&p.name)
+                && !p
+                    .ty
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| STATE_TYPES.contains(&w) || bulky(w))
+        })
+    };
+    // The parameter a name stands for: itself, or a local bound from it (one step).
+    let root_param = |name: &str| {
+        if name == "self" {
+            return false;
+        }
+        match facts.binding(name, region) {
+            Some(l) if facts.is_within(l.region, f.body) => {
+                let (root, _) = l.init.chain();
+                matches!(root, Val::Path { path, .. } if path.len() == 1 && path[0] == name && param(name).is_some())
+            }
+            _ => param(name).is_some(),
+        }
+    };
+    let mut hit = false;
+    let mut bad = false;
+    iter.walk(&mut |v| {
+        if let Val::Field { name, .. } = v {
+            if bulky(name) {
+                bad = true;
+            }
+            let mut base = v;
+            while let Val::Field { base: b, .. } = base {
+                base = b;
+            }
+            if let Val::Path { path, .. } = base
+                && path.len() == 1
+                && root_param(&path[0])
+            {
+                hit = true;
+            }
+        }
+    });
+    hit && !bad
 }
 
 const CONFIG_WORDS: &[&str] = &["settings", "config", "get_config", "cfg", "configuration"];
@@ -454,10 +745,12 @@ const CONFIG_WORDS: &[&str] = &["settings", "config", "get_config", "cfg", "conf
 /// where `updaters: Vec<Box<dyn Updater>>`): its length is written by an operator or a
 /// developer, not by traffic.
 fn configured_list(unit: &Unit, lp: &LoopCtx) -> bool {
+    lp.region.is_some_and(|r| configured_list_at(unit, r))
+}
+
+/// [`configured_list`] for the loop whose body is `region`.
+fn configured_list_at(unit: &Unit, region: RegionId) -> bool {
     let facts = &unit.facts;
-    let Some(region) = lp.region else {
-        return false;
-    };
     let Some(iter) = facts.loop_iter(region) else {
         return false;
     };
@@ -536,7 +829,7 @@ fn records_actions(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
     let Some(region) = lp.region else {
         return false;
     };
-    if !lp.what.starts_with("`for`") {
+    if !lp.what.starts_with("`for`") && !steps_iterators(unit, lp) {
         return false;
     }
     // Rows of a query or keys of a store are data, however the loop is paced.
@@ -575,6 +868,59 @@ fn records_actions(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
                 })
             })
     })
+}
+
+/// Methods that advance or look at an iterator by hand.
+const ITER_STEPS: &[&str] = &["next", "peek", "next_if", "next_back"];
+/// Methods that make an iterator over a collection.
+const ITER_MAKERS: &[&str] = &["iter", "into_iter", "iter_mut", "peekable", "drain"];
+
+/// Whether a `while` loop steps through local iterators by hand (`let mut deltas =
+/// deltas.iter().peekable(); while deltas.peek().is_some() { .. deltas.next(); }`): a `for`
+/// loop written out, merging sorted lists. An awaited `next()` is a stream's receive, not this.
+fn steps_iterators(unit: &Unit, lp: &LoopCtx) -> bool {
+    let facts = &unit.facts;
+    let Some(region) = lp.region else {
+        return false;
+    };
+    if lp.what != "`while` loop" {
+        return false;
+    }
+    let mut steps = false;
+    let mut other = false;
+    for c in facts.calls_within(region).chain(
+        facts
+            .calls
+            .iter()
+            .filter(|c| lp.span.contains(c.val.span()) && !facts.is_within(c.region, region)),
+    ) {
+        c.val.walk(&mut |v| {
+            let Val::Method {
+                name, recv, span, ..
+            } = v
+            else {
+                return;
+            };
+            if !ITER_STEPS.contains(&name.as_str()) {
+                return;
+            }
+            let awaited = facts
+                .awaits
+                .iter()
+                .any(|a| a.span.contains(*span) && a.span.start == span.start);
+            let from_iter = matches!(&**recv, Val::Path { path, .. } if path.len() == 1
+            && facts.binding(&path[0], region).is_some_and(|l| {
+                let (_, links) = l.init.chain();
+                links.iter().any(|m| m.method_name().is_some_and(|n| ITER_MAKERS.contains(&n)))
+            }));
+            if awaited || !from_iter {
+                other = true;
+            } else {
+                steps = true;
+            }
+        });
+    }
+    steps && !other
 }
 
 /// Whether the loop waits for a message (`rx.recv().await`, `stream.next().await`) before the
@@ -640,15 +986,16 @@ fn waits_for_signal(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
     })
 }
 
-/// A `for` loop directly in a binary's `fn main` (not in a spawned task, not inside another
-/// loop): it runs once per process start.
+/// A `for` loop directly in a function that runs once per process (not in a spawned task, a
+/// closure or another loop): a binary's `main`, or a function whose every caller is on the
+/// startup path (`jobs::init` → `ofga::cache()`, as the print rules decide it). It lists what
+/// the process loads as it starts, once per start.
 fn runs_once_at_startup(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
     let facts = &unit.facts;
     let Some(region) = lp.region else {
         return false;
     };
-    if !lp.what.starts_with("`for`") || unit.bin.is_none() && project.crate_of(unit).bins.is_empty()
-    {
+    if !lp.what.starts_with("`for`") {
         return false;
     }
     for (id, r) in facts.ancestors(region) {
@@ -656,8 +1003,17 @@ fn runs_once_at_startup(project: &Project, unit: &Unit, lp: &LoopCtx) -> bool {
             continue;
         }
         match &r.kind {
-            RegionKind::Fn(f) => return facts.fns[*f].path == ["main"],
-            RegionKind::Loop(_) | RegionKind::Closure | RegionKind::AsyncBlock => return false,
+            RegionKind::Fn(f) => {
+                if facts.fns[*f].path == ["main"]
+                    && (unit.bin.is_some() || !project.crate_of(unit).bins.is_empty())
+                {
+                    return true;
+                }
+                let Some(idx) = project.units.iter().position(|u| u.id == unit.id) else {
+                    return false;
+                };
+                return super::print_in_service::once_per_process(project, idx, id, 0);
+            }
             _ => return false,
         }
     }
@@ -792,7 +1148,7 @@ fn per_item_note(project: &Project, unit: &Unit, lp: &LoopCtx) -> String {
         })
         .unwrap_or_else(|| "each run".to_string());
     format!(
-        "the loop goes over data: {what}. It is not a batch, a sampled line or a constant or configured list, so {each} logs one line per item: log volume grows with the data each instance handles, and at N instances the log store receives N times that"
+        "the loop goes over data: {what}. It is not a batch, a sampled line, a constant or configured list, the parts of one value the function was handed, a failure path or a change the round makes and records, so {each} logs one line per item: log volume grows with the data each instance handles, and at N instances the log store receives N times that"
     )
 }
 

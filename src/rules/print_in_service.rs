@@ -79,7 +79,12 @@ fn callers_of(project: &Project, unit_idx: usize, idx: usize) -> Vec<Caller> {
 /// process (the startup path: configuration loading, the banner, logger setup). Such a print
 /// does not multiply with traffic: each instance writes it once when it starts, often before a
 /// logger exists.
-fn once_per_process(project: &Project, unit_idx: usize, region: RegionId, depth: usize) -> bool {
+pub(crate) fn once_per_process(
+    project: &Project,
+    unit_idx: usize,
+    region: RegionId,
+    depth: usize,
+) -> bool {
     if depth > MAX_CALLER_DEPTH {
         return false;
     }
