@@ -459,11 +459,11 @@ fn in_outer_loop(unit: &Unit, lp: &LoopCtx) -> bool {
             continue;
         }
         match r.kind {
-            RegionKind::Loop(_) => {
-                if matches!(facts.loop_bound(id), LoopBound::Open) && !configured_list_at(unit, id)
-                {
-                    return true;
-                }
+            RegionKind::Loop(_)
+                if matches!(facts.loop_bound(id), LoopBound::Open)
+                    && !configured_list_at(unit, id) =>
+            {
+                return true;
             }
             RegionKind::Fn(_) | RegionKind::Mod(_) | RegionKind::File => return false,
             _ => {}

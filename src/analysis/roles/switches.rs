@@ -157,10 +157,19 @@ mod tests {
 
     #[test]
     fn flags() {
-        assert_eq!(flag_of("cfg.common.print_key_sql"), Some("print_key_sql"));
-        assert_eq!(flag_of("self.config.verbose()"), Some("verbose"));
-        assert_eq!(flag_of("trace_id.is_some()"), Some("is_some"));
-        assert_eq!(flag_of("self.0"), Some("0"));
-        assert_eq!(flag_of("level == Level::Debug"), None);
+        let f = |c: &str| flag_of(c);
+        assert_eq!(
+            f("cfg.common.print_key_sql").as_deref(),
+            Some("print_key_sql")
+        );
+        assert_eq!(f("self.config.verbose()").as_deref(), Some("verbose"));
+        assert_eq!(
+            f("config::get_config().common.print_key_event").as_deref(),
+            Some("print_key_event")
+        );
+        assert_eq!(f("trace_id.is_some()").as_deref(), Some("is_some"));
+        assert_eq!(f("is_verbose(&cfg)").as_deref(), Some("is_verbose"));
+        assert_eq!(f("self.0").as_deref(), Some("0"));
+        assert_eq!(f("level == Level::Debug"), None);
     }
 }
