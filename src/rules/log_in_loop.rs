@@ -662,6 +662,9 @@ const DATA_WORDS: &[&str] = &[
     "list", "all",
 ];
 
+/// First words of functions that take one value apart (`parse_claims`, `decode_token`).
+const PARSERS: &[&str] = &["parse", "decode", "split", "extract"];
+
 /// Types that hold long-lived shared state (a service's handles, caches), not one request.
 const STATE_TYPES: &[&str] = &[
     "State",
@@ -716,6 +719,37 @@ fn parts_of_one_value(unit: &Unit, lp: &LoopCtx) -> bool {
             _ => param(name).is_some(),
         }
     };
+    // `match parse_claims(claims, ..) { Ok(Some(assignments)) => for a in assignments { .. } }`:
+    // what a parser makes of one parameter is that value's parts.
+    let (iter_root, _) = iter.chain();
+    if let Val::Path { path, .. } = iter_root
+        && path.len() == 1
+        && facts.binding(&path[0], region).is_none()
+    {
+        let word = |pat: &str| {
+            pat.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == path[0])
+        };
+        let parsed = facts.matches.iter().any(|m| {
+            let arm = m
+                .arms
+                .iter()
+                .any(|a| a.body.contains(lp.span) && word(&a.pat));
+            let parser = m
+                .scrutinee
+                .call_path()
+                .and_then(|p| p.last())
+                .is_some_and(|n| PARSERS.iter().any(|p| n.starts_with(p)));
+            arm && parser
+                && m.scrutinee.args().iter().any(|a| {
+                    let (r, _) = a.chain();
+                    matches!(r, Val::Path { path, .. } if path.len() == 1 && root_param(&path[0]))
+                })
+        });
+        if parsed {
+            return true;
+        }
+    }
     let mut hit = false;
     let mut bad = false;
     iter.walk(&mut |v| {
