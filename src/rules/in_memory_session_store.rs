@@ -67,7 +67,7 @@ impl Rule for InMemorySessionStore {
         crate::analysis::state_sites::interest(
             catalog,
             |e| e.rule == META.id || e.kind == "trait",
-            &["MemoryStore", "SessionStore"],
+            &["MemoryStore", "SessionStore", "LocalSessionManager"],
         )
     }
 
@@ -79,6 +79,7 @@ impl Rule for InMemorySessionStore {
         for site in sites(project, unit, META.id, &["store"]) {
             if !project.runs_on_replicas(unit, site.region, site.span)
                 || in_dev_branch(facts, site.span)
+                || (site.entry.library == "rmcp" && rmcp_sessions_elsewhere(unit))
             {
                 continue;
             }
@@ -94,7 +95,14 @@ impl Rule for InMemorySessionStore {
             if let Some(why) = project.roles().describe(project, unit, site.region) {
                 d = d.note(why);
             }
-            d = d.note(split_note(project));
+            if site.entry.library == "rmcp" {
+                d = d.note(format!(
+                    "at {}, each instance knows only the MCP sessions initialized on it: a client's next request with its `Mcp-Session-Id` that the load balancer sends to another instance is answered \"session not found\" (404), and the client must start over",
+                    instances_text(project)
+                ));
+            } else {
+                d = d.note(split_note(project));
+            }
             if let Some(arm) = configurable_arm(facts, site.span) {
                 d.severity = Severity::Note;
                 d = d.note(format!(
@@ -108,6 +116,40 @@ impl Rule for InMemorySessionStore {
         }
         self.custom_stores(project, unit, out);
     }
+}
+
+/// Whether the file configures rmcp's streamable HTTP server so that the local session manager
+/// keeps nothing that matters: stateless mode (`stateful_mode: false`, later
+/// `legacy_session_mode: false`) or a shared `session_store: Some(..)`.
+fn rmcp_sessions_elsewhere(unit: &Unit) -> bool {
+    use crate::facts::Val;
+    let facts = &unit.facts;
+    let values = facts
+        .calls
+        .iter()
+        .map(|c| &c.val)
+        .chain(facts.lets.iter().map(|l| &l.init))
+        .chain(facts.fns.iter().filter_map(|f| f.tail.as_ref()));
+    let mut found = false;
+    for value in values {
+        value.walk(&mut |v| {
+            if let Val::Struct { fields, .. } = v {
+                for (name, fv) in fields {
+                    let stateless = (name == "stateful_mode" || name == "legacy_session_mode")
+                        && matches!(fv, Val::Bool { value: false, .. });
+                    let shared = name == "session_store"
+                        && !matches!(fv, Val::Path { path, .. } if path.last().is_some_and(|l| l == "None"));
+                    found = found || stateless || shared;
+                }
+            }
+        });
+    }
+    // `config.stateful_mode = false;`
+    found
+        || facts.assigns.iter().any(|a| {
+            matches!(&a.target, Val::Field { name, .. } if name == "stateful_mode" || name == "legacy_session_mode")
+                && matches!(a.value, Val::Bool { value: false, .. })
+        })
 }
 
 impl InMemorySessionStore {

@@ -5,6 +5,7 @@ mod host_sized_pool;
 mod in_memory_session_store;
 mod in_process_rate_limit;
 mod instrument_all_args;
+mod local_fanout;
 mod log_in_loop;
 mod log_payload;
 mod oversized_pool;
@@ -118,6 +119,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(ephemeral_signing_key::EphemeralSigningKey),
         Box::new(in_process_rate_limit::InProcessRateLimit),
         Box::new(per_worker_state::PerWorkerState),
+        Box::new(local_fanout::LocalFanout),
     ]
 }
 
