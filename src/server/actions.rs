@@ -130,6 +130,9 @@ fn overlaps(a: lsp::Range, b: lsp::Range) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
+// lsp-types keys `WorkspaceEdit::changes` by `Uri`, whose parsed parts sit in a `Cell`; the
+// key's hash and equality read only its text, which never changes.
+#[allow(clippy::mutable_key_type)]
 fn workspace_edit(
     report: &Report,
     edits: &[(usize, Span, String)],
