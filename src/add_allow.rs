@@ -37,6 +37,80 @@ fn allowable(rule: &str) -> bool {
     .contains(&rule)
 }
 
+/// Where the allow comment for a finding on 1-based `line` goes: (offset, the indent of a line of
+/// its own, or None at the end of the line). `inside` tells whether an offset is inside a string
+/// literal or block comment.
+fn place(
+    text: &str,
+    inside: &dyn Fn(usize) -> bool,
+    starts: &[usize],
+    line: usize,
+) -> Option<(usize, Option<String>)> {
+    // A line continuing a method chain (`.max_connections(50)`): the chain's first line,
+    // so the comment sits above the statement rather than inside it.
+    let mut line = line;
+    while line > 1 {
+        let s = starts[line - 1];
+        let rest = text[s..].trim_start_matches([' ', '\t']);
+        if inside(s) || !rest.starts_with('.') || rest.starts_with("..") {
+            break;
+        }
+        line -= 1;
+    }
+    let start = starts[line - 1];
+    let end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+    let end = if end > start && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    let indent_of = |at: usize| {
+        let rest = &text[at..];
+        let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        rest[..blank].to_string()
+    };
+    let closes = text[start..end].trim_start().starts_with(['}', ')', ']']);
+    Some(if !inside(start) && !closes {
+        (start, Some(indent_of(start)))
+    } else if !inside(end) {
+        (end, None)
+    } else {
+        // The line ends inside a literal: above the nearest line that starts in code.
+        let &above = starts[..line - 1].iter().rev().find(|&&s| !inside(s))?;
+        (above, Some(indent_of(above)))
+    })
+}
+
+/// The comment allowing `rules`, inserted at `at` (see [`place`]).
+fn comment_at(at: usize, indent: Option<&str>, rules: &[&str], nl: &str) -> (Span, String) {
+    let comment = format!(
+        "// scalelint: allow({}) {REASON_PLACEHOLDER}",
+        rules.join(", ")
+    );
+    let text = match indent {
+        Some(indent) => format!("{indent}{comment}{nl}"),
+        None => format!(" {comment}"),
+    };
+    (Span::new(at, at), text)
+}
+
+/// The edit that allows `rule` for a finding starting at byte `offset` of `text`, placed as
+/// `--add-allow` places it (the language server's "allow this rule here" action).
+pub fn allow_edit(text: &str, offset: usize, rule: &str) -> Option<(Span, String)> {
+    let opaque = crate::suppress::literal_and_block_comment_ranges(text);
+    let inside = |pos: usize| opaque.iter().any(|&(s, e)| s < pos && pos < e);
+    let starts = crate::source::line_starts(text);
+    let line = starts.partition_point(|&s| s <= offset.min(text.len()));
+    let nl = if is_crlf(text) { "\r\n" } else { "\n" };
+    let (at, indent) = place(text, &inside, &starts, line.max(1))?;
+    Some(comment_at(at, indent.as_deref(), &[rule], nl))
+}
+
+/// Whether an allow comment can silence findings of `rule`.
+pub fn can_allow(rule: &str) -> bool {
+    allowable(rule)
+}
+
 pub fn compute(opts: &Options) -> Result<Added, RunError> {
     let report = engine::run(opts)?;
     // File → line → rules.
@@ -70,40 +144,8 @@ pub fn compute(opts: &Options) -> Result<Added, RunError> {
         // Where each comment goes (position, on a line of its own: its indent) → its rules.
         let mut places: BTreeMap<(usize, Option<String>), BTreeSet<String>> = BTreeMap::new();
         for (line, rules) in lines {
-            // A line continuing a method chain (`.max_connections(50)`): the chain's first line,
-            // so the comment sits above the statement rather than inside it.
-            let mut line = line;
-            while line > 1 {
-                let s = starts[line - 1];
-                let rest = text[s..].trim_start_matches([' ', '\t']);
-                if inside(s) || !rest.starts_with('.') || rest.starts_with("..") {
-                    break;
-                }
-                line -= 1;
-            }
-            let start = starts[line - 1];
-            let end = text[start..].find('\n').map_or(text.len(), |p| start + p);
-            let end = if end > start && text.as_bytes()[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            };
-            let indent_of = |at: usize| {
-                let rest = &text[at..];
-                let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                rest[..blank].to_string()
-            };
-            let closes = text[start..end].trim_start().starts_with(['}', ')', ']']);
-            let place = if !inside(start) && !closes {
-                (start, Some(indent_of(start)))
-            } else if !inside(end) {
-                (end, None)
-            } else {
-                // The line ends inside a literal: above the nearest line that starts in code.
-                let Some(&above) = starts[..line - 1].iter().rev().find(|&&s| !inside(s)) else {
-                    continue;
-                };
-                (above, Some(indent_of(above)))
+            let Some(place) = place(text, &inside, &starts, line) else {
+                continue;
             };
             places.entry(place).or_default().extend(rules);
         }
@@ -112,15 +154,7 @@ pub fn compute(opts: &Options) -> Result<Added, RunError> {
             .into_iter()
             .map(|((at, indent), rules)| {
                 let list: Vec<&str> = rules.iter().map(String::as_str).collect();
-                let comment = format!(
-                    "// scalelint: allow({}) {REASON_PLACEHOLDER}",
-                    list.join(", ")
-                );
-                let text = match indent {
-                    Some(indent) => format!("{indent}{comment}{nl}"),
-                    None => format!(" {comment}"),
-                };
-                (Span::new(at, at), text)
+                comment_at(at, indent.as_deref(), &list, nl)
             })
             .collect();
         let fixed = apply_edits(text, &edits);

@@ -44,6 +44,12 @@ enum Command {
     Rules,
     /// Every connection pool with its size, instances and database, summed per database
     Capacity(CapacityArgs),
+    /// Run the language server (LSP over stdio) for editors
+    Server {
+        /// Talk over stdin and stdout (the only transport; accepted because editors pass it)
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Write a commented scalelint.toml with the defaults
     Init {
         /// Where to write it
@@ -327,6 +333,7 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Rules) => list_rules(),
         Some(Command::Capacity(args)) => capacity(args),
         Some(Command::Init { path, force }) => init(&path, force),
+        Some(Command::Server { .. }) => crate::server::serve(),
         None => check(cli.check),
     }
 }

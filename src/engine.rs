@@ -29,6 +29,8 @@ pub struct Options {
     pub no_prefilter: bool,
     /// Collect every connection pool for `scalelint capacity` ([`Report::capacity`]).
     pub capacity: bool,
+    /// Parsed files kept from earlier runs (`scalelint server`).
+    pub parse_cache: Option<crate::parse_cache::ParseCache>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +126,25 @@ fn parse_one(text: &str, module: Vec<String>) -> Parsed {
         };
     }
     on_stack_for(levels, PARSE_STACK, || parse_and_extract(body, bom, module))
+}
+
+/// [`parse_one`], through [`Options::parse_cache`] when there is one.
+fn parse_cached(opts: &Options, path: &Path, text: &str, module: &[String]) -> Parsed {
+    let Some(cache) = &opts.parse_cache else {
+        return parse_one(text, module.to_vec());
+    };
+    let parsed = cache.get(path, text, module).unwrap_or_else(|| {
+        let p = match parse_one(text, module.to_vec()) {
+            Parsed::Ok(f) => Ok(f),
+            Parsed::Err { message, span } => Err((message, span)),
+        };
+        cache.put(path, text, module.to_vec(), &p);
+        p
+    });
+    match parsed {
+        Ok(facts) => Parsed::Ok(facts),
+        Err((message, span)) => Parsed::Err { message, span },
+    }
 }
 
 /// Runs `f` here when this thread's stack (`have` bytes) is enough for a text of `levels`
@@ -705,7 +726,7 @@ fn analyse_workspace(
                     } else {
                         vec![]
                     },
-                    parsed: want.then(|| parse_one(&text, s.module.clone())),
+                    parsed: want.then(|| parse_cached(opts, &s.path, &text, &s.module)),
                     error: None,
                     wide,
                 }
@@ -726,7 +747,8 @@ fn analyse_workspace(
             .collect();
         let parsed = map_each(&skipped, parallel, |&i| {
             let s = &ws.sources[i];
-            read_text(&s.path, opts, max_size).map(|text| parse_one(&text, s.module.clone()))
+            read_text(&s.path, opts, max_size)
+                .map(|text| parse_cached(opts, &s.path, &text, &s.module))
         });
         for (i, p) in skipped.into_iter().zip(parsed) {
             match p {
