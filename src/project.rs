@@ -133,9 +133,10 @@ impl Project {
     }
 
     /// Whether a deploy file is what ships: not a CI, test, e2e, federation or development
-    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`).
+    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`), nor
+    /// a compose file that builds the service from the checkout without naming an image.
     pub fn ships(&self, extra: &Extra) -> bool {
-        !dev_file(&self.root, &extra.path)
+        !dev_file(&self.root, &extra.path) && !crate::deploy::dev::builds_from_checkout(extra)
     }
 
     pub(crate) fn deployment_cell(&self) -> &std::sync::OnceLock<crate::deploy::Deployment> {
