@@ -68,6 +68,7 @@ pub struct Project {
     has_service: bool,
     callers: std::sync::OnceLock<HashMap<FnRef, Vec<Caller>>>,
     roles: std::sync::OnceLock<crate::analysis::roles::Roles>,
+    one_time: std::sync::OnceLock<crate::analysis::one_time::OneTime>,
     /// The text of every string `const`/`static` of the workspace, by name.
     const_texts: std::sync::OnceLock<HashMap<String, Vec<String>>>,
     /// See [`Project::deployment`].
@@ -108,6 +109,7 @@ impl Project {
             has_service: false,
             callers: std::sync::OnceLock::new(),
             roles: std::sync::OnceLock::new(),
+            one_time: std::sync::OnceLock::new(),
             const_texts: std::sync::OnceLock::new(),
             deployment: std::sync::OnceLock::new(),
         };
@@ -130,12 +132,21 @@ impl Project {
         span: crate::source::Span,
     ) -> bool {
         self.roles().runs_on_replicas(self, unit, region, span)
+            && self.one_time().covers(self, unit, region).is_none()
+    }
+
+    /// Code that runs once per deployment or operator command: a migration's steps, a job only
+    /// a command enqueues (see `analysis::one_time`), computed on first use.
+    pub fn one_time(&self) -> &crate::analysis::one_time::OneTime {
+        self.one_time
+            .get_or_init(|| crate::analysis::one_time::OneTime::build(self))
     }
 
     /// Whether a deploy file is what ships: not a CI, test, e2e, federation or development
-    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`).
+    /// setup (`tests/`, `e2e/`, `dev/`, `federation/`, `docker-compose.dev.yml`, `dev.env`), nor
+    /// a compose file that builds the service from the checkout without naming an image.
     pub fn ships(&self, extra: &Extra) -> bool {
-        !dev_file(&self.root, &extra.path)
+        !dev_file(&self.root, &extra.path) && !crate::deploy::dev::builds_from_checkout(extra)
     }
 
     pub(crate) fn deployment_cell(&self) -> &std::sync::OnceLock<crate::deploy::Deployment> {

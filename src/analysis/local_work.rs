@@ -3,9 +3,13 @@
 //! `std::mem::take(&mut self.pending)`), consumes a channel this process feeds (`rx.recv()` on an
 //! `mpsc` receiver), or lives only while one call's work runs (a keep-alive stopped through a
 //! channel whose sender that call holds). Each instance does it for what it holds, by design:
-//! not a job that every instance repeats.
+//! not a job that every instance repeats. The drain may sit in a function the loop calls: a
+//! `counter.flush()` whose body takes the object's own counters (`std::mem::take(&mut
+//! *self.counts.lock()?)`) and writes them out is the same per-instance flush.
 
+use crate::analysis::call_graph::FnRef;
 use crate::facts::{FileFacts, FnFact, RegionId, RegionKind, Val};
+use crate::project::Project;
 use crate::source::Span;
 
 /// Methods that take the contents out of a collection.
@@ -73,6 +77,77 @@ pub fn local_source(facts: &FileFacts, lp: RegionId) -> Option<Span> {
     hit
 }
 
+/// How many calls deep a drain is looked for below the loop (`loop { tick; counter.flush() }`
+/// → `flush` → a helper that swaps the map out).
+const CALL_DEPTH: usize = 2;
+
+/// Where a function the loop `lp` calls (up to [`CALL_DEPTH`] calls deep) takes the contents
+/// of its own object's buffer or of a `static` one: the function and the span of the drain.
+/// Only drains count here (not channel receives, whose meaning depends on the loop around
+/// them), and only of a buffer the process owns: a local collection filled from the database
+/// is the job's data, not this instance's.
+pub fn local_drain_in_callees(project: &Project, ui: usize, lp: RegionId) -> Option<(FnRef, Span)> {
+    let mut frontier = project.callees_in_region(ui, lp);
+    let mut seen: Vec<FnRef> = frontier.clone();
+    for _ in 0..CALL_DEPTH {
+        let mut next = vec![];
+        for f in frontier {
+            let unit = &project.units[f.file];
+            let body = project.fn_fact(f).body;
+            if unit.facts.in_test(body) {
+                continue;
+            }
+            if let Some(span) = drain_within(&unit.facts, body) {
+                return Some((f, span));
+            }
+            for c in project.callees_in_region(f.file, body) {
+                if !seen.contains(&c) {
+                    seen.push(c);
+                    next.push(c);
+                }
+            }
+        }
+        frontier = next;
+    }
+    None
+}
+
+/// A drain (`drain`, `split_off`) or take (`mem::take`/`replace`/`swap`) of a process-owned
+/// buffer anywhere in `region`.
+fn drain_within(facts: &FileFacts, region: RegionId) -> Option<Span> {
+    let mut hit = None;
+    for call in facts.calls_within(region) {
+        call.val.walk(&mut |v| {
+            if hit.is_some() {
+                return;
+            }
+            match v {
+                Val::Method { recv, name, .. }
+                    if DRAINS.contains(&name.as_str())
+                        && local_buffer(facts, call.region, recv, 0) =>
+                {
+                    hit = Some(v.span());
+                }
+                Val::Call { func, args, .. } => {
+                    if let Val::Path { path, .. } = &**func
+                        && TAKES.iter().any(|t| crate::facts::ends_with(path, t))
+                        && args
+                            .first()
+                            .is_some_and(|a| local_buffer(facts, call.region, a, 0))
+                    {
+                        hit = Some(v.span());
+                    }
+                }
+                _ => {}
+            }
+        });
+        if hit.is_some() {
+            break;
+        }
+    }
+    hit
+}
+
 /// A `static` (an all-caps name), a field of `self`, or a binding whose value is one of those
 /// (`let mut q = QUEUE.write().await;`).
 fn local_buffer(facts: &FileFacts, region: RegionId, val: &Val, depth: usize) -> bool {
@@ -93,11 +168,25 @@ fn local_buffer(facts: &FileFacts, region: RegionId, val: &Val, depth: usize) ->
                     .binding(last, region)
                     .is_some_and(|b| local_buffer(facts, b.region, &b.init, depth + 1))
         }
-        Val::Field { base, .. } => {
-            matches!(&**base, Val::Path { path, .. } if path.len() == 1 && path[0] == "self")
-        }
+        Val::Field { base, .. } => match &**base {
+            Val::Path { path, .. } => is_self(facts, region, path),
+            _ => false,
+        },
         _ => false,
     }
+}
+
+/// The `self` of a method: the facts anchor the expression `self` to the module's path
+/// (`crate::download_counter`), so a module path used as a value inside a method with a `self`
+/// receiver is `self` (a module is never a value otherwise).
+fn is_self(facts: &FileFacts, region: RegionId, path: &[String]) -> bool {
+    let module_path = path.first().is_some_and(|p| p == "crate" || p == "self")
+        && path.iter().skip(1).all(|s| {
+            s.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        });
+    module_path && facts.enclosing_fn(region).is_some_and(|f| f.has_self)
 }
 
 fn is_static_name(name: &str) -> bool {

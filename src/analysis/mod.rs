@@ -8,6 +8,7 @@ pub mod local_work;
 pub mod locks;
 pub mod log_macros;
 pub mod matchers;
+pub mod one_time;
 pub mod pool_sites;
 pub mod roles;
 pub mod side_effects;

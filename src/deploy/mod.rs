@@ -5,6 +5,7 @@
 
 pub mod capacity;
 pub mod database;
+pub mod dev;
 pub mod hcl;
 pub mod instances;
 pub mod versions;

@@ -227,6 +227,17 @@ fn logger_paths(
             }
             RegionKind::Fn(idx) => {
                 let callers = callers_of(project, unit_idx, *idx);
+                if callers.is_empty()
+                    && let Some(through) = macro_built_static(project, unit_idx, *idx)
+                {
+                    // Named only in the tokens of a local macro that builds the configuration
+                    // the logger reads: it runs while that static is first built.
+                    out.before.get_or_insert(through);
+                    out.after.get_or_insert_with(|| {
+                        "a later rebuild of the value by the macro's expansion".to_string()
+                    });
+                    return;
+                }
                 if callers.is_empty() || callers.len() > 8 {
                     out.after.get_or_insert_with(here);
                     return;
@@ -292,6 +303,63 @@ fn logger_paths(
         }
     }
     out.after.get_or_insert_with(here);
+}
+
+/// How function `idx` runs before the logger, when it is named only inside the tokens of a
+/// `macro_rules!` macro that its own file defines and invokes (`make_config! { .. |c|
+/// extract_url_origin(&c.domain); }`), and that macro's body declares the type (`struct Config`)
+/// a lazy static builds in its initializer (`static CONFIG: LazyLock<Config> = LazyLock::new(||
+/// Config::load()..)`) which the code installing the logger reads (`CONFIG.log_level()`): the
+/// macro's expansion computes the configuration, before any logger exists.
+fn macro_built_static(project: &Project, unit_idx: usize, idx: usize) -> Option<String> {
+    let unit = &project.units[unit_idx];
+    let facts = &unit.facts;
+    let f = &facts.fns[idx];
+    if f.is_method || !facts.macro_idents.contains(&f.name) {
+        return None;
+    }
+    let roles = project.roles();
+    for def in &facts.macro_defs {
+        // The macro is invoked in the file (an item-level `make_config! { .. }`), and the
+        // function is not part of its own body.
+        let invoked = facts
+            .macros
+            .iter()
+            .any(|m| m.path.last().is_some_and(|n| *n == def.name));
+        if !invoked || def.body.contains(&format!("fn{}", f.name)) {
+            continue;
+        }
+        for u in &project.units {
+            for c in &u.facts.consts {
+                if !roles.logger_reads(&c.name) {
+                    continue;
+                }
+                let mut built = None;
+                c.value.walk(&mut |v| {
+                    let Val::Body { region, .. } = v else { return };
+                    for call in u.facts.calls_within(*region) {
+                        call.val.walk(&mut |x| {
+                            if let Some(p) = x.call_path()
+                                && p.len() >= 2
+                                && let Some(ty) = p.get(p.len() - 2)
+                                && ty.starts_with(|ch: char| ch.is_ascii_uppercase())
+                                && def.body.contains(&format!("struct{ty}{{"))
+                            {
+                                built.get_or_insert_with(|| ty.clone());
+                            }
+                        });
+                    }
+                });
+                if let Some(ty) = built {
+                    return Some(format!(
+                        "`{}!`, whose body declares `{ty}`: the initializer of `{}` builds one, and the code installing the logger reads it",
+                        def.name, c.name
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether service code anywhere in the workspace installs the process's logger or subscriber

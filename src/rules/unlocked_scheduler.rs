@@ -701,7 +701,8 @@ fn timer_loop_in(project: &Project, ui: usize, within: RegionId) -> Option<(Regi
             .take_while(|(a, _)| *a != within)
             .any(|(a, r)| {
                 matches!(r.kind, RegionKind::Loop(_))
-                    && local_work::local_source(facts, a).is_some()
+                    && (local_work::local_source(facts, a).is_some()
+                        || local_work::local_drain_in_callees(project, ui, a).is_some())
             });
         if per_instance {
             continue;

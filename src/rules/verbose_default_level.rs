@@ -227,6 +227,35 @@ pub fn writes_to_tests(v: &Val) -> bool {
     hit
 }
 
+/// A filter bound to a name (`let env_filter = EnvFilter::builder()..;`) that a subscriber
+/// writing to the test harness takes (`fmt().with_env_filter(env_filter).with_test_writer()`):
+/// the tests' logger, built in two statements.
+fn bound_for_tests(facts: &FileFacts, call: &crate::facts::CallFact) -> bool {
+    let span = call.val.span();
+    let Some(binding) = facts
+        .lets
+        .iter()
+        .find(|l| !l.field_of_init && l.init.span() == span)
+    else {
+        return false;
+    };
+    let uses_binding = |v: &Val| {
+        let mut hit = false;
+        v.walk(&mut |n| {
+            if let Val::Path { path, .. } = n
+                && path.len() == 1
+                && path[0] == binding.name
+            {
+                hit = true;
+            }
+        });
+        hit
+    };
+    facts.calls_within(binding.region).any(|c| {
+        c.val.span().start > binding.span.end && writes_to_tests(&c.val) && uses_binding(&c.val)
+    })
+}
+
 fn dev_only(facts: &FileFacts, region: RegionId) -> bool {
     // `if cfg!(debug_assertions) { "debug" } else { "info" }`: the verbose branch is for dev builds.
     let scope = facts
@@ -369,7 +398,7 @@ impl Rule for VerboseDefaultLevel {
                 if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                     continue;
                 }
-                if writes_to_tests(&c.val) {
+                if writes_to_tests(&c.val) || bound_for_tests(facts, c) {
                     continue;
                 }
                 let mut found = vec![];
