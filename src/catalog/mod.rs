@@ -12,33 +12,33 @@ use serde::Deserialize;
 /// The catalog files, in load order. Each is a TOML document whose top-level arrays are
 /// sections (`[[pool]]`, `[[framework]]`, ...); the same section in several files is concatenated.
 pub const FILES: &[(&str, &str)] = &[
-    ("pools.toml", include_str!("../rules/catalog/pools.toml")),
+    ("pools.toml", include_str!("../../rules/catalog/pools.toml")),
     (
         "frameworks.toml",
-        include_str!("../rules/catalog/frameworks.toml"),
+        include_str!("../../rules/catalog/frameworks.toml"),
     ),
     (
         "migrations.toml",
-        include_str!("../rules/catalog/migrations.toml"),
+        include_str!("../../rules/catalog/migrations.toml"),
     ),
     (
         "schedulers.toml",
-        include_str!("../rules/catalog/schedulers.toml"),
+        include_str!("../../rules/catalog/schedulers.toml"),
     ),
-    ("locks.toml", include_str!("../rules/catalog/locks.toml")),
+    ("locks.toml", include_str!("../../rules/catalog/locks.toml")),
     (
         "side-effects.toml",
-        include_str!("../rules/catalog/side-effects.toml"),
+        include_str!("../../rules/catalog/side-effects.toml"),
     ),
     (
         "logging.toml",
-        include_str!("../rules/catalog/logging.toml"),
+        include_str!("../../rules/catalog/logging.toml"),
     ),
     (
         "entry-points.toml",
-        include_str!("../rules/catalog/entry-points.toml"),
+        include_str!("../../rules/catalog/entry-points.toml"),
     ),
-    ("state.toml", include_str!("../rules/catalog/state.toml")),
+    ("state.toml", include_str!("../../rules/catalog/state.toml")),
 ];
 
 /// Something that keeps state in one process, or feeds it (`rules/catalog/state.toml`): which
@@ -861,7 +861,7 @@ mod tests {
     /// parsed and never read without anyone noticing.
     #[test]
     fn fields_are_crate_visible() {
-        let file = syn::parse_file(include_str!("catalog.rs")).unwrap();
+        let file = syn::parse_file(include_str!("mod.rs")).unwrap();
         let mut checked = 0;
         let mut problems = vec![];
         for item in &file.items {
