@@ -107,6 +107,8 @@ pub struct Catalog {
     #[serde(default)]
     pub(crate) test_feature: Vec<TestFeature>,
     #[serde(default)]
+    pub(crate) test_support: Vec<TestSupport>,
+    #[serde(default)]
     pub(crate) operator_guard: Vec<OperatorGuard>,
 }
 
@@ -214,6 +216,11 @@ impl Catalog {
                 self.test_feature
                     .iter()
                     .map(|e| ("test-feature", &unnamed, &e.source)),
+            )
+            .chain(
+                self.test_support
+                    .iter()
+                    .map(|e| ("test-support", &unnamed, &e.source)),
             )
             .chain(
                 self.operator_guard

@@ -150,6 +150,14 @@ pub struct TestFeature {
     pub(crate) source: String,
 }
 
+/// Crates whose dependents exist for tests (`rules/catalog/entry-points.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TestSupport {
+    pub(crate) crates: Vec<String>,
+    pub(crate) source: String,
+}
+
 /// Types of a request guard only an administrator passes.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -11,14 +11,17 @@ pub(super) fn single_instance(project: &Project, unit: &Unit) -> bool {
         .any(|s| s == krate || unit.bin.as_deref() == Some(s.as_str()))
 }
 
-/// A crate that exists for tests: it depends on `testcontainers`, or the workspace crates that use
-/// it all do so as a dev-dependency.
+/// A crate that exists for tests: it depends on a crate of the catalogue's `test-support`
+/// (`testcontainers`), or the workspace crates that use it all do so as a dev-dependency.
 pub(super) fn test_support_crate(project: &Project, unit: &Unit) -> bool {
     let krate = project.crate_of(unit);
     if krate.loose {
         return false;
     }
-    if krate.depends_on("testcontainers") {
+    if (project.catalog.test_support.iter())
+        .flat_map(|t| &t.crates)
+        .any(|c| krate.depends_on(c))
+    {
         return true;
     }
     let lib = krate.name.replace('-', "_");
