@@ -50,6 +50,22 @@ pub struct MigrationRunner {
     pub(crate) locking_off_methods: Vec<String>,
     #[serde(default)]
     pub(crate) locking_off_fields: Vec<String>,
+    /// Words one of which a file that applies migrations with it contains, beyond those its
+    /// shapes name (see `prefilter_words`): files with none are not parsed for this rule.
+    #[serde(default)]
+    pub(crate) words: Vec<String>,
+    /// A hand-rolled runner's schema changes: SQL (matched in lower case, whitespace runs as one
+    /// space) and sea-query builder calls (path suffixes, `Table::create`).
+    #[serde(default)]
+    pub(crate) ddl: Vec<String>,
+    #[serde(default)]
+    pub(crate) ddl_builders: Vec<String>,
+    /// Words of a table name that records the schema's state (`schema_version`, `__migrations`).
+    #[serde(default)]
+    pub(crate) version_tables: Vec<String>,
+    /// Prefixes of table names that are not such tables (`information_schema`).
+    #[serde(default)]
+    pub(crate) not_version_tables: Vec<String>,
     /// Why it does not lock, for the note.
     pub(crate) why: String,
     /// Commands of its CLI that apply the same migrations.
@@ -59,6 +75,41 @@ pub struct MigrationRunner {
     #[serde(default)]
     pub(crate) cli_note: Option<String>,
     pub(crate) source: String,
+}
+
+impl MigrationRunner {
+    /// The words the prefilter looks for: `words`, the applying methods and functions, each
+    /// chain root's name (a macro's, or the type or module a call is on: `Migrator` of
+    /// `Migrator::new`), the traits whose implementations apply, and schema changes (`ddl` as
+    /// written and in upper case, `ddl-builders`). A `[catalog]` entry is thereby seen by the
+    /// rule without a word list of its own.
+    pub(crate) fn prefilter_words(&self) -> Vec<String> {
+        let last = |p: &str| crate::catalog::segments(p).last().map(|s| s.to_string());
+        let root_word = |root: &str| {
+            let segs = crate::catalog::segments(root);
+            let word = match segs.as_slice() {
+                [.., m] if m.ends_with('!') => m.trim_end_matches('!'),
+                [.., ty, _] => ty,
+                [one] => one,
+                [] => "",
+            };
+            (!word.is_empty()).then(|| word.to_string())
+        };
+        let mut words: Vec<String> = self.words.clone();
+        words.extend(self.methods.iter().cloned());
+        words.extend(self.functions.iter().filter_map(|f| last(f)));
+        words.extend(self.chains.iter().filter_map(|c| root_word(&c.root)));
+        words.extend(self.trait_impls.iter().cloned());
+        for d in &self.ddl {
+            words.push(d.clone());
+            words.push(d.to_ascii_uppercase());
+        }
+        words.extend(self.ddl_builders.iter().cloned());
+        words.retain(|w| !w.is_empty());
+        words.sort();
+        words.dedup();
+        words
+    }
 }
 
 /// How deploy files are read for migrations run in every replica.

@@ -4,24 +4,14 @@
 use super::*;
 use crate::analysis::matchers::code_strings;
 
-/// SQL that changes the schema.
-const DDL: &[&str] = &[
-    "create table",
-    "alter table",
-    "create index",
-    "create unique index",
-    "drop table",
-    "drop index",
-    "add column",
-];
-/// sea-query schema builders (`Table::create()`, `Index::create()`), as path suffixes.
-const DDL_BUILDERS: &[[&str; 2]] = &[
-    ["Table", "create"],
-    ["Table", "alter"],
-    ["Table", "drop"],
-    ["Index", "create"],
-    ["Index", "drop"],
-];
+/// The catalogue's entries for runners of the project's own (no library).
+fn runners(project: &Project) -> impl Iterator<Item = &MigrationRunner> {
+    project
+        .catalog
+        .migration_runner
+        .iter()
+        .filter(|r| r.crates.is_empty())
+}
 
 fn squash(text: &str) -> String {
     text.split_whitespace()
@@ -35,14 +25,16 @@ fn squash(text: &str) -> String {
 fn ddl_in(project: &Project, unit: &Unit, body: RegionId) -> bool {
     code_strings(project, unit, body).into_iter().any(|(t, _)| {
         let t = squash(t);
-        DDL.iter().any(|d| t.contains(d))
+        runners(project).any(|r| r.ddl.iter().any(|d| t.contains(&squash(d))))
     }) || unit.facts.calls_within(body).any(|c| {
         let mut hit = false;
         c.val.walk(&mut |v| {
             if let Val::Call { func, .. } = v
                 && let Val::Path { path, .. } = &**func
             {
-                hit |= DDL_BUILDERS.iter().any(|b| ends_with(path, b));
+                hit |= runners(project)
+                    .flat_map(|r| &r.ddl_builders)
+                    .any(|b| ends_with(path, &segments(b)));
             }
         });
         hit
@@ -51,12 +43,15 @@ fn ddl_in(project: &Project, unit: &Unit, body: RegionId) -> bool {
 
 /// A table that records the schema's state: `database_versions`, `schema_version`,
 /// `__migrations`, `metadata` (not `releases`, whose `version` is a crate's).
-fn schema_table(name: &str) -> bool {
+fn schema_table(project: &Project, name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["version", "migration", "schema", "metadata"]
-        .iter()
-        .any(|w| n.contains(w))
-        && !n.starts_with("information_schema")
+    runners(project).any(|r| {
+        r.version_tables.iter().any(|w| n.contains(w.as_str()))
+            && !r
+                .not_version_tables
+                .iter()
+                .any(|p| n.starts_with(p.as_str()))
+    })
 }
 
 /// The body reads a schema version or migration counter: `SELECT migration_counter FROM
@@ -73,7 +68,7 @@ fn version_read_in(project: &Project, unit: &Unit, body: RegionId) -> bool {
             .unwrap_or("");
         head.contains("select ")
             && (head.contains("version") || head.contains("migration") || head.contains("counter"))
-            && schema_table(table)
+            && schema_table(project, table)
     });
     text || unit.facts.calls_within(body).any(|c| {
         let (mut select, mut version, mut from) = (false, false, false);
@@ -85,7 +80,7 @@ fn version_read_in(project: &Project, unit: &Unit, body: RegionId) -> bool {
             }
             Val::Method { name, args, .. } if name == "from" => {
                 from |= matches!(args.first(), Some(Val::Path { path, .. })
-                    if path.first().is_some_and(|p| schema_table(p)));
+                    if path.first().is_some_and(|p| schema_table(project, p)));
             }
             Val::Path { path, .. } => {
                 version |= path

@@ -83,17 +83,15 @@ impl Rule for UnlockedMigration {
                 .flat_map(|e| e.crates.clone())
                 .collect()
         };
-        let words = [
-            "migrat",
-            "Migrat",
-            "embed_migrations",
-            "runner",
-            "CREATE TABLE",
-            "create table",
-            "Table::create",
-        ]
-        .map(String::from)
-        .to_vec();
+        // Each runner's words, so a `[catalog]` entry of the user's is seen (see
+        // `MigrationRunner::prefilter_words`).
+        let mut words: Vec<String> = catalog
+            .migration_runner
+            .iter()
+            .flat_map(|e| e.prefilter_words())
+            .collect();
+        words.sort();
+        words.dedup();
         super::Interest {
             crates,
             services_only: false,
