@@ -64,6 +64,17 @@ pub struct LockEntry {
     /// Methods that open a transaction (`pool.begin()`), for `needs-transaction`.
     #[serde(default)]
     pub(crate) transaction_methods: Vec<String>,
+    /// SQL that opens a transaction when a string starts with it (`BEGIN`), for
+    /// `needs-transaction`; matched case-insensitively.
+    #[serde(default)]
+    pub(crate) transaction_sql: Vec<String>,
+    /// Case-insensitive substrings of SQL text that take the lock for the session (held by the
+    /// connection until unlocked), unless the text also holds one of `session-sql-not`: run on
+    /// a pool, the unlock or the next check may run on another connection.
+    #[serde(default)]
+    pub(crate) session_sql: Vec<String>,
+    #[serde(default)]
+    pub(crate) session_sql_not: Vec<String>,
     /// The literal `"NX"` of a raw Redis `SET`.
     #[serde(default)]
     pub(crate) redis_nx_literal: bool,
@@ -129,6 +140,15 @@ pub struct SideEffectEntry {
     /// The argument count of `methods` (absent: any).
     #[serde(default)]
     pub(crate) method_args: Option<usize>,
+    pub(crate) source: String,
+}
+
+/// Methods that run a statement on the executor they are given (sqlx, diesel) or called on
+/// (tokio-postgres, sea-orm) (`rules/catalog/locks.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StatementExecutor {
+    pub(crate) methods: Vec<String>,
     pub(crate) source: String,
 }
 

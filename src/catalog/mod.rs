@@ -99,6 +99,8 @@ pub struct Catalog {
     #[serde(default)]
     pub(crate) lock: Vec<LockEntry>,
     #[serde(default)]
+    pub(crate) statement_executor: Vec<StatementExecutor>,
+    #[serde(default)]
     pub(crate) side_effect: Vec<SideEffectEntry>,
     #[serde(default)]
     pub(crate) state: Vec<StateEntry>,
@@ -174,6 +176,11 @@ impl Catalog {
                     .map(|e| ("scheduler", &e.library, &e.source)),
             )
             .chain(self.lock.iter().map(|e| ("lock", &e.name, &e.source)))
+            .chain(
+                self.statement_executor
+                    .iter()
+                    .map(|e| ("statement-executor", &unnamed, &e.source)),
+            )
             .chain(
                 self.command_trait
                     .iter()

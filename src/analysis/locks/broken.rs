@@ -24,35 +24,23 @@ pub fn broken_claim(project: &Project, regions: &[(usize, RegionId)]) -> Option<
     )
 }
 
-/// Methods that run a statement on the executor they are given (sqlx, diesel) or called on
-/// (tokio-postgres, sea-orm).
-pub(super) const EXECUTORS: &[&str] = &[
-    "execute",
-    "fetch_one",
-    "fetch_optional",
-    "fetch_all",
-    "fetch",
-    "get_result",
-    "get_results",
-    "load",
-    "first",
-    "query_one",
-    "query_opt",
-    "query",
-    "query_all",
-    "batch_execute",
-];
-
 /// Whether a session-level lock statement (`pg_try_advisory_lock`, `pg_advisory_lock`,
 /// `GET_LOCK`; not the `_xact_` forms) at `span` runs on a pool rather than on one connection held
 /// in a binding: `fetch_one(&pool)`, `fetch_one(&self.pool)`, a `&PgPool` / `DatabaseConnection`
 /// parameter, or a temporary `&mut *pool.acquire().await?`. The lock then stays on whichever
 /// pooled connection ran it; the unlock, or the next tick's check, may run on another.
-pub fn pooled_session_lock(unit: &Unit, region: RegionId, text: &str, span: Span) -> bool {
+pub fn pooled_session_lock(
+    project: &Project,
+    unit: &Unit,
+    region: RegionId,
+    text: &str,
+    span: Span,
+) -> bool {
     let lower = text.to_ascii_lowercase();
-    let session = (lower.contains("pg_try_advisory_lock") || lower.contains("pg_advisory_lock"))
-        && !lower.contains("xact")
-        || lower.contains("get_lock(");
+    let session =
+        project.catalog.lock.iter().any(|e| {
+            contains_any(&lower, &e.session_sql) && !contains_any(&lower, &e.session_sql_not)
+        });
     if !session {
         return false;
     }
@@ -71,7 +59,10 @@ pub fn pooled_session_lock(unit: &Unit, region: RegionId, text: &str, span: Span
         else {
             continue;
         };
-        if !EXECUTORS.contains(&name.as_str()) {
+        if !(project.catalog.statement_executor.iter())
+            .flat_map(|e| &e.methods)
+            .any(|m| m == name)
+        {
             continue;
         }
         // tokio-postgres / sea-orm: the executor is the receiver when the text is an argument.
@@ -138,7 +129,7 @@ pub fn pooled_lock(project: &Project, regions: &[(usize, RegionId)]) -> Option<L
         regions,
         &entries,
         false,
-        |unit, region, _, text, span| pooled_session_lock(unit, region, text, span),
+        |unit, region, _, text, span| pooled_session_lock(project, unit, region, text, span),
     )
 }
 

@@ -57,7 +57,7 @@ pub(super) fn takes_lock(project: &Project, unit_idx: usize, val: &Val, scope: S
     val.walk(&mut |v| {
         if let Val::Str { value, span } = v {
             hit |= text_lock(facts, value, &entries).is_some()
-                && !pooled_session_lock(unit, region, value, *span);
+                && !pooled_session_lock(project, unit, region, value, *span);
         }
     });
     hit
@@ -158,7 +158,7 @@ pub fn held_at(
         .filter(|(_, s)| s.start < site.start)
     {
         if text_lock(facts, text, &job).is_some()
-            && !pooled_session_lock(&project.units[unit_idx], scope, text, span)
+            && !pooled_session_lock(project, &project.units[unit_idx], scope, text, span)
         {
             events.push((span.start, true));
         } else if text_releases(project, text) {

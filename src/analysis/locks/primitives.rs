@@ -40,7 +40,7 @@ pub(super) fn scoped_lock(
     for (text, span) in code_strings(project, unit, region) {
         if let Some((e, evidence)) = text_lock(facts, text, &entries)
             && claim_holds(project, unit, region, e, text)
-            && !pooled_session_lock(unit, region, text, span)
+            && !pooled_session_lock(project, unit, region, text, span)
         {
             return Some(hit(&e.name, evidence, span));
         }
@@ -177,7 +177,7 @@ pub(super) fn opens_transaction(
             .into_iter()
             .any(|(t, _)| {
                 let t = t.trim_start().to_ascii_lowercase();
-                t.starts_with("begin") || t.starts_with("start transaction")
+                (e.transaction_sql.iter()).any(|s| t.starts_with(&s.to_ascii_lowercase()))
             })
 }
 
