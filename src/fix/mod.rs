@@ -9,11 +9,19 @@
 //! starts over without any fix that touches it, so it is written exactly as it was.
 //! Only then is anything written, each file atomically (see [`write_atomic`]).
 
+mod edits;
+mod write;
+
+pub use edits::{apply_edits, is_crlf, syntax_error, unified_diff, with_line_endings};
+pub use write::write_atomic;
+
+use edits::overlaps;
+
 use crate::diagnostic::{Applicability, Diagnostic, FileId};
 use crate::engine::{self, Options, Report, RunError};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Analysis passes before fixing is declared not to converge.
 pub const MAX_PASSES: usize = 10;
@@ -95,65 +103,6 @@ impl std::fmt::Display for FixError {
                 files.join(", ")
             ),
         }
-    }
-}
-
-/// True when `text`'s lines end in CRLF (judged by its first line ending).
-pub fn is_crlf(text: &str) -> bool {
-    text.find('\n')
-        .is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
-}
-
-/// `replacement` with the line endings of a file: `\n` becomes `\r\n` in a CRLF file.
-pub fn with_line_endings(replacement: &str, crlf: bool) -> String {
-    if crlf {
-        replacement.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        replacement.to_string()
-    }
-}
-
-/// Whether two edits of one file conflict: their ranges intersect, or both insert at one point.
-fn overlaps(a: Span, b: Span) -> bool {
-    (a.start < b.end && b.start < a.end)
-        || (a.start == b.start && (a.start == a.end || b.start == b.end))
-}
-
-/// Splices `edits` (non-overlapping) into `text`, back to front.
-pub fn apply_edits(text: &str, edits: &[(Span, String)]) -> String {
-    let mut sorted: Vec<&(Span, String)> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse((e.0.start, e.0.end)));
-    let mut out = text.to_string();
-    for (span, replacement) in sorted {
-        out.replace_range(span.start..span.end, replacement);
-    }
-    out
-}
-
-/// Why a fixed text may not be written, or `None` when it parses as what it claims to be.
-pub fn syntax_error(path: &Path, text: &str) -> Option<String> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("rs") => {
-            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let levels = crate::depth::estimate(body);
-            if levels > crate::depth::MAX_LEVELS {
-                return Some(format!("nests about {levels} levels deep without brackets"));
-            }
-            // Called on the main thread, whose stack is not known here: always a thread.
-            crate::engine::on_stack_for(levels, 0, || {
-                let result = syn::parse_file(body).err().map(|e| {
-                    let at = e.span().start();
-                    format!("{}:{}: {e}", at.line, at.column + 1)
-                });
-                proc_macro2::extra::invalidate_current_thread_spans();
-                result
-            })
-        }
-        Some("toml") => text
-            .parse::<toml::Table>()
-            .err()
-            .map(|e| e.message().to_string()),
-        _ => None,
     }
 }
 
@@ -358,251 +307,9 @@ pub fn compute_with(
     }
 }
 
-/// Replaces `path`'s contents with `text` atomically: a temporary file in the same folder,
-/// written and flushed to disk, given the original's permissions, owner and group, then renamed
-/// over it. A symbolic link is followed (its target is rewritten). When the file no longer holds
-/// `expected` (it changed since it was read), nothing is written.
-///
-/// A write that lands between the last check and the rename would be lost, so the file is
-/// compared again right before it; on Linux the two files are then swapped with
-/// `renameat2(RENAME_EXCHANGE)` and the displaced one compared once more: when it changed, the
-/// swap is undone and the user's version stays. What no tool can prevent: a program that
-/// already holds the file open keeps writing to the old file after the swap.
-///
-/// Refused (nothing written): a file with other hard links (a new file would split them), and a
-/// file whose owner or group cannot be kept.
-pub fn write_atomic(path: &Path, expected: &str, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let target = std::fs::canonicalize(path)?;
-    let unchanged =
-        |at: &Path| -> std::io::Result<bool> { Ok(std::fs::read(at)? == expected.as_bytes()) };
-    if !unchanged(&target)? {
-        return Err(changed());
-    }
-    let meta = std::fs::metadata(&target)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if meta.nlink() > 1 {
-            return Err(std::io::Error::other(format!(
-                "it has {} hard links; replacing it would split them, so it was left as it is \
-                 (apply the fix with --diff and `git apply`)",
-                meta.nlink()
-            )));
-        }
-    }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map_or("file".into(), |n| n.to_string_lossy().into_owned());
-    let mut n = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.scalelint-{}-{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
-    };
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|_| keep_owner(&file, &meta))
-        .and_then(|_| file.set_permissions(meta.permissions()))
-        .and_then(|_| file.sync_all());
-    drop(file);
-    let replaced = written.and_then(|_| {
-        if !unchanged(&target)? {
-            return Err(changed());
-        }
-        replace(&tmp, &target, &unchanged)
-    });
-    if let Err(e) = replaced {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    // Make the rename itself durable where the platform allows syncing a folder.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn changed() -> std::io::Error {
-    std::io::Error::other("the file changed while scalelint was fixing it; it was left as it is")
-}
-
-/// Gives the new file the original's owner and group (a no-op for the user's own files).
-#[cfg(unix)]
-fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
-        std::io::Error::other(format!(
-            "its owner and group ({}:{}) cannot be kept ({e}), so it was left as it is",
-            meta.uid(),
-            meta.gid()
-        ))
-    })
-}
-
-#[cfg(not(unix))]
-fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> std::io::Result<()> {
-    Ok(())
-}
-
-/// Moves `tmp` over `target`. On Linux the two are exchanged, so the displaced file can be
-/// checked: when it no longer holds what was read, it is put back (and `tmp` then holds the fix,
-/// removed by the caller).
-#[cfg(target_os = "linux")]
-fn replace(
-    tmp: &Path,
-    target: &Path,
-    unchanged: &dyn Fn(&Path) -> std::io::Result<bool>,
-) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c =
-        |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
-    let (from, to) = (c(tmp)?, c(target)?);
-    let exchange = || {
-        // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them as given.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                from.as_ptr(),
-                libc::AT_FDCWD,
-                to.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
-    };
-    match exchange() {
-        Ok(()) => {}
-        // A file system without the exchange (or an old kernel): a plain rename.
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
-            return std::fs::rename(tmp, target);
-        }
-        Err(e) => return Err(e),
-    }
-    // `tmp` now names the displaced original.
-    if unchanged(tmp)? {
-        std::fs::remove_file(tmp)?;
-        return Ok(());
-    }
-    exchange()?;
-    Err(changed())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn replace(
-    tmp: &Path,
-    target: &Path,
-    _: &dyn Fn(&Path) -> std::io::Result<bool>,
-) -> std::io::Result<()> {
-    std::fs::rename(tmp, target)
-}
-
-/// A unified diff (3 lines of context) of `old` to `new`, or an empty string when they are equal.
-/// `similar` does the diffing and the hunk layout (`git apply` and `patch -p1` take it).
-pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    if old == new {
-        return String::new();
-    }
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_name, new_name)
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edits_are_spliced_back_to_front() {
-        let text = "let a = 50; let b = 40;";
-        let edits = vec![
-            (Span::new(8, 10), "22".to_string()),
-            (Span::new(20, 22), "22".to_string()),
-            (Span::new(23, 23), " // done".to_string()),
-        ];
-        assert_eq!(apply_edits(text, &edits), "let a = 22; let b = 22; // done");
-    }
-
-    #[test]
-    fn an_insertion_at_a_replacement_goes_before_it() {
-        assert_eq!(
-            apply_edits(
-                "abc",
-                &[(Span::new(1, 2), "X".into()), (Span::new(1, 1), "<".into())]
-            ),
-            "a<Xc"
-        );
-    }
-
-    #[test]
-    fn overlap_rules() {
-        assert!(overlaps(Span::new(1, 4), Span::new(3, 5)));
-        assert!(overlaps(Span::new(2, 2), Span::new(2, 2)));
-        assert!(overlaps(Span::new(1, 4), Span::new(2, 2)));
-        assert!(!overlaps(Span::new(1, 4), Span::new(4, 6)));
-        assert!(!overlaps(Span::new(1, 4), Span::new(4, 4)));
-    }
-
-    #[test]
-    fn crlf_files_get_crlf_replacements() {
-        assert!(is_crlf("fn main() {}\r\n"));
-        assert!(!is_crlf("fn main() {}\n"));
-        assert!(!is_crlf("fn main() {}"));
-        assert_eq!(with_line_endings("a\nb\r\nc", true), "a\r\nb\r\nc");
-        assert_eq!(with_line_endings("a\nb", false), "a\nb");
-    }
-
-    #[test]
-    fn an_edit_that_breaks_the_syntax_is_caught() {
-        let text = "fn main() { let n = 50; }\n";
-        let broken = apply_edits(text, &[(Span::new(20, 22), "22)".into())]);
-        assert!(syntax_error(Path::new("src/main.rs"), &broken).is_some());
-        let fine = apply_edits(text, &[(Span::new(20, 22), "22".into())]);
-        assert_eq!(syntax_error(Path::new("src/main.rs"), &fine), None);
-        assert!(syntax_error(Path::new("config/default.toml"), "a = 1\nb = [").is_some());
-        assert_eq!(syntax_error(Path::new(".env"), "A=(("), None);
-    }
-
-    #[test]
-    fn writes_atomically_and_keeps_permissions() {
-        let dir = std::env::temp_dir().join(format!("scalelint-fix-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("a.rs");
-        std::fs::write(&path, "old\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        }
-        write_atomic(&path, "old\n", "new\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o640);
-        }
-        // A file that changed since it was read is left alone.
-        assert!(write_atomic(&path, "old\n", "newer\n").is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
-        let leftovers = std::fs::read_dir(&dir).unwrap().count();
-        assert_eq!(leftovers, 1, "no temporary file is left behind");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     /// A temporary folder with two loose files, each with one oversized sqlx pool.
     /// The id of the analysed file named `name`, added to the report if no finding is in it.
@@ -781,29 +488,6 @@ mod tests {
                 overlap: 4,
                 would_not_parse: 0
             }
-        );
-    }
-
-    #[test]
-    fn unified_diff_matches_the_usual_shape() {
-        let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
-        let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\n";
-        assert_eq!(
-            unified_diff(old, new, "a/x", "b/x"),
-            "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n"
-        );
-        assert_eq!(unified_diff(old, old, "a/x", "b/x"), "");
-        // Far-apart changes get their own hunks; a missing final newline is marked.
-        let old = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12";
-        let new = "one\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\ntwelve";
-        assert_eq!(
-            unified_diff(old, new, "a/y", "b/y"),
-            "--- a/y\n+++ b/y\n@@ -1,4 +1,4 @@\n-1\n+one\n 2\n 3\n 4\n@@ -9,4 +9,4 @@\n 9\n 10\n 11\n-12\n\\ No newline at end of file\n+twelve\n\\ No newline at end of file\n"
-        );
-        // Pure insertion into an empty file.
-        assert_eq!(
-            unified_diff("", "x\n", "a/z", "b/z"),
-            "--- a/z\n+++ b/z\n@@ -0,0 +1 @@\n+x\n"
         );
     }
 }
