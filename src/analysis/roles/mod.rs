@@ -9,6 +9,10 @@
 //! - **debug-only**: under `#[cfg(debug_assertions)]` or the `cfg!(debug_assertions)` branch;
 //! - **unreached**: none of these.
 //!
+//! A role passes from an entry point only into crates its executable links (dev-dependencies
+//! are linked into tests only), and a wait for Ctrl-C in a spawned task is a shutdown listener,
+//! not serving.
+//!
 //! Rules that are about multiplication by N ask [`Roles::runs_on_replicas`]. When in doubt a
 //! function keeps the server role: an unresolved call, a method that only a name links to from
 //! another crate, a function named where the graph cannot follow (module-level values, macro
