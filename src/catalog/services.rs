@@ -115,6 +115,10 @@ pub struct ServeEntry {
     pub(crate) methods: Vec<String>,
     #[serde(default)]
     pub(crate) attributes: Vec<String>,
+    /// It waits (for a signal) rather than serving: in a task handed to `spawn` it is a shutdown
+    /// listener, not what keeps the process running.
+    #[serde(default)]
+    pub(crate) waits: bool,
     pub(crate) source: String,
 }
 

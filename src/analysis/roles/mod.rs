@@ -9,6 +9,10 @@
 //! - **debug-only**: under `#[cfg(debug_assertions)]` or the `cfg!(debug_assertions)` branch;
 //! - **unreached**: none of these.
 //!
+//! A role passes from an entry point only into crates its executable links (dev-dependencies
+//! are linked into tests only), and a wait for Ctrl-C in a spawned task is a shutdown listener,
+//! not serving.
+//!
 //! Rules that are about multiplication by N ask [`Roles::runs_on_replicas`]. When in doubt a
 //! function keeps the server role: an unresolved call, a method that only a name links to from
 //! another crate, a function named where the graph cannot follow (module-level values, macro
@@ -41,6 +45,14 @@ pub const DEBUG: u8 = 8;
 /// Reached from server code by a name alone (a method of another crate): kept as server when
 /// nothing stronger says otherwise.
 pub const MAYBE_SERVER: u8 = 16;
+
+/// The roles, in the order of [`slot`].
+const ROLE_BITS: [u8; 5] = [SERVER, ONE_SHOT, TEST, DEBUG, MAYBE_SERVER];
+
+/// The index of a role bit in [`ROLE_BITS`].
+fn slot(bit: u8) -> usize {
+    bit.trailing_zeros() as usize
+}
 
 /// Above this many same-named methods in other crates, a method call links to none of them.
 const MAX_NAME_CANDIDATES: usize = 8;
@@ -460,7 +472,10 @@ impl<'a> Builder<'a> {
         (typed_out, strong, weak)
     }
 
-    fn is_serve_call(&self, file: usize, v: &Val) -> bool {
+    /// Whether `v` starts serving or consuming: `Some(false)` for a server, a consumer or a
+    /// scheduler; `Some(true)` for a call that only waits until the process is stopped
+    /// (`tokio::signal::ctrl_c()`).
+    fn serve_call(&self, file: usize, v: &Val) -> Option<bool> {
         let facts = self.facts[file];
         let unit = &self.project.units[file];
         // A scheduler keeps its process running its jobs: a worker, not a command.
@@ -472,8 +487,12 @@ impl<'a> Builder<'a> {
                         .any(|c| path_of_crate(facts, path, c, &e.crates))
             })
         });
-        scheduler
-            || self.project.catalog.serve.iter().any(|e| match v {
+        if scheduler {
+            return Some(false);
+        }
+        let mut waits = None;
+        for e in &self.project.catalog.serve {
+            let hit = match v {
                 Val::Call { func, .. } => match &**func {
                     Val::Path { path, .. } => {
                         self.project.uses_any(unit, &e.crates)
@@ -489,7 +508,15 @@ impl<'a> Builder<'a> {
                         && file_names_any(facts, &e.crates)
                 }
                 _ => false,
-            })
+            };
+            if hit {
+                if !e.waits {
+                    return Some(false);
+                }
+                waits = Some(true);
+            }
+        }
+        waits
     }
 
     /// A library's `main` that parses the command line (`loco_rs::cli::main::<App>()`): the
@@ -837,27 +864,45 @@ impl<'a> Builder<'a> {
 
         // What serves: a catalogued serve call, a `loop` nothing breaks, a serving attribute.
         let mut serve_spans: Vec<Vec<Span>> = vec![vec![]; n];
+        // Functions that serve by more than waiting for a signal.
+        let mut serves_itself: Vec<bool> = vec![false; n];
+        let handed_off = |facts: &FileFacts, region: RegionId| {
+            facts
+                .ancestors(region)
+                .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
+                .any(|(_, r)| r.arg_of.is_some())
+        };
         for (file, facts) in self.facts.iter().enumerate() {
             for c in &facts.calls {
                 let Some(p) = fn_of_region[file].get(c.region).copied().flatten() else {
                     continue;
                 };
-                let mut hit = false;
-                c.val.walk(&mut |x| hit |= self.is_serve_call(file, x));
+                let mut hit: Option<bool> = None;
+                c.val.walk(&mut |x| match (hit, self.serve_call(file, x)) {
+                    (_, Some(false)) => hit = Some(false),
+                    (None, Some(true)) => hit = Some(true),
+                    _ => {}
+                });
+                let Some(waits) = hit else {
+                    continue;
+                };
                 // A server on a Unix socket or the loopback address serves this machine only (a
                 // user's local daemon): it does not make its process a service.
-                if !hit || local::serves_locally(facts, c.region, &c.val) {
+                if local::serves_locally(facts, c.region, &c.val) {
+                    continue;
+                }
+                // A wait for a signal in a spawned task listens for the shutdown of a process
+                // that something else keeps running.
+                if waits && handed_off(facts, c.region) {
                     continue;
                 }
                 serve_spans[p].push(c.val.span());
+                serves_itself[p] |= !waits;
             }
             for &lp in &facts.endless_loops {
                 // A loop in a task or closure handed to a call (`tokio::spawn(async { loop .. })`)
                 // runs beside the code that started it: it does not keep a command running.
-                let handed_off = facts
-                    .ancestors(lp)
-                    .take_while(|(_, r)| !matches!(r.kind, RegionKind::Fn(_)))
-                    .any(|(_, r)| r.arg_of.is_some());
+                let handed_off = handed_off(facts, lp);
                 // A loop a `return` leaves waits until something holds (a lock, a reply, a
                 // login) and then returns: a step of a command, not a process that keeps running.
                 // A `main`'s own loop is still the process's.
@@ -868,6 +913,7 @@ impl<'a> Builder<'a> {
                 }
                 if let Some(p) = fn_of_region[file].get(lp).copied().flatten() {
                     serve_spans[p].push(facts.regions[lp].span);
+                    serves_itself[p] = true;
                 }
             }
         }
@@ -875,34 +921,49 @@ impl<'a> Builder<'a> {
             if self.serve_attr(*r) {
                 let f = &self.facts[r.file].fns[r.idx];
                 serve_spans[i].push(f.span);
+                serves_itself[i] = true;
             }
         }
         // Whether each function serves, through calls the syntax names (`serves`), and through
-        // any call at all, same-named methods included (`may_serve`).
+        // any call at all, same-named methods included (`may_serve`). A call from a task handed
+        // to `spawn` passes on serving only when its target serves by more than waiting for a
+        // signal (a shutdown listener's `ctrl_c().await` does not keep the spawner running).
         let reach_serve = |follow: &dyn Fn(&Site) -> bool| {
-            let mut serves: Vec<bool> = serve_spans.iter().map(|s| !s.is_empty()).collect();
-            let mut callers: Vec<Vec<usize>> = vec![vec![]; n];
+            let mut callers: Vec<Vec<(usize, bool)>> = vec![vec![]; n];
             for (p, ss) in sites.iter().enumerate() {
+                let facts = self.facts[self.fns[p].file];
                 for s in ss.iter().filter(|s| follow(s)) {
+                    let spawned = handed_off(facts, s.region);
                     for &t in &s.targets {
-                        callers[t].push(p);
+                        callers[t].push((p, spawned));
                     }
                 }
             }
-            let mut queue: VecDeque<usize> = (0..n).filter(|&i| serves[i]).collect();
-            while let Some(t) = queue.pop_front() {
-                for &c in &callers[t] {
-                    if !serves[c] {
-                        serves[c] = true;
-                        queue.push_back(c);
+            let spread = |mut serves: Vec<bool>, gate: Option<&[bool]>| {
+                let mut queue: VecDeque<usize> = (0..n).filter(|&i| serves[i]).collect();
+                while let Some(t) = queue.pop_front() {
+                    for &(c, spawned) in &callers[t] {
+                        if spawned && gate.is_some_and(|g| !g[t]) {
+                            continue;
+                        }
+                        if !serves[c] {
+                            serves[c] = true;
+                            queue.push_back(c);
+                        }
                     }
                 }
-            }
-            serves
+                serves
+            };
+            let really = spread(serves_itself.clone(), None);
+            let seeds: Vec<bool> = serve_spans
+                .iter()
+                .zip(&really)
+                .map(|(s, r)| *r || !s.is_empty())
+                .collect();
+            spread(seeds, Some(&really))
         };
         let serves = reach_serve(&|s: &Site| s.precise);
         let may_serve = reach_serve(&|_: &Site| true);
-        let any_serve = serve_spans.iter().any(|s| !s.is_empty());
 
         // Command-line matches: arms that do not serve, beside one that does, are one-shot.
         let cli_types: HashSet<&str> = self
@@ -979,17 +1040,37 @@ impl<'a> Builder<'a> {
         let mut via: Vec<Option<usize>> = vec![None; n];
         let mut queue: VecDeque<usize> = VecDeque::new();
         let mut active = false;
-        for (i, r) in self.fns.iter().enumerate() {
-            let unit = &project.units[r.file];
+        let test_fn = |r: FnRef| {
             let f = &self.facts[r.file].fns[r.idx];
-            let test =
-                f.is_test || self.facts[r.file].in_test(f.body) || unit.role != FileRole::Service;
-            let seed = if test {
-                TEST
-            } else if unit.bin.is_some() && f.path.len() == 1 && f.name == "main" && !f.is_method
-                || self.serve_attr(*r)
+            f.is_test
+                || self.facts[r.file].in_test(f.body)
+                || project.units[r.file].role != FileRole::Service
+        };
+        let entry = |r: FnRef| {
+            let f = &self.facts[r.file].fns[r.idx];
+            project.units[r.file].bin.is_some()
+                && f.path.len() == 1
+                && f.name == "main"
+                && !f.is_method
+                || self.serve_attr(r)
                 || self.library_main(r.file, f)
-            {
+        };
+        // Something serves: a server, a consumer, a scheduler or an endless loop, or an entry
+        // point that waits for a signal.
+        let any_serve = serves_itself.iter().any(|s| *s)
+            || self
+                .fns
+                .iter()
+                .enumerate()
+                .any(|(i, r)| may_serve[i] && !test_fn(*r) && entry(*r));
+        // For each function and role, the executables whose entry points reach it with that role:
+        // a call only passes a role on into a crate that one of those executables links (a sync
+        // server's `main` does not reach the desktop client's methods through a shared crate).
+        let mut masks: Vec<[u64; ROLE_BITS.len()]> = vec![[0; ROLE_BITS.len()]; n];
+        for (i, r) in self.fns.iter().enumerate() {
+            let seed = if test_fn(*r) {
+                TEST
+            } else if entry(*r) {
                 active = true;
                 if may_serve[i] || !any_serve {
                     // Serving through a call only a name links, or no serve call anywhere (the
@@ -1003,6 +1084,12 @@ impl<'a> Builder<'a> {
             };
             if seed != 0 {
                 bits[i] |= seed;
+                // A `main` runs in its own crate's executables; tests link everything.
+                masks[i][slot(seed)] |= if seed == TEST {
+                    process::ALL_EXES
+                } else {
+                    self.procs.own_exes(self.krate(r.file))
+                };
                 if seed == SERVER {
                     via[i] = Some(i);
                 }
@@ -1012,53 +1099,73 @@ impl<'a> Builder<'a> {
         // Methods of a framework's command trait (`impl Task for UserCreate`): run by hand.
         let command_impl: Vec<bool> = self.fns.iter().map(|r| self.command_impl(*r)).collect();
         let propagate = |bits: &mut Vec<u8>,
+                         masks: &mut Vec<[u64; ROLE_BITS.len()]>,
                          via: &mut Vec<Option<usize>>,
                          queue: &mut VecDeque<usize>,
                          only_unreached: bool| {
             while let Some(p) = queue.pop_front() {
                 let facts = self.facts[self.fns[p].file];
-                let b = bits[p];
+                let from = masks[p];
                 for s in &sites[p] {
-                    let mut sb = b;
-                    if sb & SERVER != 0
-                        && one_shot_arms[p]
-                            .iter()
-                            .any(|a| a.start <= s.span.start && s.span.end <= a.end)
-                    {
-                        sb = (sb & !SERVER) | ONE_SHOT;
-                    }
-                    if facts.in_debug_only(s.span) && sb & (SERVER | ONE_SHOT | MAYBE_SERVER) != 0 {
-                        sb = (sb & !(SERVER | ONE_SHOT | MAYBE_SERVER)) | DEBUG;
-                    }
-                    if s.weak {
-                        // A name alone: what a server reaches this way may be server code.
-                        sb = if sb & (SERVER | MAYBE_SERVER) != 0 {
-                            MAYBE_SERVER
-                        } else {
-                            0
-                        };
-                    }
+                    let in_command = one_shot_arms[p]
+                        .iter()
+                        .any(|a| a.start <= s.span.start && s.span.end <= a.end);
+                    let debug = facts.in_debug_only(s.span);
+                    // What each role of the caller becomes at the callee.
+                    let becomes = |rb: u8| {
+                        let mut sb = rb;
+                        if sb == SERVER && in_command {
+                            sb = ONE_SHOT;
+                        }
+                        if debug && sb & (SERVER | ONE_SHOT | MAYBE_SERVER) != 0 {
+                            sb = DEBUG;
+                        }
+                        if s.weak {
+                            // A name alone: what a server reaches this way may be server code.
+                            sb = if sb & (SERVER | MAYBE_SERVER) != 0 {
+                                MAYBE_SERVER
+                            } else {
+                                0
+                            };
+                        }
+                        sb
+                    };
                     for &t in &s.targets {
                         if only_unreached && bits[t] & !MAYBE_SERVER != 0 {
                             continue;
                         }
-                        let sb = if command_impl[t] && sb & (SERVER | MAYBE_SERVER) != 0 {
-                            (sb & !(SERVER | MAYBE_SERVER)) | ONE_SHOT
-                        } else {
-                            sb
-                        };
-                        if bits[t] | sb != bits[t] {
-                            bits[t] |= sb;
-                            if via[t].is_none() && sb & SERVER != 0 {
-                                via[t] = via[p];
+                        let linking = self.procs.exes_linking(self.krate(self.fns[t].file));
+                        let mut changed = false;
+                        for (k, &rb) in ROLE_BITS.iter().enumerate() {
+                            let exes = from[k] & linking;
+                            if exes == 0 {
+                                continue;
                             }
+                            let mut tb = becomes(rb);
+                            if command_impl[t] && tb & (SERVER | MAYBE_SERVER) != 0 {
+                                tb = ONE_SHOT;
+                            }
+                            if tb == 0 {
+                                continue;
+                            }
+                            let m = &mut masks[t][slot(tb)];
+                            if *m | exes != *m {
+                                *m |= exes;
+                                bits[t] |= tb;
+                                changed = true;
+                                if via[t].is_none() && tb == SERVER {
+                                    via[t] = via[p];
+                                }
+                            }
+                        }
+                        if changed {
                             queue.push_back(t);
                         }
                     }
                 }
             }
         };
-        propagate(&mut bits, &mut via, &mut queue, false);
+        propagate(&mut bits, &mut masks, &mut via, &mut queue, false);
         // What no known path reaches but something names where the graph cannot follow (a
         // `static`'s value, a macro's tokens, a registering attribute) may be server code.
         for (i, named) in named_outside.iter().enumerate() {
@@ -1086,10 +1193,11 @@ impl<'a> Builder<'a> {
                 } else {
                     MAYBE_SERVER
                 };
+                masks[i][slot(bits[i])] = process::ALL_EXES;
                 queue.push_back(i);
             }
         }
-        propagate(&mut bits, &mut via, &mut queue, true);
+        propagate(&mut bits, &mut masks, &mut via, &mut queue, true);
         // Only keep `via` for server reach (the note names the serving entry).
         for i in 0..n {
             if bits[i] & SERVER == 0 {
