@@ -9,6 +9,7 @@ pub mod locks;
 pub mod log_macros;
 pub mod matchers;
 pub mod pool_sites;
+pub mod process_maps;
 pub mod roles;
 pub mod side_effects;
 pub mod state_sites;
