@@ -208,3 +208,45 @@ pub fn writes<'a>(unit: &'a Unit, methods: &[&str]) -> Vec<MapWrite<'a>> {
     }
     out
 }
+
+/// Extractor types that make an async function a request handler (axum, actix-web, rocket,
+/// poem, salvo): `State<AppState>`, `web::Data<Pool>`, `Json<Body>`, `Multipart`.
+const EXTRACTORS: &[&str] = &[
+    "State",
+    "Data",
+    "Json",
+    "Query",
+    "Form",
+    "Extension",
+    "Multipart",
+    "MultipartForm",
+    "HttpRequest",
+    "ReqData",
+    "Depot",
+    "TypedHeader",
+    "Session",
+    "Identity",
+    "WebSocketUpgrade",
+    "TempFile",
+];
+
+/// Route attributes of actix-web, rocket, poem and salvo handlers.
+const ROUTE_ATTRS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "route", "handler", "endpoint",
+];
+
+/// Whether a function is a request handler, as its signature shows: a route attribute, or an
+/// async function taking a framework extractor.
+pub fn request_handler(f: &crate::facts::FnFact) -> bool {
+    if f.attrs.iter().any(|a| {
+        a.path
+            .last()
+            .is_some_and(|l| ROUTE_ATTRS.contains(&l.as_str()))
+    }) {
+        return true;
+    }
+    f.params.iter().any(|p| {
+        p.ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| EXTRACTORS.contains(&w))
+    })
+}

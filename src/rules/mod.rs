@@ -4,6 +4,7 @@ mod ephemeral_signing_key;
 mod host_sized_pool;
 mod in_memory_flow_state;
 mod in_memory_session_store;
+mod in_process_queue;
 mod in_process_rate_limit;
 mod instrument_all_args;
 mod log_in_loop;
@@ -120,6 +121,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(in_process_rate_limit::InProcessRateLimit),
         Box::new(per_worker_state::PerWorkerState),
         Box::new(in_memory_flow_state::InMemoryFlowState),
+        Box::new(in_process_queue::InProcessQueue),
     ]
 }
 
