@@ -7,6 +7,7 @@ mod in_memory_session_store;
 mod in_process_queue;
 mod in_process_rate_limit;
 mod instrument_all_args;
+mod local_cache_invalidation;
 mod local_file_storage;
 mod log_in_loop;
 mod log_payload;
@@ -124,6 +125,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(in_memory_flow_state::InMemoryFlowState),
         Box::new(in_process_queue::InProcessQueue),
         Box::new(local_file_storage::LocalFileStorage),
+        Box::new(local_cache_invalidation::LocalCacheInvalidation),
     ]
 }
 
