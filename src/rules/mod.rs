@@ -1,5 +1,6 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
+mod embedded_database;
 mod ephemeral_signing_key;
 mod host_sized_pool;
 mod in_memory_flow_state;
@@ -126,6 +127,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(in_process_queue::InProcessQueue),
         Box::new(local_file_storage::LocalFileStorage),
         Box::new(local_cache_invalidation::LocalCacheInvalidation),
+        Box::new(embedded_database::EmbeddedDatabase),
     ]
 }
 
