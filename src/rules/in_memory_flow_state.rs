@@ -237,7 +237,7 @@ impl InMemoryFlowState {
                 continue;
             };
             if fields_done.contains(name)
-                || skip.iter().any(|s| *s == write.span)
+                || skip.contains(&write.span)
                 || facts.in_test(write.region)
                 || !project.runs_on_replicas(unit, write.region, write.span)
             {
