@@ -50,6 +50,8 @@ pub struct FileConfig {
     pub service: Option<bool>,
     #[serde(default)]
     pub single_instance: Vec<String>,
+    #[serde(default)]
+    pub shared_paths: Vec<String>,
     pub max_file_size: Option<u64>,
     pub catalog: Option<toml::Table>,
     pub require_reason: Option<bool>,
@@ -86,6 +88,10 @@ pub struct Config {
     pub leader_functions: Vec<String>,
     pub service: Option<bool>,
     pub single_instance: Vec<String>,
+    /// Directories every instance shares (a network volume), as a path prefix (`/mnt/uploads`)
+    /// or the name of the setting that holds one (`upload_dir`, `storage.path`):
+    /// `local-file-storage` stays silent for files written there.
+    pub shared_paths: Vec<String>,
     /// Files larger than this many bytes are not read (a `parse-error` says so).
     pub max_file_size: u64,
     pub catalog: Option<toml::Table>,
@@ -202,10 +208,29 @@ impl Config {
             leader_functions: file.leader_functions,
             service: file.service,
             single_instance: file.single_instance,
+            shared_paths: file.shared_paths,
             max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             catalog: file.catalog,
             require_reason: file.require_reason.unwrap_or(false),
         };
+        for p in &config.shared_paths {
+            let problem = if p.trim().is_empty() {
+                Some("is empty")
+            } else if p.trim() != p {
+                Some("has spaces around it")
+            } else if p.contains(['*', '?', '[', ']', '{', '}']) {
+                Some("is a glob; globs are not supported")
+            } else if p.contains(['\n', '\r', '\t']) {
+                Some("holds a control character")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(ConfigError(format!(
+                    "{at}: shared-paths: `{p}` {problem}: write a directory every instance mounts (`/mnt/uploads`) or the setting that holds one (`upload_dir`, `storage.path`)"
+                )));
+            }
+        }
         if config.instances == 0 {
             return Err(ConfigError(format!("{at}: instances must be at least 1")));
         }
@@ -333,6 +358,11 @@ leader-functions = []
 
 # Binaries or crates deployed as exactly one replica: their jobs and migrations are not reported.
 single-instance = []
+
+# Directories every instance shares (a network volume mounted on each), as a path prefix
+# ("/mnt/uploads") or the setting that holds one ("upload_dir", "storage.path"): files written
+# there are not reported by local-file-storage.
+shared-paths = []
 
 # Files larger than this many bytes are reported as a parse-error and not read (64 MiB).
 max-file-size = 67108864

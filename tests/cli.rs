@@ -89,6 +89,31 @@ fn config_errors_name_file_line_and_key() {
 }
 
 #[test]
+fn shared_paths_take_directories_or_setting_names() {
+    for (bad, says) in [
+        ("shared-paths = [\"/mnt/*\"]\n", "is a glob"),
+        ("shared-paths = [\"\"]\n", "is empty"),
+        ("shared-paths = [\" /mnt/efs\"]\n", "has spaces around it"),
+        ("shared-paths = \"/mnt/efs\"\n", "scalelint.toml:1:"),
+    ] {
+        let dir = project(&[("src/lib.rs", POOL_50), ("scalelint.toml", bad)]);
+        let (code, _, err) = stdout_of(scalelint().arg(dir.path()));
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains(says), "{bad}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let dir = project(&[
+        ("src/lib.rs", POOL_50),
+        (
+            "scalelint.toml",
+            "shared-paths = [\"/mnt/efs/uploads\", \"storage.upload_dir\"]\n",
+        ),
+    ]);
+    let (code, _, err) = stdout_of(scalelint().arg(dir.path()));
+    assert_ne!(code, 2, "{err}");
+}
+
+#[test]
 fn the_config_file_sets_the_budget_and_the_command_line_wins() {
     // 40 connections: over (100 − 10) ÷ 4 = 22, within (100 − 10) ÷ 2 = 45.
     let dir = project(&[("src/lib.rs", POOL_40)]);

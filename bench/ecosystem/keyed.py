@@ -41,6 +41,11 @@ FAMILY = {
     "ephemeral-signing-key": "state",
     "in-process-rate-limit": "state",
     "per-worker-state": "state",
+    "in-memory-flow-state": "state",
+    "in-process-queue": "state",
+    "local-file-storage": "state",
+    "local-cache-invalidation": "state",
+    "embedded-database": "state",
 }
 FAMILIES = ["schedulers", "migrations", "pools", "logs", "state"]
 LOG_RULES = [r for r, f in FAMILY.items() if f == "logs"]

@@ -10,6 +10,7 @@ pub mod log_macros;
 pub mod matchers;
 pub mod one_time;
 pub mod pool_sites;
+pub mod process_maps;
 pub mod roles;
 pub mod side_effects;
 pub mod state_sites;

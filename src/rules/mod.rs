@@ -1,11 +1,16 @@
 //! The rule registry. Each rule lives in its own file with its id, family, level and check.
 
+mod embedded_database;
 mod ephemeral_signing_key;
 mod host_sized_pool;
+mod in_memory_flow_state;
 mod in_memory_session_store;
+mod in_process_queue;
 mod in_process_rate_limit;
 mod instrument_all_args;
+mod local_cache_invalidation;
 mod local_fanout;
+mod local_file_storage;
 mod log_in_loop;
 mod log_payload;
 mod oversized_pool;
@@ -120,6 +125,11 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(in_process_rate_limit::InProcessRateLimit),
         Box::new(per_worker_state::PerWorkerState),
         Box::new(local_fanout::LocalFanout),
+        Box::new(in_memory_flow_state::InMemoryFlowState),
+        Box::new(in_process_queue::InProcessQueue),
+        Box::new(local_file_storage::LocalFileStorage),
+        Box::new(local_cache_invalidation::LocalCacheInvalidation),
+        Box::new(embedded_database::EmbeddedDatabase),
     ]
 }
 
