@@ -41,6 +41,7 @@ FAMILY = {
     "ephemeral-signing-key": "state",
     "in-process-rate-limit": "state",
     "per-worker-state": "state",
+    "local-fanout": "state",
     "in-memory-flow-state": "state",
     "in-process-queue": "state",
     "local-file-storage": "state",
