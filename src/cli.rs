@@ -1,4 +1,4 @@
-//! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`. Exit codes:
+//! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`, `config`. Exit codes:
 //! 0 no findings (or none that fail the run), 1 findings, 2 usage, configuration or I/O error,
 //! or nothing to check.
 
@@ -44,6 +44,15 @@ enum Command {
     Rules,
     /// Every connection pool with its size, instances and database, summed per database
     Capacity(CapacityArgs),
+    /// Show the settings in force for a path, each with where it came from
+    Config {
+        /// A file or folder (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Configuration file (default: scalelint.toml at the workspace root, then nested ones)
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
     /// Write a commented scalelint.toml with the defaults
     Init {
         /// Where to write it
@@ -327,6 +336,15 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Rules) => list_rules(),
         Some(Command::Capacity(args)) => capacity(args),
         Some(Command::Init { path, force }) => init(&path, force),
+        Some(Command::Config { path, config }) => {
+            match crate::config::show(&path, config.as_deref()) {
+                Ok(text) => {
+                    print!("{text}");
+                    0
+                }
+                Err(e) => fail(e),
+            }
+        }
         None => check(cli.check),
     }
 }
