@@ -77,6 +77,8 @@ pub enum Format {
     RustcJson,
     /// GitLab Code Quality JSON (`artifacts: reports: codequality`)
     Gitlab,
+    /// JUnit XML, a failed test case per finding (CI test reports)
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -801,6 +803,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Sarif => render::sarif::render(report),
         Format::RustcJson => render::rustc_json::render(report),
         Format::Gitlab => render::gitlab::render(report),
+        Format::Junit => render::junit::render(report),
     }
 }
 
