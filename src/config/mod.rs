@@ -6,7 +6,14 @@
 //! what it sets. `[[overrides]] paths = [..]` does the same for the paths its globs match.
 //! Only the numbers (`instances`, `[database]`) and `[rules]` levels vary by path.
 
+mod scopes;
+mod show;
+
+pub use scopes::Scope;
+pub use show::show;
+
 use crate::source::line_starts;
+use scopes::{check_rules, nested_files, override_scopes};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -116,39 +123,6 @@ pub struct Config {
     /// `database.max-connections`, `rules.oversized-pool`, `exclude`).
     pub origins: BTreeMap<String, String>,
     cli: Overrides,
-}
-
-/// Settings for part of the workspace: a nested `scalelint.toml` (every file under its folder)
-/// or one `[[overrides]]` entry (the files its globs match).
-#[derive(Clone, Debug)]
-pub struct Scope {
-    /// The folder the globs are relative to (the folder of the file that says them).
-    base: PathBuf,
-    /// `None` for a nested configuration file: everything under `base`.
-    globs: Option<globset::GlobSet>,
-    /// `services/billing/scalelint.toml` or `scalelint.toml, [[overrides]] 1`.
-    pub label: String,
-    /// The file of a nested configuration, for the list of files read.
-    pub file: Option<PathBuf>,
-    instances: Option<u64>,
-    max_connections: Option<u64>,
-    reserved_connections: Option<u64>,
-    levels: BTreeMap<String, Level>,
-}
-
-impl Scope {
-    fn matches(&self, path: &Path) -> bool {
-        let Ok(rel) = path.strip_prefix(&self.base) else {
-            return false;
-        };
-        match &self.globs {
-            None => true,
-            // `services/billing` matches the files under that folder as well as `services/billing/**`.
-            Some(globs) => rel
-                .ancestors()
-                .any(|a| !a.as_os_str().is_empty() && globs.is_match(a)),
-        }
-    }
 }
 
 /// A configuration error: where it is and what is wrong, as one line.
@@ -545,98 +519,6 @@ impl Config {
     }
 }
 
-fn check_rules(
-    rules: &BTreeMap<String, RuleConfig>,
-    at: &str,
-    known_rules: &[&str],
-) -> Result<(), ConfigError> {
-    for id in rules.keys() {
-        if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
-            return Err(ConfigError(format!(
-                "{at}: unknown rule `{id}` in [rules]{} (see `scalelint rules`)",
-                crate::rules::did_you_mean(id)
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A file's `[[overrides]]` as scopes, their globs relative to `base`.
-fn override_scopes(
-    overrides: &[OverrideConfig],
-    base: &Path,
-    shown: &str,
-    at: &str,
-    known_rules: &[&str],
-) -> Result<Vec<Scope>, ConfigError> {
-    let mut scopes = vec![];
-    for (n, o) in overrides.iter().enumerate() {
-        let n = n + 1;
-        if o.paths.is_empty() {
-            return Err(ConfigError(format!(
-                "{at}: [[overrides]] {n}: `paths` is empty (globs relative to this file, e.g. \
-                 [\"services/billing/**\"])"
-            )));
-        }
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &o.paths {
-            let glob = globset::Glob::new(pattern.trim_end_matches('/')).map_err(|e| {
-                ConfigError(format!(
-                    "{at}: [[overrides]] {n}: `paths` pattern `{pattern}`: {e}"
-                ))
-            })?;
-            builder.add(glob);
-        }
-        let globs = builder
-            .build()
-            .map_err(|e| ConfigError(format!("{at}: [[overrides]] {n}: `paths`: {e}")))?;
-        check_rules(&o.rules, &format!("{at}: [[overrides]] {n}"), known_rules)?;
-        scopes.push(Scope {
-            base: base.to_path_buf(),
-            globs: Some(globs),
-            label: format!("{shown}, [[overrides]] {n}"),
-            file: None,
-            instances: o.instances,
-            max_connections: o.database.max_connections,
-            reserved_connections: o.database.reserved_connections,
-            levels: o.rules.iter().map(|(k, v)| (k.clone(), v.level)).collect(),
-        });
-    }
-    Ok(scopes)
-}
-
-/// The `scalelint.toml` (or `.scalelint.toml`) files below `root`, outermost first (not the
-/// root's own; not in the folders the file walk skips: `target/`, `node_modules/`, hidden ones).
-fn nested_files(root: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .into_iter()
-        .filter_entry(|e| {
-            !e.file_type().is_dir() || !crate::workspace::skip_dir(&e.file_name().to_string_lossy())
-        })
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.depth() > 1
-                && e.file_type().is_file()
-                && matches!(
-                    e.file_name().to_str(),
-                    Some("scalelint.toml" | ".scalelint.toml")
-                )
-        })
-        .map(walkdir::DirEntry::into_path)
-        .collect();
-    // Outermost first; in one folder `scalelint.toml` wins over `.scalelint.toml`, as at the root.
-    found.sort_by_key(|p| {
-        (
-            p.components().count(),
-            p.parent().map(Path::to_path_buf),
-            !p.ends_with("scalelint.toml"),
-        )
-    });
-    found.dedup_by(|later, first| later.parent() == first.parent());
-    found
-}
-
 /// `[workspace.metadata.scalelint]` or `[package.metadata.scalelint]` of a manifest.
 fn metadata_table(manifest: &Path, text: &str) -> Result<Option<(FileConfig, ())>, ConfigError> {
     let Ok(doc) = toml::from_str::<toml::Table>(text) else {
@@ -741,156 +623,3 @@ reserved-connections = 10
 # name = "my-framework"
 # crates = ["my_framework"]
 "#;
-
-/// `scalelint config [PATH]`: the settings in force for `path` (a file or folder), one a line,
-/// each with where it came from (like `ruff check --show-settings`).
-pub fn show(path: &Path, explicit: Option<&Path>) -> Result<String, ConfigError> {
-    let known: Vec<&str> = crate::rules::all_meta().iter().map(|m| m.id).collect();
-    let abs = std::path::absolute(path)
-        .map(|p| crate::workspace::normalize(&p))
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    if !abs.exists() {
-        return Err(ConfigError(format!(
-            "{}: no such file or folder",
-            path.display()
-        )));
-    }
-    let discovery =
-        crate::workspace::discover(std::slice::from_ref(&abs)).map_err(|e| ConfigError(e.0))?;
-    // The workspace that holds `path`: its root is the longest that `path` is under.
-    let root = discovery
-        .pending
-        .iter()
-        .filter_map(|p| match p {
-            crate::workspace::Pending::Cargo { root, .. } => Some(root.clone()),
-            _ => None,
-        })
-        .filter(|r| abs.starts_with(r) || r.starts_with(&abs))
-        .max_by_key(|r| abs.starts_with(r).then(|| r.components().count()))
-        .or_else(|| {
-            // Not in a crate: the nearest scalelint.toml above, as for a loose file.
-            abs.ancestors()
-                .find(|d| d.join("scalelint.toml").is_file() || d.join(".scalelint.toml").is_file())
-                .map(Path::to_path_buf)
-        });
-    let workspace = Config::load(root.as_deref(), explicit, &Overrides::default(), &known)?;
-    let config = workspace.at(&abs).unwrap_or_else(|| workspace.clone());
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let rel = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
-
-    let mut out = String::new();
-    out.push_str(&format!("# Settings for {}\n", rel(&abs)));
-    if let Some(root) = &root {
-        out.push_str(&format!("# Workspace: {}\n", rel(root)));
-    }
-    let mut files: Vec<String> = workspace.source.iter().map(|p| rel(p)).collect();
-    files.extend(
-        workspace
-            .scopes
-            .iter()
-            .filter(|s| s.file.is_some() && s.matches(&abs))
-            .filter_map(|s| s.file.as_deref().map(rel)),
-    );
-    out.push_str(&format!(
-        "# Read: {}\n",
-        if files.is_empty() {
-            "no configuration file (defaults)".to_string()
-        } else {
-            files.join(", ")
-        }
-    ));
-    let from = |key: &str| {
-        config
-            .origins
-            .get(key)
-            .map_or_else(|| "default".to_string(), Clone::clone)
-    };
-    let list = |v: &[String]| {
-        let quoted: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
-        format!("[{}]", quoted.join(", "))
-    };
-    let mut lines: Vec<(String, String)> = vec![];
-    let instances_from = if config.origins.contains_key("instances") {
-        from("instances")
-    } else {
-        "default; a deploy file that runs the binary may set it".to_string()
-    };
-    lines.push((format!("instances = {}", config.instances), instances_from));
-    for (key, value) in [
-        ("exclude", list(&config.exclude_patterns)),
-        ("lock-functions", list(&config.lock_functions)),
-        ("leader-functions", list(&config.leader_functions)),
-        ("single-instance", list(&config.single_instance)),
-        (
-            "service",
-            config
-                .service
-                .map_or_else(|| "(from the dependencies)".to_string(), |b| b.to_string()),
-        ),
-        ("max-file-size", config.max_file_size.to_string()),
-        ("require-reason", config.require_reason.to_string()),
-        (
-            "catalog",
-            if config.catalog.is_some() {
-                "(additions)".to_string()
-            } else {
-                "(built in)".to_string()
-            },
-        ),
-    ] {
-        lines.push((format!("{key} = {value}"), from(key)));
-    }
-    lines.push(("[database]".to_string(), String::new()));
-    let max_from = if config.origins.contains_key("database.max-connections") {
-        from("database.max-connections")
-    } else {
-        "default; deploy files may set it".to_string()
-    };
-    lines.push((
-        format!("max-connections = {}", config.max_connections),
-        max_from,
-    ));
-    lines.push((
-        format!("reserved-connections = {}", config.reserved_connections),
-        from("database.reserved-connections"),
-    ));
-    lines.push(("[rules]".to_string(), String::new()));
-    for meta in crate::rules::all_meta() {
-        let key = format!("rules.{}", meta.id);
-        let line = match config.levels.get(meta.id) {
-            Some(level) => (
-                format!("{} = {:?}", meta.id, level_name(*level)),
-                from(&key),
-            ),
-            None => (
-                format!(
-                    "{} = {:?}",
-                    meta.id,
-                    match meta.default_severity {
-                        crate::diagnostic::Severity::Error => "deny",
-                        _ => "warn",
-                    }
-                ),
-                format!("default ({})", meta.default_severity.as_str()),
-            ),
-        };
-        lines.push(line);
-    }
-    let width = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-    for (line, origin) in lines {
-        if origin.is_empty() {
-            out.push_str(&format!("{line}\n"));
-        } else {
-            out.push_str(&format!("{line:width$}  # {origin}\n"));
-        }
-    }
-    Ok(out)
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Deny => "deny",
-        Level::Warn => "warn",
-        Level::Allow => "allow",
-    }
-}
