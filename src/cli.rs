@@ -1,4 +1,4 @@
-//! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`. Exit codes:
+//! The command line: `scalelint [check] [PATHS]`, `explain`, `rules`, `init`, `config`. Exit codes:
 //! 0 no findings (or none that fail the run), 1 findings, 2 usage, configuration or I/O error,
 //! or nothing to check.
 
@@ -50,6 +50,15 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Show the settings in force for a path, each with where it came from
+    Config {
+        /// A file or folder (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Configuration file (default: scalelint.toml at the workspace root, then nested ones)
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
     /// Write a commented scalelint.toml with the defaults
     Init {
         /// Where to write it
@@ -74,6 +83,8 @@ pub enum Format {
     RustcJson,
     /// GitLab Code Quality JSON (`artifacts: reports: codequality`)
     Gitlab,
+    /// JUnit XML, a failed test case per finding (CI test reports)
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -334,6 +345,15 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Capacity(args)) => capacity(args),
         Some(Command::Init { path, force }) => init(&path, force),
         Some(Command::Server { .. }) => crate::server::serve(),
+        Some(Command::Config { path, config }) => {
+            match crate::config::show(&path, config.as_deref()) {
+                Ok(text) => {
+                    print!("{text}");
+                    0
+                }
+                Err(e) => fail(e),
+            }
+        }
         None => check(cli.check),
     }
 }
@@ -790,6 +810,7 @@ fn render_report(report: &Report, format: Format, color: bool) -> String {
         Format::Sarif => render::sarif::render(report),
         Format::RustcJson => render::rustc_json::render(report),
         Format::Gitlab => render::gitlab::render(report),
+        Format::Junit => render::junit::render(report),
     }
 }
 

@@ -73,6 +73,11 @@ pub struct Project {
     const_texts: std::sync::OnceLock<HashMap<String, Vec<String>>>,
     /// See [`Project::deployment`].
     deployment: std::sync::OnceLock<crate::deploy::Deployment>,
+    /// The settings of the units that a nested `scalelint.toml` or an `[[overrides]]` entry
+    /// applies to, one per distinct set of scopes; see [`Project::config_of`].
+    scoped: Vec<Config>,
+    /// By unit file id, its index in `scoped` (units no scope applies to are not listed).
+    unit_scoped: HashMap<FileId, usize>,
 }
 
 impl Project {
@@ -95,6 +100,22 @@ impl Project {
             })
             .collect();
         let fn_index = FnIndex::build_with_crates(&facts, file_crates);
+        let mut scoped = vec![];
+        let mut seen: HashMap<Vec<usize>, usize> = HashMap::new();
+        let unit_scoped = units
+            .iter()
+            .filter_map(|u| {
+                let scopes = config.scopes_at(&u.path);
+                if scopes.is_empty() {
+                    return None;
+                }
+                let i = *seen.entry(scopes).or_insert_with_key(|scopes| {
+                    scoped.push(config.with_scopes(scopes));
+                    scoped.len() - 1
+                });
+                Some((u.id, i))
+            })
+            .collect();
         let mut project = Project {
             root,
             loose,
@@ -112,9 +133,19 @@ impl Project {
             one_time: std::sync::OnceLock::new(),
             const_texts: std::sync::OnceLock::new(),
             deployment: std::sync::OnceLock::new(),
+            scoped,
+            unit_scoped,
         };
         project.has_service = project.find_service();
         project
+    }
+
+    /// The settings in force for a unit's file: the workspace's, with the nested
+    /// `scalelint.toml` files and `[[overrides]]` that apply to it (its instances, its database).
+    pub fn config_of(&self, unit: &Unit) -> &Config {
+        self.unit_scoped
+            .get(&unit.id)
+            .map_or(&self.config, |&i| &self.scoped[i])
     }
 
     /// What every replica runs: the roles of the workspace's functions, computed on first use.

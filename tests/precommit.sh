@@ -80,4 +80,18 @@ clean="$(scratch_repo clean clean-service)"
     fail "the hook failed on clean-service; it should pass"
 grep -q "Passed" "$work/out" || fail "pre-commit did not report the hook as passed"
 
-echo "precommit.sh: ok (fails on sample-service, reports only passed files, passes on clean-service)"
+# 4. The scalelint-system hook runs the scalelint on PATH (here the one just built): the same
+# verdicts, and nothing built.
+built="${1:-$repo/target/debug/scalelint}"
+sysbin="$work/sysbin"
+mkdir -p "$sysbin"
+cp "$built" "$sysbin/scalelint"
+if (cd "$svc" && PATH="$sysbin:$PATH" pre-commit try-repo "$snapshot" scalelint-system --all-files) \
+    >"$work/out" 2>&1; then
+    fail "the scalelint-system hook passed on sample-service; it should fail"
+fi
+grep -q "oversized-pool" "$work/out" || fail "no oversized-pool finding from scalelint-system"
+(cd "$clean" && PATH="$sysbin:$PATH" pre-commit try-repo "$snapshot" scalelint-system --all-files) \
+    >"$work/out" 2>&1 || fail "the scalelint-system hook failed on clean-service; it should pass"
+
+echo "precommit.sh: ok (fails on sample-service, reports only passed files, passes on clean-service; scalelint-system alike)"

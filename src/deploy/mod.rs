@@ -130,7 +130,7 @@ impl Project {
     /// runs its binary > the largest count of the deploy units that run this workspace's
     /// binaries > the default.
     pub fn instances_for(&self, unit: Option<&Unit>) -> (u64, String, Option<String>) {
-        let config = &self.config;
+        let config = unit.map_or(&self.config, |u| self.config_of(u));
         if let Some(from) = &config.instances_set {
             return (config.instances, from.clone(), None);
         }
@@ -175,7 +175,7 @@ impl Project {
 
     /// The numbers a pool in `unit` (or a config file, for `None`) is judged by.
     pub fn budget_for(&self, unit: Option<&Unit>) -> Budget {
-        let config = &self.config;
+        let config = unit.map_or(&self.config, |u| self.config_of(u));
         let (instances, instances_from, surge) = self.instances_for(unit);
         let d = self.deployment();
         let (max_connections, max_connections_from, pooler) =

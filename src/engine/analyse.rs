@@ -216,7 +216,7 @@ pub(super) fn analyse_workspace(
 
     // Levels: the config's, or the rule's default; then --select / --ignore.
     diagnostics.retain_mut(|d| {
-        let severity = match project.config.level(&d.rule) {
+        let severity = match project.config.level_at(&d.rule, &paths[d.file]) {
             Some(Level::Allow) => return false,
             Some(Level::Deny) => Severity::Error,
             Some(Level::Warn) => Severity::Warning,

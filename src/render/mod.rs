@@ -4,6 +4,7 @@ pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod rustc_json;
 pub mod sarif;
 pub mod short;

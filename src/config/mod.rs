@@ -1,7 +1,19 @@
 //! `scalelint.toml` (or `.scalelint.toml`, or `[workspace.metadata.scalelint]` /
 //! `[package.metadata.scalelint]` in `Cargo.toml`): read strictly, errors point into the file.
+//!
+//! In a monorepo, a `scalelint.toml` below the workspace root (a member crate's, or a folder of
+//! services') applies to the files under it, on top of the workspace's: the nearest one wins for
+//! what it sets. `[[overrides]] paths = [..]` does the same for the paths its globs match.
+//! Only the numbers (`instances`, `[database]`) and `[rules]` levels vary by path.
+
+mod scopes;
+mod show;
+
+pub use scopes::Scope;
+pub use show::show;
 
 use crate::source::line_starts;
+use scopes::{check_rules, nested_files, override_scopes};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +45,18 @@ pub struct RuleConfig {
     pub level: Level,
 }
 
+/// `[[overrides]]`: settings for the paths its globs match (relative to its file's folder).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OverrideConfig {
+    pub paths: Vec<String>,
+    pub instances: Option<u64>,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
@@ -55,6 +79,8 @@ pub struct FileConfig {
     pub max_file_size: Option<u64>,
     pub catalog: Option<toml::Table>,
     pub require_reason: Option<bool>,
+    #[serde(default)]
+    pub overrides: Vec<OverrideConfig>,
 }
 
 /// Settings from the command line; they win over the file.
@@ -97,6 +123,12 @@ pub struct Config {
     pub catalog: Option<toml::Table>,
     /// Every allow comment must give a reason (`allow-without-reason` reports those that do not).
     pub require_reason: bool,
+    /// Nested configuration files and `[[overrides]]`, outermost first: a later one wins.
+    pub scopes: Vec<Scope>,
+    /// Where each setting that is not a default came from, by its key (`instances`,
+    /// `database.max-connections`, `rules.oversized-pool`, `exclude`).
+    pub origins: BTreeMap<String, String>,
+    cli: Overrides,
 }
 
 /// A configuration error: where it is and what is wrong, as one line.
@@ -127,8 +159,20 @@ impl Config {
             .saturating_sub(self.reserved_connections)
     }
 
+    /// The workspace's level of `rule`. `Allow` only when it is off everywhere: a rule the
+    /// workspace turns off but a nested file or override turns on still runs (its findings
+    /// take their level from [`Config::level_at`]).
     pub fn level(&self, rule: &str) -> Option<Level> {
-        self.levels.get(rule).copied()
+        let level = self.levels.get(rule).copied();
+        let on_somewhere = || {
+            self.scopes
+                .iter()
+                .any(|s| s.levels.get(rule).is_some_and(|l| *l != Level::Allow))
+        };
+        if level == Some(Level::Allow) && on_somewhere() {
+            return None;
+        }
+        level
     }
 
     fn from_file(
@@ -145,14 +189,7 @@ impl Config {
             let cwd = std::env::current_dir().unwrap_or_default();
             p.strip_prefix(&cwd).unwrap_or(p).display().to_string()
         });
-        for id in file.rules.keys() {
-            if !known_rules.is_empty() && !known_rules.contains(&id.as_str()) {
-                return Err(ConfigError(format!(
-                    "{at}: unknown rule `{id}` in [rules]{} (see `scalelint rules`)",
-                    crate::rules::did_you_mean(id)
-                )));
-            }
-        }
+        check_rules(&file.rules, &at, known_rules)?;
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in &file.exclude {
             let glob = globset::Glob::new(pattern)
@@ -162,6 +199,55 @@ impl Config {
         let exclude = builder
             .build()
             .map_err(|e| ConfigError(format!("{at}: exclude: {e}")))?;
+        let mut origins = BTreeMap::new();
+        let mut note = |key: &str, set: bool| {
+            if set {
+                origins.insert(key.to_string(), shown.clone());
+            }
+        };
+        note("instances", file.instances.is_some());
+        note(
+            "database.max-connections",
+            file.database.max_connections.is_some(),
+        );
+        note(
+            "database.reserved-connections",
+            file.database.reserved_connections.is_some(),
+        );
+        for id in file.rules.keys() {
+            note(&format!("rules.{id}"), true);
+        }
+        note("exclude", !file.exclude.is_empty());
+        note("lock-functions", !file.lock_functions.is_empty());
+        note("leader-functions", !file.leader_functions.is_empty());
+        note("single-instance", !file.single_instance.is_empty());
+        note("service", file.service.is_some());
+        note("max-file-size", file.max_file_size.is_some());
+        note("catalog", file.catalog.is_some());
+        note("require-reason", file.require_reason.is_some());
+        for (key, flag, set) in [
+            ("instances", "--instances", overrides.instances.is_some()),
+            (
+                "database.max-connections",
+                "--db-max-connections",
+                overrides.max_connections.is_some(),
+            ),
+            (
+                "database.reserved-connections",
+                "--reserved-connections",
+                overrides.reserved_connections.is_some(),
+            ),
+        ] {
+            if set {
+                origins.insert(key.to_string(), flag.to_string());
+            }
+        }
+        let base = source
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let scopes = override_scopes(&file.overrides, &base, &shown, &at, known_rules)?;
         let origin = |cli: Option<u64>, file: Option<u64>, flag: &str, key: &str| {
             if cli.is_some() {
                 Some(format!("--{flag}"))
@@ -212,6 +298,9 @@ impl Config {
             max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             catalog: file.catalog,
             require_reason: file.require_reason.unwrap_or(false),
+            scopes: vec![],
+            origins,
+            cli: overrides.clone(),
         };
         for p in &config.shared_paths {
             let problem = if p.trim().is_empty() {
@@ -240,11 +329,180 @@ impl Config {
                 config.reserved_connections, config.max_connections
             )));
         }
+        let mut config = config;
+        for scope in scopes {
+            config.add_scope(scope)?;
+        }
         Ok(config)
     }
 
+    /// Adds a nested file's or an override's settings, checked against the workspace's.
+    fn add_scope(&mut self, scope: Scope) -> Result<(), ConfigError> {
+        if scope.instances == Some(0) {
+            return Err(ConfigError(format!(
+                "{}: `instances` must be at least 1",
+                scope.label
+            )));
+        }
+        let max = scope.max_connections.unwrap_or(self.max_connections);
+        let reserved = scope
+            .reserved_connections
+            .unwrap_or(self.reserved_connections);
+        if reserved >= max {
+            return Err(ConfigError(format!(
+                "{}: `reserved-connections` ({reserved}) must be below `max-connections` ({max})",
+                scope.label
+            )));
+        }
+        self.scopes.push(scope);
+        Ok(())
+    }
+
+    /// The indexes of the scopes that apply to `path` (absolute), outermost first.
+    pub fn scopes_at(&self, path: &Path) -> Vec<usize> {
+        (0..self.scopes.len())
+            .filter(|&i| self.scopes[i].matches(path))
+            .collect()
+    }
+
+    /// The settings in force for `path`: the workspace's, then each scope that applies to it
+    /// (the command line still wins). `None` when no scope applies: the workspace's own.
+    pub fn at(&self, path: &Path) -> Option<Config> {
+        let scopes = self.scopes_at(path);
+        (!scopes.is_empty()).then(|| self.with_scopes(&scopes))
+    }
+
+    /// The settings with the given scopes applied, in order.
+    pub fn with_scopes(&self, scopes: &[usize]) -> Config {
+        let mut c = Config {
+            scopes: vec![],
+            ..self.clone()
+        };
+        for scope in scopes.iter().map(|&i| &self.scopes[i]) {
+            let said = |key: &str| format!("{}, `{key}`", scope.label);
+            if let Some(n) = scope.instances.filter(|_| self.cli.instances.is_none()) {
+                c.instances = n;
+                c.instances_set = Some(said("instances"));
+                c.origins.insert("instances".into(), scope.label.clone());
+            }
+            if let Some(n) = scope
+                .max_connections
+                .filter(|_| self.cli.max_connections.is_none())
+            {
+                c.max_connections = n;
+                c.max_connections_set = Some(said("[database] max-connections"));
+                c.origins
+                    .insert("database.max-connections".into(), scope.label.clone());
+            }
+            if let Some(n) = scope
+                .reserved_connections
+                .filter(|_| self.cli.reserved_connections.is_none())
+            {
+                c.reserved_connections = n;
+                c.reserved_connections_set = Some(said("[database] reserved-connections"));
+                c.origins
+                    .insert("database.reserved-connections".into(), scope.label.clone());
+            }
+            for (id, level) in &scope.levels {
+                c.levels.insert(id.clone(), *level);
+                c.origins.insert(format!("rules.{id}"), scope.label.clone());
+            }
+        }
+        c
+    }
+
+    /// The level of `rule` for a finding in `path`: the nearest scope that sets it, else the
+    /// workspace's.
+    pub fn level_at(&self, rule: &str, path: &Path) -> Option<Level> {
+        self.scopes
+            .iter()
+            .rev()
+            .filter(|s| s.matches(path))
+            .find_map(|s| s.levels.get(rule).copied())
+            .or_else(|| self.levels.get(rule).copied())
+    }
+
     /// Finds and reads the configuration of the workspace rooted at `root`. `explicit` is `--config`.
+    /// With no `--config`, the `scalelint.toml` files below `root` apply to the files under them.
     pub fn load(
+        root: Option<&Path>,
+        explicit: Option<&Path>,
+        overrides: &Overrides,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let mut config = Self::load_root(root, explicit, overrides, known_rules)?;
+        if explicit.is_none()
+            && let Some(root) = root
+        {
+            for file in nested_files(root) {
+                config.add_nested(root, &file, known_rules)?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// A nested `scalelint.toml`: its numbers and levels, then its `[[overrides]]`.
+    fn add_nested(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        known_rules: &[&str],
+    ) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: cannot read configuration: {e}",
+                path.display()
+            ))
+        })?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+        // Said in notes as the workspace's file is: relative to where scalelint runs.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let workspace = self.source.as_ref().map_or_else(
+            || root.join("scalelint.toml").display().to_string(),
+            |p| p.display().to_string(),
+        );
+        let workspace_only = [
+            ("exclude", !file.exclude.is_empty()),
+            ("lock-functions", !file.lock_functions.is_empty()),
+            ("leader-functions", !file.leader_functions.is_empty()),
+            ("single-instance", !file.single_instance.is_empty()),
+            ("service", file.service.is_some()),
+            ("max-file-size", file.max_file_size.is_some()),
+            ("catalog", file.catalog.is_some()),
+            ("require-reason", file.require_reason.is_some()),
+        ];
+        if let Some((key, _)) = workspace_only.iter().find(|(_, set)| *set) {
+            return Err(ConfigError(format!(
+                "{}: `{key}` applies to the whole workspace: set it in {workspace} (a nested \
+                 scalelint.toml sets instances, [database] and [rules] for the files under it)",
+                path.display()
+            )));
+        }
+        check_rules(&file.rules, &path.display().to_string(), known_rules)?;
+        let base = path.parent().unwrap_or(root).to_path_buf();
+        self.add_scope(Scope {
+            base: base.clone(),
+            globs: None,
+            label: shown.clone(),
+            file: Some(path.to_path_buf()),
+            instances: file.instances,
+            max_connections: file.database.max_connections,
+            reserved_connections: file.database.reserved_connections,
+            levels: file.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
+        })?;
+        let at = path.display().to_string();
+        for scope in override_scopes(&file.overrides, &base, &shown, &at, known_rules)? {
+            self.add_scope(scope)?;
+        }
+        Ok(())
+    }
+
+    fn load_root(
         root: Option<&Path>,
         explicit: Option<&Path>,
         overrides: &Overrides,
@@ -382,6 +640,13 @@ reserved-connections = 10
 # Per-rule levels: "deny" (error), "warn" or "allow" (off).
 # [rules.oversized-pool]
 # level = "deny"
+
+# Settings for some paths only (globs relative to this file): instances, [database], rules.
+# A scalelint.toml in a member crate's folder does the same for the files under it.
+# [[overrides]]
+# paths = ["services/billing"]
+# instances = 8
+# rules.oversized-pool.level = "deny"
 
 # Additions to the knowledge catalog, in the shape of rules/catalog/*.toml.
 # [[catalog.framework]]
