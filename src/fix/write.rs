@@ -112,9 +112,12 @@ fn replace(
         |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
     let (from, to) = (c(tmp)?, c(target)?);
     let exchange = || {
+        // The raw system call, not libc's `renameat2` wrapper: the musl that Rust's static
+        // Linux targets bundle has no such wrapper (the link fails with `undefined reference`).
         // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them as given.
         let rc = unsafe {
-            libc::renameat2(
+            libc::syscall(
+                libc::SYS_renameat2,
                 libc::AT_FDCWD,
                 from.as_ptr(),
                 libc::AT_FDCWD,
