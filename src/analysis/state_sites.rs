@@ -256,16 +256,16 @@ pub fn in_actix_factory(unit: &Unit, region: RegionId) -> bool {
     })
 }
 
-/// `4 instances (the default; set `instances` in scalelint.toml)`: the count and where it is from.
-pub fn instances_text(project: &Project) -> String {
-    let config = &project.config;
-    match &config.source {
-        Some(p) => format!("{} instances (from {})", config.instances, p.display()),
-        None => format!(
-            "{} instances (the default; set `instances` in scalelint.toml or pass --instances)",
-            config.instances
-        ),
-    }
+/// How many instances run `unit`'s code: the per-path configuration, the deploy files or the
+/// default, as the pool rules count them ([`Project::instances_for`]).
+pub fn instances_of(project: &Project, unit: &Unit) -> u64 {
+    project.instances_for(Some(unit)).0.max(1)
+}
+
+/// `4 instances (scalelint.toml, `instances`)`: the count for `unit` and where it is from.
+pub fn instances_text(project: &Project, unit: &Unit) -> String {
+    let (n, from, _) = project.instances_for(Some(unit));
+    format!("{n} instances ({from})")
 }
 
 /// The first integer literal inside `val`.

@@ -171,7 +171,7 @@ impl Rule for EmbeddedDatabase {
             );
             d = d.note(format!(
                 "at {}: a write that reaches instance A goes to A's file only; a read that reaches B does not see it, and each instance's file drifts from the others (a file on a shared volume is worse: SQLite's locking is not safe over NFS, and sled, redb and RocksDB take an exclusive lock per process)",
-                instances_text(project)
+                instances_text(project, unit)
             ));
             out.push(
                 d.help("if the service runs as one instance on purpose (a self-hosted single-node app), name it in `single-instance`")

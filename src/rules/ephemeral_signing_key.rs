@@ -293,7 +293,7 @@ impl EphemeralSigningKey {
             "at {}, a cookie or token signed by one instance fails the check on the others: users \
              are logged out whenever the load balancer sends them elsewhere, and every restart or \
              deploy invalidates them all",
-            instances_text(project)
+            instances_text(project, unit)
         ));
         if in_actix_factory(unit, site.region) {
             d = d.note(

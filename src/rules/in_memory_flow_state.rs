@@ -7,7 +7,7 @@
 use super::{Rule, RuleMeta};
 use crate::analysis::matchers::path_of_crate;
 use crate::analysis::process_maps::{Holder, WRITES, declared_map, writes};
-use crate::analysis::state_sites::{checked, entries, in_dev_branch, instances_text};
+use crate::analysis::state_sites::{checked, entries, in_dev_branch, instances_of, instances_text};
 use crate::catalog::StateEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::Val;
@@ -180,7 +180,7 @@ impl InMemoryFlowState {
                 }
                 h => format!("`{}`, a `{}`", h.name(), decl.ty),
             };
-            let n = project.config.instances.max(1);
+            let n = instances_of(project, unit);
             let mut d = finding(
                 project,
                 unit,
@@ -203,13 +203,13 @@ impl InMemoryFlowState {
             d = d.note(if n > 1 {
                 format!(
                     "at {}, without sticky sessions a callback lands on the instance that stored the state 1 time in {n}: {} of {n} logins fail with an unknown state, and every login in flight fails when an instance restarts",
-                    instances_text(project),
+                    instances_text(project, unit),
                     n - 1
                 )
             } else {
                 format!(
                     "at {}, every login in flight fails when the instance restarts, and at 2 instances half the callbacks land on the instance that never saw the state",
-                    instances_text(project)
+                    instances_text(project, unit)
                 )
             });
             reported.push(write.span);
@@ -259,7 +259,7 @@ impl InMemoryFlowState {
             }) {
                 continue;
             }
-            let n = project.config.instances.max(1);
+            let n = instances_of(project, unit);
             let d = finding(
                 project,
                 unit,
@@ -276,7 +276,7 @@ impl InMemoryFlowState {
             ))
             .note(format!(
                 "at {}, an entry written by one instance is missing on the other {}: a code issued by one is unknown to the others, a revoked token still works on them, a counter counts only the requests one instance sees, and a restart forgets them all",
-                instances_text(project),
+                instances_text(project, unit),
                 n.saturating_sub(1)
             ));
             out.push(d.help(SINGLE_HELP).fix(Fix::manual(fix.clone())));

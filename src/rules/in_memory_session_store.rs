@@ -46,12 +46,12 @@ fn type_words(ty: &str) -> Vec<&str> {
         .collect()
 }
 
-fn split_note(project: &Project) -> String {
+fn split_note(project: &Project, unit: &Unit) -> String {
     format!(
         "at {}, each instance holds only the sessions created on it: a request the load balancer \
          sends to another instance finds no session (the user is logged out, a cart or a CSRF \
          token is gone), and every restart or deploy drops them all",
-        instances_text(project)
+        instances_text(project, unit)
     )
 }
 
@@ -98,10 +98,10 @@ impl Rule for InMemorySessionStore {
             if site.entry.library == "rmcp" {
                 d = d.note(format!(
                     "at {}, each instance knows only the MCP sessions initialized on it: a client's next request with its `Mcp-Session-Id` that the load balancer sends to another instance is answered \"session not found\" (404), and the client must start over",
-                    instances_text(project)
+                    instances_text(project, unit)
                 ));
             } else {
-                d = d.note(split_note(project));
+                d = d.note(split_note(project, unit));
             }
             if let Some(arm) = configurable_arm(facts, site.span) {
                 d.severity = Severity::Note;
@@ -245,7 +245,7 @@ impl InMemorySessionStore {
                 };
                 let span = imp.keyword;
                 let mut d = Diagnostic::new(META.id, unit.id, span, message).note(reason);
-                d = d.note(split_note(project));
+                d = d.note(split_note(project, unit));
                 d.severity = severity;
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(format!(
                     "keep the records in storage every instance reads:\n{}",

@@ -191,7 +191,7 @@ impl Rule for InProcessQueue {
                 ));
                 d = d.note(format!(
                     "at {}: a request reaches instance A, A queues the work in memory and answers; a deploy restarts every instance and a scale-in stops one, and the work still queued there is gone, with no other instance able to pick it up",
-                    instances_text(project)
+                    instances_text(project, unit)
                 ));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(entry.fix.clone())));
             }

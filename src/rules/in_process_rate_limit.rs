@@ -4,7 +4,8 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::state_sites::{
-    StateSite, checked, first_int, in_dev_branch, instances_text, once_per_process, sites,
+    StateSite, checked, first_int, in_dev_branch, instances_of, instances_text, once_per_process,
+    sites,
 };
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::Val;
@@ -275,7 +276,7 @@ impl Rule for InProcessRateLimit {
             return;
         }
         let facts = &unit.facts;
-        let n = project.config.instances.max(1) as u128;
+        let n = instances_of(project, unit) as u128;
         for site in sites(project, unit, META.id, &["keyed", "global"]) {
             if !project.runs_on_replicas(unit, site.region, site.span)
                 || in_dev_branch(facts, site.span)
@@ -336,20 +337,20 @@ impl Rule for InProcessRateLimit {
                     if outbound.is_some() {
                         format!(
                             "at {}, the upstream receives up to {n} × {limit} = {} calls {per} against a quota of {limit}; {keep}",
-                            instances_text(project),
+                            instances_text(project, unit),
                             n * limit
                         )
                     } else {
                         format!(
                             "at {}, {whom} can make {n} × {limit} = {} requests {per} instead of {limit}; {keep}",
-                            instances_text(project),
+                            instances_text(project, unit),
                             n * limit
                         )
                     }
                 }
                 None => format!(
                     "at {}, each instance counts only the requests it receives, so {whom} can make up to {n} times the configured limit",
-                    instances_text(project)
+                    instances_text(project, unit)
                 ),
             };
             d = d.note(arithmetic);

@@ -177,7 +177,7 @@ impl Rule for LocalCacheInvalidation {
                 ));
                 d = d.note(format!(
                     "at {}: the write reaches instance A, which updates the row and its own cache; B, C, .. still hold the old entry and serve it until it expires or is evicted, so a read after the write returns the old value on every instance but A",
-                    instances_text(project)
+                    instances_text(project, unit)
                 ));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(fix.clone())));
             }

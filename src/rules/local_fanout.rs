@@ -338,7 +338,7 @@ impl LocalFanout {
                 shown.join(", "),
                 if more > 0 { format!(" and {more} more") } else { String::new() }
             ));
-            d = d.note(fanout_note(project));
+            d = d.note(fanout_note(project, unit));
             out.push(d.help(SINGLE_HELP).fix(Fix::manual(format!(
                 "give the server an adapter every instance shares:\n{}",
                 site.entry.fix
@@ -458,7 +458,7 @@ impl LocalFanout {
                     place(project, su, sspan),
                     place(project, tu, tspan)
                 ));
-                d = d.note(fanout_note(project));
+                d = d.note(fanout_note(project, unit));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(format!(
                     "publish through a channel every instance subscribes to, and feed this channel from it:\n{}",
                     entry.fix
@@ -547,7 +547,7 @@ impl LocalFanout {
                 d = d.note(format!(
                     "the crate serves long-lived connections at {endpoint}; each instance's map holds only the clients connected to it, so a lookup by id from any other instance misses"
                 ));
-                d = d.note(fanout_note(project));
+                d = d.note(fanout_note(project, unit));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(format!(
                     "deliver through a channel every instance subscribes to:\n{}",
                     entry.fix
@@ -562,10 +562,10 @@ fn short(path: &str) -> String {
     parts.into_iter().rev().collect::<Vec<_>>().join("::")
 }
 
-fn fanout_note(project: &Project) -> String {
+fn fanout_note(project: &Project, unit: &Unit) -> String {
     format!(
         "at {}, the load balancer spreads clients over the instances: an event published on one reaches about 1/N of them, and which ones depends on where each client's connection landed",
-        instances_text(project)
+        instances_text(project, unit)
     )
 }
 

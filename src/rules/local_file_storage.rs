@@ -292,7 +292,7 @@ impl Rule for LocalFileStorage {
                 }
                 d = d.note(format!(
                     "at {}: the upload reaches instance A and lands on A's disk; without sticky sessions a later download reaches A 1 time in N, the others answer 404, and a restart of a container without a volume loses the file",
-                    instances_text(project)
+                    instances_text(project, unit)
                 ));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(extractor.fix.clone())));
                 break;

@@ -96,7 +96,7 @@ impl Rule for PerWorkerState {
             d = d.note(format!(
                 "at {}, the copies multiply again: only state in a shared store (a database, Redis) is \
                  one value for the whole service",
-                instances_text(project)
+                instances_text(project, unit)
             ));
             out.push(
                 d.help("if each worker should have its own copy on purpose (a per-thread buffer), write `// scalelint: allow(per-worker-state) <reason>`")
