@@ -20,9 +20,22 @@ pub struct Unit {
     pub bin: Option<String>,
     pub reported: bool,
     pub facts: FileFacts,
+    /// The text analysed when it is not the file on disk (stdin, an editor's unsaved buffer).
+    pub text_given: Option<std::sync::Arc<str>>,
 }
 
 impl Unit {
+    /// The text the facts were read from: the given text, else the file read again (the engine
+    /// keeps no text; a rule that needs a span's words reads them here, never from the path).
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.text_given {
+            Some(t) => Some(std::borrow::Cow::Borrowed(t)),
+            None => std::fs::read_to_string(&self.path)
+                .ok()
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// Service code: not a test, bench, example or build script.
     pub fn is_service_source(&self) -> bool {
         self.role == Role::Service
@@ -81,6 +94,18 @@ pub struct Project {
 }
 
 impl Project {
+    /// `src/db/mod.rs:518`: where a span of `unit` is, relative to the project's root.
+    pub fn place(&self, unit: &Unit, span: crate::source::Span) -> String {
+        let path = unit.path.strip_prefix(&self.root).unwrap_or(&unit.path);
+        let line = unit
+            .text()
+            .and_then(|t| t.get(..span.start).map(|b| b.matches('\n').count() + 1));
+        match line {
+            Some(l) => format!("{}:{l}", path.display()),
+            None => path.display().to_string(),
+        }
+    }
+
     pub fn new(
         root: PathBuf,
         loose: bool,

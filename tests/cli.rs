@@ -411,6 +411,47 @@ fn stdin_is_checked_as_the_named_file() {
 }
 
 #[test]
+fn notes_quote_the_stdin_text_not_the_file_on_disk() {
+    // The file on disk is the fixture; stdin is the same code four lines lower (an editor's
+    // unsaved buffer). Every `path:line` a note quotes must count in the text that was checked.
+    let fixture = "fixtures/projects/mig_generic_migrator";
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["Cargo.toml", "src/main.rs"] {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(format!("{fixture}/{f}"), &to).unwrap();
+    }
+    let disk = std::fs::read_to_string(dir.path().join("src/main.rs")).unwrap();
+    let (_, from_disk, _) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args(["--select", "unlocked-migration"]),
+    );
+    let (_, from_stdin, err) = stdout_of(
+        scalelint()
+            .current_dir(dir.path())
+            .args([
+                "-",
+                "--stdin-filename",
+                "src/main.rs",
+                "--select",
+                "unlocked-migration",
+            ])
+            .write_stdin(format!("\n\n\n\n{disk}")),
+    );
+    let disk_line = from_disk
+        .lines()
+        .find_map(|l| l.split("`converge` (src/main.rs:").nth(1))
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no place in the note: {from_disk}"));
+    assert!(
+        from_stdin.contains(&format!("`converge` (src/main.rs:{})", disk_line + 4)),
+        "{from_stdin}{err}"
+    );
+}
+
+#[test]
 fn output_is_identical_run_to_run_and_across_thread_counts() {
     let run = |jobs: &str| {
         scalelint()

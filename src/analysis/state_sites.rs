@@ -280,15 +280,3 @@ pub fn first_int(val: &Val) -> Option<(u128, Span)> {
     });
     hit
 }
-
-/// `src/ws.rs:42`: where a span of the unit is, relative to the project's root.
-pub fn place(project: &Project, unit: &Unit, span: Span) -> String {
-    let path = unit.path.strip_prefix(&project.root).unwrap_or(&unit.path);
-    let line = std::fs::read_to_string(&unit.path)
-        .ok()
-        .and_then(|t| t.get(..span.start).map(|b| b.matches('\n').count() + 1));
-    match line {
-        Some(l) => format!("{}:{l}", path.display()),
-        None => path.display().to_string(),
-    }
-}

@@ -144,6 +144,7 @@ pub(super) fn analyse_workspace(
                 bin: s.bin.clone(),
                 reported: s.reported,
                 facts: *facts,
+                text_given: opts.given_text(&s.path),
             }),
             (None, Some(Parsed::Err { message, span })) => {
                 if s.reported {

@@ -5,6 +5,16 @@ use super::Options;
 use crate::workspace;
 use std::path::Path;
 
+impl Options {
+    /// The text given for `path` in place of the file (stdin, an unsaved buffer), if any.
+    pub(super) fn given_text(&self, path: &Path) -> Option<std::sync::Arc<str>> {
+        match &self.stdin {
+            Some((p, text)) if p == path => Some(text.as_str().into()),
+            _ => self.overlay.get(path).map(|t| t.as_str().into()),
+        }
+    }
+}
+
 pub(super) fn read_text(path: &Path, opts: &Options, max: u64) -> Result<String, String> {
     if let Some((p, text)) = &opts.stdin
         && p == path

@@ -242,7 +242,7 @@ fn waited_on(project: &Project, unit: &Unit, site: &StateSite<'_>) -> Option<Str
                 }
             });
             if let Some(span) = hit {
-                return Some(crate::analysis::state_sites::place(project, u, span));
+                return Some(project.place(u, span));
             }
         }
     }

@@ -7,7 +7,7 @@
 
 use super::{Rule, RuleMeta};
 use crate::analysis::matchers::path_of_crate;
-use crate::analysis::state_sites::{checked, entries, instances_text, place, sites};
+use crate::analysis::state_sites::{checked, entries, instances_text, sites};
 use crate::catalog::StateEntry;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::{FileFacts, FnFact, RegionId, Val};
@@ -151,7 +151,7 @@ fn bridge(project: &Project, unit: &Unit) -> Option<String> {
                 }
             });
             if let Some(span) = hit {
-                return Some(place(project, u, span));
+                return Some(project.place(u, span));
             }
         }
     }
@@ -307,7 +307,7 @@ impl LocalFanout {
                     _ => false,
                 });
                 if operator.is_some_and(emits) || io_emit {
-                    broadcasts.push(place(project, u, call.val.span()));
+                    broadcasts.push(project.place(u, call.val.span()));
                 }
             }
         }
@@ -455,8 +455,8 @@ impl LocalFanout {
                 );
                 d = d.note(format!(
                     "`{sub_fn}` ({}) subscribes each connected client to it, and `{send_fn}` ({}) sends to it while handling a request",
-                    place(project, su, sspan),
-                    place(project, tu, tspan)
+                    project.place(su, sspan),
+                    project.place(tu, tspan)
                 ));
                 d = d.note(fanout_note(project, unit));
                 out.push(d.help(SINGLE_HELP).fix(Fix::manual(format!(
@@ -525,7 +525,7 @@ impl LocalFanout {
                                     && is_socket_fn(project, u, f)
                                     && project.runs_on_replicas(u, f.body, f.span)
                             })
-                            .map(|f| format!("`{}` ({})", f.name, place(project, u, f.span)))
+                            .map(|f| format!("`{}` ({})", f.name, project.place(u, f.span)))
                     })
                 });
                 let Some(endpoint) = endpoint.clone() else {

@@ -536,7 +536,7 @@ fn in_unreachable_err_arm(unit: &Unit, ev: &Event) -> bool {
                 return false;
             };
             let t =
-                text.get_or_insert_with(|| std::fs::read_to_string(&unit.path).unwrap_or_default());
+                text.get_or_insert_with(|| unit.text().map(|t| t.into_owned()).unwrap_or_default());
             !inner.arms.is_empty()
                 && inner.arms.iter().all(|arm| {
                     t.get(arm.body.start..arm.body.end)
@@ -603,7 +603,7 @@ fn records_change(unit: &Unit, ev: &Event, lp: &LoopCtx) -> bool {
         if awaits.iter().any(|a| g.body.contains(a.span)) {
             return true;
         }
-        let t = text.get_or_insert_with(|| std::fs::read_to_string(&unit.path).unwrap_or_default());
+        let t = text.get_or_insert_with(|| unit.text().map(|t| t.into_owned()).unwrap_or_default());
         let cond = t.get(g.cond.start..g.cond.end).unwrap_or("").trim();
         let flag = !cond.is_empty() && cond.chars().all(|c| c.is_alphanumeric() || c == '_');
         flag && awaits.iter().any(|a| a.span.end <= g.cond.start)

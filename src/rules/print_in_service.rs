@@ -155,19 +155,6 @@ fn fn_name(project: &Project, unit_idx: usize, region: RegionId) -> String {
     )
 }
 
-/// Where `span` of `unit_idx` is, as `path:line`.
-fn place(project: &Project, unit_idx: usize, span: Span) -> String {
-    let unit = &project.units[unit_idx];
-    let path = unit.path.strip_prefix(&project.root).unwrap_or(&unit.path);
-    let line = std::fs::read_to_string(&unit.path)
-        .ok()
-        .and_then(|t| t.get(..span.start).map(|b| b.matches('\n').count() + 1));
-    match line {
-        Some(l) => format!("{}:{l}", path.display()),
-        None => path.display().to_string(),
-    }
-}
-
 /// Which paths run code in `region` (at `span`) before the process installs its logger: the
 /// function around it installs the logger after it, or its callers call it before they install
 /// the logger (followed up to six calls), or it initialises a lazy static that the code
@@ -261,7 +248,7 @@ fn logger_paths(
                             format!(
                                 "{}, which names its type ({})",
                                 fn_name(project, c.unit, c.region),
-                                place(project, c.unit, c.span)
+                                project.place(&project.units[c.unit], c.span)
                             )
                         });
                         continue;
@@ -271,7 +258,7 @@ fn logger_paths(
                             format!(
                                 "`{}`, a handler named at {},",
                                 f.path.join("::"),
-                                place(project, c.unit, c.span)
+                                project.place(&project.units[c.unit], c.span)
                             )
                         });
                         continue;
@@ -286,7 +273,7 @@ fn logger_paths(
                         format!(
                             "{} ({})",
                             fn_name(project, c.unit, c.region),
-                            place(project, c.unit, c.span)
+                            project.place(&project.units[c.unit], c.span)
                         )
                     };
                     if sub.after.is_some() {

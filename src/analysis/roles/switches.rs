@@ -64,7 +64,7 @@ pub fn debug_switch(
         if !level_check && !named && !tuple_field {
             continue;
         }
-        let t = text.get_or_insert_with(|| std::fs::read_to_string(&unit.path).unwrap_or_default());
+        let t = text.get_or_insert_with(|| unit.text().map(|t| t.into_owned()).unwrap_or_default());
         let Some(cond) = t.get(gate.cond.start..gate.cond.end).map(str::trim) else {
             continue;
         };

@@ -216,12 +216,12 @@ fn diagnostic(
     target: &FnFact,
 ) -> Diagnostic {
     let name = target.path.join("::");
-    let at = place(project, target_unit, target.ident_span);
+    let at = project.place(target_unit, target.ident_span);
     let caller = unit
         .facts
         .enclosing_fn(region)
         .map_or("this file".to_string(), |f| {
-            format!("`{}` ({})", f.name, place(project, unit, f.ident_span))
+            format!("`{}` ({})", f.name, project.place(unit, f.ident_span))
         });
     let lib = library(project, target_unit);
     let (lock, unlock, how) = match lib {

@@ -202,7 +202,7 @@ fn diagnostic(project: &Project, unit: &Unit, run: &Run) -> Diagnostic {
         .facts
         .enclosing_fn(run.region)
         .map_or("this file".to_string(), |f| {
-            format!("`{}` ({})", f.name, place(project, unit, f.ident_span))
+            format!("`{}` ({})", f.name, project.place(unit, f.ident_span))
         });
     d = d
         .note(run.runner.why.clone())
@@ -239,28 +239,16 @@ fn diagnostic(project: &Project, unit: &Unit, run: &Run) -> Diagnostic {
     d
 }
 
-/// `src/db/mod.rs:518`: where a span of the unit is, relative to the project's root.
-fn place(project: &Project, unit: &Unit, span: Span) -> String {
-    let path = unit.path.strip_prefix(&project.root).unwrap_or(&unit.path);
-    let line = std::fs::read_to_string(&unit.path)
-        .ok()
-        .and_then(|t| t.get(..span.start).map(|b| b.matches('\n').count() + 1));
-    match line {
-        Some(l) => format!("{}:{l}", path.display()),
-        None => path.display().to_string(),
-    }
-}
-
-/// The source text of a span of the unit, when the file can be read again (not for stdin).
+/// The source text of a span of the unit.
 fn source_text(unit: &Unit, span: Span) -> Option<String> {
-    let text = std::fs::read_to_string(&unit.path).ok()?;
+    let text = unit.text()?;
     let t = text.get(span.start..span.end)?;
     (!t.is_empty()).then(|| t.to_string())
 }
 
 /// The source text of an argument with the `&` / `&mut` written before it (facts see through them).
 fn arg_source(unit: &Unit, span: Span) -> Option<String> {
-    let text = std::fs::read_to_string(&unit.path).ok()?;
+    let text = unit.text()?;
     let arg = text.get(span.start..span.end)?;
     let before = text.get(..span.start)?.trim_end();
     let prefix = if before.ends_with("&mut") {
