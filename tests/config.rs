@@ -194,6 +194,14 @@ fn malformed_nested_settings_are_one_line_errors_naming_file_and_key() {
         ),
         (
             "services/billing/scalelint.toml",
+            "shared-paths = [\"/srv/uploads\"]\n",
+            &[
+                "services/billing/scalelint.toml",
+                "`shared-paths` applies to the whole workspace",
+            ],
+        ),
+        (
+            "services/billing/scalelint.toml",
             "[rules.oversized-pol]\nlevel = \"deny\"\n",
             &[
                 "services/billing/scalelint.toml",

@@ -475,6 +475,7 @@ impl Config {
             ("max-file-size", file.max_file_size.is_some()),
             ("catalog", file.catalog.is_some()),
             ("require-reason", file.require_reason.is_some()),
+            ("shared-paths", !file.shared_paths.is_empty()),
         ];
         if let Some((key, _)) = workspace_only.iter().find(|(_, set)| *set) {
             return Err(ConfigError(format!(
