@@ -8,7 +8,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${1:-$repo/target/debug}"
+bin="$(realpath "${1:-${CARGO_TARGET_DIR:-$repo/target}/debug}")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
