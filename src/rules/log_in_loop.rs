@@ -1076,7 +1076,7 @@ fn diagnostic(project: &Project, unit: &Unit, ev: &Event, lp: &LoopCtx, why: Why
             // Hiding warnings and errors at debug is a choice, not a safe rewrite.
             Fix::maybe(
                 format!(
-                    "{what}; a {level} lowered to debug is hidden at the default level, so prefer a summary after the loop"
+                    "{what}; an event at {level} lowered to debug is hidden at the default level, so prefer a summary after the loop"
                 ),
                 edits,
             )
