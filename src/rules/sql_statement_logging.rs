@@ -191,12 +191,18 @@ fn target_directive(project: &Project, target: &str) -> Option<(u8, String, Stri
             }
             let mut args: Vec<&Val> = vec![];
             c.val.walk(&mut |n| match n {
-                Val::Method { name, args: a, .. } if DIRECTIVE_METHODS.contains(&name.as_str()) => {
+                Val::Method {
+                    recv,
+                    name,
+                    args: a,
+                    ..
+                } if DIRECTIVE_METHODS.contains(&name.as_str()) => {
                     args.extend(a.iter());
-                    if name == "parse" || name == "parse_lossy" {
-                        if let Val::Method { recv, .. } = n {
-                            args.push(recv);
-                        }
+                    // `"sqlx=warn".parse()`: the directive is the receiver.
+                    if matches!(name.as_str(), "parse" | "parse_lossy")
+                        && matches!(&**recv, Val::Str { .. })
+                    {
+                        args.push(recv);
                     }
                 }
                 Val::Call { args: a, .. }

@@ -298,16 +298,12 @@ fn level_cap(facts: &FileFacts, text: Option<&str>, region: RegionId) -> Option<
         match arg {
             Val::Path { path, .. } if path.len() >= 2 => constant(path)?,
             Val::Path { path, .. } if path.len() == 1 => {
-                let binding = facts
-                    .lets
-                    .iter()
-                    .filter(|l| {
-                        l.name == path[0]
-                            && !l.field_of_init
-                            && l.span.end <= at.start
-                            && facts.is_within(l.region, scope)
-                    })
-                    .last()?;
+                let binding = facts.lets.iter().rfind(|l| {
+                    l.name == path[0]
+                        && !l.field_of_init
+                        && l.span.end <= at.start
+                        && facts.is_within(l.region, scope)
+                })?;
                 match &binding.init {
                     Val::Path { path, .. } => constant(path)?,
                     Val::Call { func, .. } if matches!(&**func, Val::Path { path, .. } if path.iter().any(|s| s == "LevelFilter")) => {
