@@ -155,4 +155,8 @@ pub struct SqlLogging {
     pub(crate) logs_by_default: bool,
     pub(crate) default_level: String,
     pub(crate) source: String,
+    /// The log target statements are written under (`sqlx::query`): a filter directive that
+    /// sets it below the statement level silences them.
+    #[serde(default)]
+    pub(crate) target: Option<String>,
 }

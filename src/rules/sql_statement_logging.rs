@@ -130,6 +130,100 @@ fn is_url(facts: &FileFacts, region: RegionId, v: &Val, depth: usize) -> bool {
     }
 }
 
+/// The rank of a level name (`off` 0 .. `trace` 5), for comparing a directive with a statement level.
+fn rank(level: &str) -> Option<u8> {
+    Some(match level.trim().to_ascii_lowercase().as_str() {
+        "off" => 0,
+        "error" => 1,
+        "warn" => 2,
+        "info" => 3,
+        "debug" => 4,
+        "trace" => 5,
+        _ => return None,
+    })
+}
+
+/// Methods and functions whose arguments are filter directives (`EnvFilter::new("..")`,
+/// `.add_directive("sqlx=warn".parse()?)`, `fmt().with_env_filter(format!("{},sqlx::query=error", level))`).
+const DIRECTIVE_METHODS: &[&str] = &[
+    "with_env_filter",
+    "add_directive",
+    "parse",
+    "parse_lossy",
+    "with_default_directive",
+];
+
+/// The most specific directive anywhere in the workspace's service code that sets `target`
+/// (itself or a parent module: `sqlx` covers `sqlx::query`), read from the literal parts of
+/// directive strings, `format!` strings included: (its level's rank, the directive, where).
+fn target_directive(project: &Project, target: &str) -> Option<(u8, String, String)> {
+    let mut best: Option<(usize, u8, String, String)> = None;
+    for unit in project.units.iter().filter(|u| u.is_service_source()) {
+        let facts = &unit.facts;
+        let mut consider = |arg: &Val, region: RegionId| {
+            let span = arg.span();
+            let _ = region;
+            for s in facts.strings.iter().filter(|s| span.contains(s.span)) {
+                for d in s.value.split(',') {
+                    let Some((t, level)) = d.trim().split_once('=') else {
+                        continue;
+                    };
+                    let t = t.trim();
+                    let Some(r) = rank(level) else { continue };
+                    let covers = target == t
+                        || target
+                            .strip_prefix(t)
+                            .is_some_and(|rest| rest.starts_with("::"));
+                    if covers && best.as_ref().is_none_or(|b| t.len() > b.0) {
+                        best = Some((
+                            t.len(),
+                            r,
+                            d.trim().to_string(),
+                            project.place(unit, s.span),
+                        ));
+                    }
+                }
+            }
+        };
+        for c in &facts.calls {
+            if facts.in_test(c.region) {
+                continue;
+            }
+            let mut args: Vec<&Val> = vec![];
+            c.val.walk(&mut |n| match n {
+                Val::Method {
+                    recv,
+                    name,
+                    args: a,
+                    ..
+                } if DIRECTIVE_METHODS.contains(&name.as_str()) => {
+                    args.extend(a.iter());
+                    // `"sqlx=warn".parse()`: the directive is the receiver.
+                    if matches!(name.as_str(), "parse" | "parse_lossy")
+                        && matches!(&**recv, Val::Str { .. })
+                    {
+                        args.push(recv);
+                    }
+                }
+                Val::Call { args: a, .. }
+                    if n.call_path().is_some_and(|p| {
+                        p.len() >= 2
+                            && p[p.len() - 2] == "EnvFilter"
+                            && matches!(p[p.len() - 1].as_str(), "new" | "try_new")
+                    }) =>
+                {
+                    args.extend(a.iter());
+                }
+                _ => {}
+            });
+            for a in args {
+                consider(a, c.region);
+            }
+        }
+    }
+    best.map(|(_, r, d, at)| (r, d, at))
+}
+
 impl Rule for SqlStatementLogging {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -162,6 +256,18 @@ impl Rule for SqlStatementLogging {
             if !project.uses_any(unit, &entry.crates) {
                 continue;
             }
+            // A directive that sets the statements' target below their level silences them
+            // (`sqlx::query=error` in the service's EnvFilter); read once, when needed.
+            let directive = std::cell::OnceCell::new();
+            let filtered_out = |level: &str| -> bool {
+                let Some(target) = entry.target.as_deref() else {
+                    return false;
+                };
+                directive
+                    .get_or_init(|| target_directive(project, target))
+                    .as_ref()
+                    .is_some_and(|(r, _, _)| rank(level).is_some_and(|l| *r < l))
+            };
             for c in &facts.calls {
                 if !project.runs_on_replicas(unit, c.region, c.val.span()) {
                     continue;
@@ -187,6 +293,7 @@ impl Rule for SqlStatementLogging {
                     if is_connect && entry.logs_by_default {
                         if let Some(arg) = root.args().first()
                             && is_url(facts, c.region, arg, 0)
+                            && !filtered_out(&entry.default_level)
                         {
                             out.push(
                                 Diagnostic::new(
@@ -245,6 +352,7 @@ impl Rule for SqlStatementLogging {
                         Some(Setting::Off) | Some(Setting::Configured) => {}
                         // A level set on the variable is reported where it is written, once.
                         Some(Setting::Loud(_, span, _)) if !chain.span().contains(span) => {}
+                        Some(Setting::Loud(level, _, _)) if filtered_out(level.name()) => {}
                         Some(Setting::Loud(level, span, last)) => {
                             let debug = if last.chars().all(|c| c.is_ascii_uppercase()) {
                                 "DEBUG"
@@ -272,6 +380,9 @@ impl Rule for SqlStatementLogging {
                                 )),
                             );
                         }
+                        None if is_options
+                            && entry.logs_by_default
+                            && filtered_out(&entry.default_level) => {}
                         None if is_options && entry.logs_by_default => {
                             let method = &entry.level_method;
                             let call = format!(".{method}(log::LevelFilter::Debug)");

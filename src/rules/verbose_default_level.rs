@@ -270,6 +270,79 @@ fn dev_only(facts: &FileFacts, region: RegionId) -> bool {
     })
 }
 
+/// A `LevelFilter` layered beside the filter (`registry().with(max_level).with(env_filter)`):
+/// tracing-subscriber's `Layer for LevelFilter` enables an event only when
+/// `self >= metadata.level()`, so it caps every directive of the filter. A cap chosen at run
+/// time (a `match`/`if` over the configuration, `LevelFilter::from_level(config.level)`) or a
+/// constant cap at `INFO` or less means the default level is not the directive's; a constant
+/// `TRACE`/`DEBUG` cap lets the directive through. Returns what the cap is, for the reasoning.
+fn level_cap(facts: &FileFacts, text: Option<&str>, region: RegionId) -> Option<String> {
+    let scope = facts
+        .ancestors(region)
+        .find(|(_, r)| matches!(r.kind, crate::facts::RegionKind::Fn(_)))
+        .map(|(id, _)| id)?;
+    let words = |span: Span| text.and_then(|t| t.get(span.start..span.end));
+    let constant = |path: &[String]| -> Option<Option<String>> {
+        let n = path.len();
+        if n < 2 || path[n - 2] != "LevelFilter" {
+            return None;
+        }
+        let level = path[n - 1].to_ascii_uppercase();
+        Some(
+            matches!(level.as_str(), "INFO" | "WARN" | "ERROR" | "OFF")
+                .then(|| format!("LevelFilter::{level}")),
+        )
+    };
+    // What one `.with(arg)` argument caps at: None when it is no cap (or a verbose constant).
+    let cap_of = |arg: &Val, at: Span| -> Option<String> {
+        match arg {
+            Val::Path { path, .. } if path.len() >= 2 => constant(path)?,
+            Val::Path { path, .. } if path.len() == 1 => {
+                let binding = facts.lets.iter().rfind(|l| {
+                    l.name == path[0]
+                        && !l.field_of_init
+                        && l.span.end <= at.start
+                        && facts.is_within(l.region, scope)
+                })?;
+                match &binding.init {
+                    Val::Path { path, .. } => constant(path)?,
+                    Val::Call { func, .. } if matches!(&**func, Val::Path { path, .. } if path.iter().any(|s| s == "LevelFilter")) => {
+                        Some(format!(
+                            "`{}`, a LevelFilter chosen at run time",
+                            binding.name
+                        ))
+                    }
+                    // A `match`/`if` whose arms are LevelFilter values: chosen at run time.
+                    Val::Other { span } => words(*span)
+                        .is_some_and(|w| w.contains("LevelFilter::"))
+                        .then(|| format!("`{}`, a LevelFilter chosen at run time", binding.name)),
+                    _ => None,
+                }
+            }
+            Val::Call { func, .. } => match &**func {
+                Val::Path { path, .. } if path.iter().any(|s| s == "LevelFilter") => {
+                    Some("a LevelFilter chosen at run time".to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    facts.calls_within(scope).find_map(|c| {
+        let mut cap = None;
+        c.val.walk(&mut |n| {
+            if cap.is_none()
+                && let Val::Method { name, args, .. } = n
+                && name == "with"
+                && args.len() == 1
+            {
+                cap = cap_of(&args[0], n.span());
+            }
+        });
+        cap
+    })
+}
+
 fn diagnostic(file: usize, f: &Found, message: String) -> Diagnostic {
     Diagnostic::new(META.id, file, f.span, message)
     .note("debug and trace write many lines per request; every instance writes its own, so the default volume is multiplied by the instance count")
@@ -393,6 +466,7 @@ impl Rule for VerboseDefaultLevel {
             return;
         }
         let facts = &unit.facts;
+        let mut text: Option<Option<std::borrow::Cow<'_, str>>> = None;
         for cfg in &project.catalog.log_filter {
             for c in &facts.calls {
                 if !project.runs_on_replicas(unit, c.region, c.val.span()) {
@@ -404,6 +478,10 @@ impl Rule for VerboseDefaultLevel {
                 let mut found = vec![];
                 scan(facts, &c.val, cfg, &mut found);
                 if found.is_empty() || dev_only(facts, c.region) {
+                    continue;
+                }
+                let text = text.get_or_insert_with(|| unit.text());
+                if level_cap(facts, text.as_deref(), c.region).is_some() {
                     continue;
                 }
                 for f in found {
