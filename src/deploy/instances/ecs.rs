@@ -9,9 +9,13 @@ use crate::deploy::{Source, norm};
 /// Terraform `resource "aws_ecs_service"` with a literal `desired_count`; an
 /// `aws_appautoscaling_target` whose `resource_id` names the service gives the worst case
 /// (`max_capacity`). Matched by the resource's label, its `name`, and the container names,
-/// images and commands of the `aws_ecs_task_definition` it references.
+/// images and commands of the `aws_ecs_task_definition` it references. A count written as
+/// `var.NAME` reads as the literal `default` of `variable "NAME"` in `module` (the `.tf` files of
+/// the same directory, with their paths as shown), pointed at where that default is written, and
+/// the note says a `.tfvars` file or `-var` may set another; any other expression reads as nothing.
 pub(super) fn terraform_ecs(
     root: &Block,
+    module: &[(std::path::PathBuf, Block)],
     src: &dyn Fn(usize, &str) -> Source,
     out: &mut Vec<DeployUnit>,
 ) {
@@ -22,12 +26,44 @@ pub(super) fn terraform_ecs(
             .copied()
             .filter(move |r| r.labels.first().is_some_and(|l| l == ty))
     };
+    // A literal count where it is written, or a variable's literal default with the line of its
+    // `default` in the file that declares it.
+    let count = |a: &hcl::Attr| -> Option<(u64, Source)> {
+        if let Some(n) = a.u64() {
+            return Some((n, src(a.line, "")));
+        }
+        let var = a.raw.trim().strip_prefix("var.")?;
+        if !var
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return None;
+        }
+        module.iter().find_map(|(file, b)| {
+            let d = b
+                .children("variable")
+                .find(|v| v.labels.first().is_some_and(|l| l == var))?
+                .attr("default")?;
+            Some((
+                d.u64()?,
+                Source {
+                    file: file.clone(),
+                    line: d.line,
+                    what: format!(
+                        " (the default of variable {var}; a .tfvars file or -var may set another)"
+                    ),
+                },
+            ))
+        })
+    };
+    let with = |(n, at): (u64, Source), what: String| {
+        let what = format!("{what}{}", at.what);
+        (n, Source { what, ..at })
+    };
     for svc in of_type("aws_ecs_service") {
         let label = svc.labels.get(1).map(String::as_str).unwrap_or("");
         let name = svc.attr("name").and_then(|n| n.str()).unwrap_or(label);
-        let desired = svc
-            .attr("desired_count")
-            .and_then(|c| Some((c.u64()?, c.line)));
+        let desired = svc.attr("desired_count").and_then(count);
         let scaler = of_type("aws_appautoscaling_target").find_map(|t| {
             let id = t.attr("resource_id")?;
             let names_it = id.raw.contains(&format!("aws_ecs_service.{label}."))
@@ -35,22 +71,22 @@ pub(super) fn terraform_ecs(
             if !names_it {
                 return None;
             }
-            let m = t.attr("max_capacity")?;
-            Some((m.u64()?, m.line))
+            count(t.attr("max_capacity")?)
         });
         let (instances, source) = match (scaler, desired) {
-            (Some((m, line)), d) => {
+            (Some(m), d) => {
                 let what = match d {
-                    Some((d, _)) => format!(
-                        "aws_appautoscaling_target max_capacity for ECS service {name}, the worst case; its desired_count is {d}"
+                    Some((d, at)) => format!(
+                        "aws_appautoscaling_target max_capacity for ECS service {name}, the worst case; its desired_count is {d}{}",
+                        at.what
                     ),
                     None => format!(
                         "aws_appautoscaling_target max_capacity for ECS service {name}, the worst case"
                     ),
                 };
-                (m, src(line, &what))
+                with(m, what)
             }
-            (None, Some((d, line))) => (d, src(line, &format!("ECS service {name} desired_count"))),
+            (None, Some(d)) => with(d, format!("ECS service {name} desired_count")),
             (None, None) => continue,
         };
         let mut names = vec![norm(label), norm(name)];

@@ -4,14 +4,19 @@ use super::{DeployUnit, image_name, program_names};
 use crate::deploy::{Source, norm};
 use std::path::Path;
 
-/// The 1-based line of `key` inside the `[header]` (or `[[header]]`) table of a TOML text.
-pub(super) fn toml_line(text: &str, header: &str, key: &str) -> usize {
+/// The 1-based line of `key` inside the `[header]` table of a TOML text, or inside the `nth`
+/// (0-based) `[[header]]` table of an array of tables.
+pub(super) fn toml_line(text: &str, header: &str, nth: usize, key: &str) -> usize {
     let mut inside = false;
+    let mut seen = 0;
     for (i, l) in text.lines().enumerate() {
         let t = l.trim();
         if t.starts_with('[') {
             let h = t.trim_matches(['[', ']']).trim();
-            inside = h == header;
+            inside = h == header && seen == nth;
+            if h == header {
+                seen += 1;
+            }
         } else if inside
             && t.split(['=', ' '])
                 .next()
@@ -35,20 +40,22 @@ pub(super) fn fly(rel: &Path, text: &str, out: &mut Vec<DeployUnit>) {
     };
     let app = doc.get("app").and_then(|a| a.as_str()).unwrap_or("");
     let processes = doc.get("processes").and_then(|p| p.as_table());
-    let mut services: Vec<(&toml::Table, &str)> = vec![];
+    // Each service with its table's header as written and its place among the `[[services]]`.
+    let mut services: Vec<(&toml::Table, &str, usize)> = vec![];
     if let Some(h) = doc.get("http_service").and_then(|h| h.as_table()) {
-        services.push((h, "http_service"));
+        services.push((h, "http_service", 0));
     }
-    for s in doc
+    for (nth, s) in doc
         .get("services")
         .and_then(|s| s.as_array())
         .into_iter()
         .flatten()
         .filter_map(|s| s.as_table())
+        .enumerate()
     {
-        services.push((s, "services"));
+        services.push((s, "services", nth));
     }
-    for (svc, header) in services {
+    for (svc, header, nth) in services {
         let Some(min) = svc
             .get("min_machines_running")
             .and_then(|m| m.as_integer())
@@ -85,7 +92,12 @@ pub(super) fn fly(rel: &Path, text: &str, out: &mut Vec<DeployUnit>) {
         names.retain(|n| !n.is_empty());
         names.sort();
         names.dedup();
-        let line = toml_line(text, header, "min_machines_running");
+        let line = toml_line(text, header, nth, "min_machines_running");
+        let table = if header == "services" {
+            "[[services]]"
+        } else {
+            "[http_service]"
+        };
         out.push(DeployUnit {
             name: format!("fly app {app} ({})", groups.join(", ")),
             instances: min,
@@ -93,7 +105,7 @@ pub(super) fn fly(rel: &Path, text: &str, out: &mut Vec<DeployUnit>) {
                 file: rel.to_path_buf(),
                 line,
                 what: format!(
-                    "fly.toml [{header}] min_machines_running, a floor: the Machine count is set by `fly scale count` and the file does not state it"
+                    "fly.toml {table} min_machines_running, a floor: the Machine count is set by `fly scale count` and the file does not state it"
                 ),
             },
             surge: None,

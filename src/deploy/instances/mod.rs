@@ -90,7 +90,28 @@ pub fn read(rel: &Path, extra: &Extra, files: &[&Extra], out: &mut Vec<DeployUni
             what: what.to_string(),
         };
         nomad(&root, &src, out);
-        terraform_ecs(&root, &src, out);
+        // The Terraform module this file belongs to: the `.tf` files of its directory, where its
+        // variables are declared (often in variables.tf).
+        let module: Vec<(std::path::PathBuf, hcl::Block)> =
+            std::iter::once((rel.to_path_buf(), root.clone()))
+                .chain(
+                    files
+                        .iter()
+                        .filter(|f| {
+                            !std::ptr::eq(**f, extra)
+                                && f.kind == ExtraKind::Hcl
+                                && f.path.parent() == extra.path.parent()
+                                && f.path.extension().is_some_and(|e| e == "tf")
+                        })
+                        .map(|f| {
+                            (
+                                std::path::PathBuf::from(crate::engine::display_path(&f.path)),
+                                hcl::parse(&f.text),
+                            )
+                        }),
+                )
+                .collect();
+        terraform_ecs(&root, &module, &src, out);
         return;
     }
     let file_name = rel
